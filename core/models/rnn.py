@@ -1,0 +1,211 @@
+"""Elman RNN, h_t = φ(W h_{t-1} + U x_t), and its exact log-domain input gradients.
+
+The gradient of a readout r·h_{T-1} with respect to x_t is U^T D_t W^T D_{t+1} ... W^T D_{T-1} r,
+with D_k = diag(φ'(a_k)): the same W is multiplied in once per step.  `log_input_gradients`
+evaluates this product in float64, renormalising the backward vector at every step and adding
+log10 of the divisor (power-iteration style), so that 10^±1000 comes out exact instead of as
+inf, 0 or NaN.  The inner loops use NumPy on (B, H) arrays because per-op overhead, not
+arithmetic, dominates at H=64 (see benchmarks/); `forward` is the plain torch model and serves
+as the float64 autograd reference.
+
+Sources: Elman 1990; Pascanu, Mikolov & Bengio 2013 §2.1 (the ‖W‖₂ bound); ../SCIENCE.md.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+NONLINEARITIES = ("tanh", "relu", "linear")
+INITS = ("orthogonal", "gaussian", "nonnormal")
+# Pascanu et al.'s γ: an upper bound on |φ'| for each nonlinearity.
+DERIVATIVE_BOUND = {"tanh": 1.0, "relu": 1.0, "linear": 1.0}
+MAX_HIDDEN_SIZE = 1024  # beyond this a single probe stops being interactive on 2 cores
+NONNORMAL_BLOCK = ((8.0, 8.0), (-8.0, -8.0))  # SCIENCE.md: ρ = 0 but ‖W‖₂ = 16
+
+
+@dataclass
+class RNNConfig:
+    hidden_size: int = 64  # H; the input size equals H so that U can be orthogonal (norm-preserving)
+    weight_scale: float = 0.9  # ρ, the spectral radius of W (a plain multiplier for "nonnormal")
+    nonlinearity: str = "tanh"  # φ: "tanh", "relu" or "linear"
+    init: str = "orthogonal"  # W = ρQ; "gaussian": W ~ N(0, ρ²/H); "nonnormal": ρ·[[8,8],[-8,-8]] blocks
+    seed: int = 0  # seeds W and U
+
+    def __post_init__(self):
+        _check_int("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
+        _check_float("weight_scale", self.weight_scale, 0.0, 100.0)
+        _check_choice("nonlinearity", self.nonlinearity, NONLINEARITIES)
+        _check_choice("init", self.init, INITS)
+        _check_int("seed", self.seed, 0, 2**31 - 1)
+
+
+def _check_int(name, value, lo, hi):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be a whole number from {lo} to {hi}, got {value!r}")
+
+
+def _check_float(name, value, lo, hi):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise ValueError(f"{name} must be a number from {lo} to {hi}, got {value!r}")
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise ValueError(f"{name} must be a number from {lo} to {hi}, got {value!r}")
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def unit_recurrent_matrix(hidden_size: int, init: str, generator: torch.Generator) -> torch.Tensor:
+    """W at weight scale 1, float64 (H, H).  Every init is linear in ρ: W(ρ) = ρ·W₁."""
+    H = hidden_size
+    if init == "orthogonal":  # Haar-random Q: QR of a Gaussian, with R's signs folded into Q
+        q, r = torch.linalg.qr(torch.randn(H, H, generator=generator, dtype=torch.float64))
+        return q * torch.sign(torch.diagonal(r))
+    if init == "gaussian":  # circular law: spectral radius ≈ 1, but ‖W‖₂ ≈ 2
+        return torch.randn(H, H, generator=generator, dtype=torch.float64) / math.sqrt(H)
+    w = torch.zeros(H, H, dtype=torch.float64)  # "nonnormal": nilpotent 2×2 blocks, a 0 left over if H is odd
+    block = torch.tensor(NONNORMAL_BLOCK, dtype=torch.float64)
+    for i in range(0, H - 1, 2):
+        w[i : i + 2, i : i + 2] = block
+    return w
+
+
+class RNN(nn.Module):
+    """h_t = φ(W h_{t-1} + U x_t), h_{-1} = 0, no bias; U is orthogonal, so ‖U^T v‖ = ‖v‖."""
+
+    def __init__(self, config: RNNConfig):
+        super().__init__()
+        self.config = config
+        g = torch.Generator().manual_seed(config.seed)
+        H = config.hidden_size
+        w1 = unit_recurrent_matrix(H, config.init, g)
+        u, r = torch.linalg.qr(torch.randn(H, H, generator=g, dtype=torch.float64))
+        self.W = nn.Parameter(config.weight_scale * w1)  # (H, H) recurrent matrix
+        self.U = nn.Parameter(u * torch.sign(torch.diagonal(r)))  # (H, D=H) input matrix
+        self.register_buffer("W_unit", w1, persistent=False)  # W at ρ = 1, for scale sweeps
+
+    @property
+    def input_size(self) -> int:
+        return self.config.hidden_size
+
+    @property
+    def readout_size(self) -> int:
+        return self.config.hidden_size
+
+    def phi(self, a: torch.Tensor) -> torch.Tensor:
+        kind = self.config.nonlinearity
+        return torch.tanh(a) if kind == "tanh" else torch.relu(a) if kind == "relu" else a
+
+    def forward(self, x: torch.Tensor, window: int = 0) -> torch.Tensor:
+        """x: (B, T, D) or (T, D) -> hidden states of the same leading shape, (..., T, H).
+
+        window K > 0 is truncated backprop: the state entering the last K steps is detached,
+        so no gradient reaches inputs at distance ≥ K from the final position.
+        """
+        squeeze = x.dim() == 2
+        x = x.unsqueeze(0) if squeeze else x  # (B, T, D)
+        B, T, _ = x.shape
+        ux = x @ self.U.T  # (B, T, H): the input drive, computed for all steps at once
+        h = ux.new_zeros(B, self.config.hidden_size)
+        states = []
+        for t in range(T):
+            if window and t == T - window:
+                h = h.detach()
+            h = self.phi(h @ self.W.T + ux[:, t])
+            states.append(h)
+        out = torch.stack(states, dim=1)  # (B, T, H)
+        return out[0] if squeeze else out
+
+    def readout_state(self, x: torch.Tensor, window: int = 0) -> torch.Tensor:
+        """The vector the probe's readout reads: h_{T-1}.  x: (T, D) -> (H,)."""
+        return self.forward(x, window=window)[-1]
+
+    @torch.no_grad()
+    def log_input_gradients(self, x, readout, window: int = 0, scales=None) -> np.ndarray:
+        """log10 ‖∂(r·h_{T-1})/∂x_t‖ for t = 0..T-1, exact in float64 for any T.
+
+        x: (T, H) inputs, readout: (H,) r.  scales: optional weight scales ρ_b; when given, W is
+        replaced by ρ_b·W₁ for each b and the result is (B, T) instead of (T,).  -inf marks an
+        exactly zero gradient (no path: cut by the window, or every unit's φ' is 0).
+        """
+        single = scales is None
+        w1 = self.W.detach().numpy() if single else self.W_unit.numpy()
+        rho = np.array([1.0] if single else scales, dtype=np.float64)
+        u_mat = self.U.detach().numpy()
+        ux = x.detach().double().numpy() @ u_mat.T  # (T, H)
+        log_d, log_dmax = _log_derivatives(w1, rho, ux, self.config.nonlinearity)
+        out = _backward(w1, rho, u_mat, log_d, log_dmax, readout.detach().double().numpy(), window)
+        return out[0] if single else out
+
+
+def _log_derivatives(w1, rho, ux, nonlinearity):
+    """Run the forward pass for every scale; return log φ'(a_t) relative to its row maximum.
+
+    Returns (rel, log10_max): rel (T, B, H) with φ'(a) = rel · 10^log10_max, rel ≤ 1; and
+    log10_max (T, B).  ReLU and linear are positively homogeneous, so the state is kept as
+    h = c·ĥ with ‖ĥ‖ = 1 and log c tracked: a ReLU net with ρ = 2 over 2000 steps (2^2000)
+    then keeps the exact sign pattern of a_t instead of overflowing to inf - inf = NaN.
+    """
+    T, H = ux.shape
+    B = len(rho)
+    if nonlinearity == "linear":  # φ' ≡ 1: no forward pass needed
+        return np.ones((T, B, H)), np.zeros((T, B))
+    w1t = w1.T
+    h = np.zeros((B, H))
+    pre = np.empty((T, B, H))
+    if nonlinearity == "tanh":  # bounded state: plain float64 forward
+        for t in range(T):
+            a = (h @ w1t) * rho[:, None] + ux[t]
+            pre[t] = a
+            h = np.tanh(a)
+        # log sech²(a) = 2(log 2 - |a| - log1p(e^{-2|a|})): no underflow to 0 even at |a| = 1000
+        absa = np.abs(pre)
+        log_d = 2.0 * (math.log(2.0) - absa - np.log1p(np.exp(-2.0 * absa)))
+        log_max = log_d.max(axis=2)
+        return np.exp(log_d - log_max[..., None]), log_max / math.log(10.0)
+    inv_c = np.ones(B)  # relu: the true state is h / inv_c
+    for t in range(T):
+        a = (h @ w1t) * rho[:, None] + ux[t] * inv_c[:, None]  # a_t · inv_c: same signs as a_t
+        pre[t] = a
+        h = np.maximum(a, 0.0)
+        n = np.sqrt(np.einsum("bh,bh->b", h, h))
+        alive = n > 0
+        h[alive] /= n[alive, None]
+        inv_c = np.where(alive, inv_c / np.where(alive, n, 1.0), 1.0)  # a dead state restarts at c = 1
+    rel = (pre > 0).astype(np.float64)  # torch's convention: relu'(0) = 0
+    return rel, np.where(rel.any(axis=2), 0.0, -np.inf)
+
+
+def _backward(w1, rho, u_mat, rel_d, log10_dmax, readout, window):
+    """Backpropagate r through the recurrence in the log domain; returns log10 g, (B, T)."""
+    T, B, H = rel_d.shape
+    log_rho = np.log10(rho, where=rho > 0, out=np.full(B, -np.inf))
+    steps = T if window <= 0 else min(window, T)
+    v = np.tile(readout, (B, 1))  # ∂ℓ/∂h_t up to the factor 10^log_scale
+    log_scale = np.zeros(B)
+    # float64's error bound for the product u @ W₁ (Higham: H·eps·|u||W₁|); a result below it may be
+    # exactly zero, e.g. W² = 0 for the nilpotent example, where FMA round-off would otherwise
+    # be renormalised into a fake 10^-500 instead of the true 0.
+    roundoff = H * np.finfo(np.float64).eps * np.linalg.norm(w1)
+    u_all = np.zeros((T, B, H))  # ∂ℓ/∂a_t, renormalised
+    log_u = np.full((T, B), -np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for t in range(T - 1, T - 1 - steps, -1):
+            u = rel_d[t] * v
+            u_all[t] = u
+            log_u[t] = log_scale + log10_dmax[t]
+            v = u @ w1  # W^T u in row form, still missing the factor ρ
+            n = np.sqrt(np.einsum("bh,bh->b", v, v))
+            alive = n > roundoff * np.sqrt(np.einsum("bh,bh->b", u, u))
+            v[alive] /= n[alive, None]
+            log_scale = np.where(alive, log_u[t] + log_rho + np.log10(np.where(alive, n, 1.0)), -np.inf)
+        grads = u_all @ u_mat  # (U^T u_t)^T for every t: (T, B, D)
+        norms = np.sqrt(np.einsum("tbd,tbd->tb", grads, grads))
+        log_g = np.where(norms > 0, np.log10(norms) + log_u, -np.inf)
+    return log_g.T
