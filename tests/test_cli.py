@@ -1,0 +1,101 @@
+"""The `python -m core probe` contract: exact header, strict JSON, exit 2 with one line."""
+
+import io
+import json
+import math
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from core.cli import main
+from core.probe import gradient_through_time
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, text=True, check=False)
+
+
+def test_csv_header_is_exact_and_values_match_the_library():
+    proc = _run(
+        "probe",
+        "--model",
+        "rnn",
+        "--seq-len",
+        "50",
+        "--weight-scale",
+        "1.5",
+        "--hidden-size",
+        "16",
+        "--nonlinearity",
+        "linear",
+        "--init",
+        "orthogonal",
+        "--seed",
+        "3",
+        "--format",
+        "csv",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == "position,distance,grad_norm,log10_grad_norm"
+    table = pd.read_csv(io.StringIO(proc.stdout))
+    expected = gradient_through_time(seq_len=50, weight_scale=1.5, hidden_size=16, nonlinearity="linear", seed=3)
+    pd.testing.assert_frame_equal(table, expected, check_exact=False, rtol=1e-15)
+    assert table["log10_grad_norm"].iloc[0] == pytest.approx(49 * math.log10(1.5), abs=1e-9)
+
+
+def test_json_is_strict_and_writes_overflow_as_null(capsys):
+    assert (
+        main(["probe", "--seq-len", "2000", "--weight-scale", "2", "--nonlinearity", "linear", "--format", "json"]) == 0
+    )
+    records = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"non-JSON {c}"))
+    assert len(records) == 2000 and set(records[0]) == {"position", "distance", "grad_norm", "log10_grad_norm"}
+    assert records[0]["grad_norm"] is None and records[0]["log10_grad_norm"] == pytest.approx(1999 * math.log10(2))
+    assert records[-1] == {
+        "position": 1999,
+        "distance": 0,
+        "grad_norm": pytest.approx(1.0),
+        "log10_grad_norm": pytest.approx(0.0, abs=1e-12),
+    }
+
+
+def test_csv_marks_no_path_as_minus_inf(capsys):
+    assert main(["probe", "--seq-len", "10", "--window", "4"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert (table.loc[table["distance"] >= 4, "log10_grad_norm"] == -math.inf).all()
+    assert (table.loc[table["distance"] >= 4, "grad_norm"] == 0).all()
+
+
+@pytest.mark.parametrize(
+    "args,flag",
+    [
+        (["--seq-len", "abc"], "--seq-len"),
+        (["--seq-len", "1"], "--seq-len"),
+        (["--seq-len", "100001"], "--seq-len"),
+        (["--weight-scale", "nan"], "--weight-scale"),
+        (["--weight-scale", "-1"], "--weight-scale"),
+        (["--hidden-size", "0"], "--hidden-size"),
+        (["--nonlinearity", "sigmoid"], "--nonlinearity"),
+        (["--init", "xavier"], "--init"),
+        (["--model", "gpt5"], "--model"),
+        (["--format", "xml"], "--format"),
+        (["--input-scale", "1e309"], "--input-scale"),
+        (["--window", "-1"], "--window"),
+        (["--seq-len", "100000", "--hidden-size", "1024"], "cap"),
+    ],
+)
+def test_bad_argument_exits_2_with_one_clear_line(args, flag, capsys):
+    with pytest.raises(SystemExit) as exc:
+        code = main(["probe", *args])
+        raise SystemExit(code)
+    assert exc.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and flag in err and "error" in err
+
+
+def test_bad_argument_from_the_shell_is_one_line():
+    proc = _run("probe", "--seq-len", "-5")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1 and "--seq-len" in proc.stderr
