@@ -1,0 +1,224 @@
+"""Altair chart builders: each takes DataFrames and labels, and returns a chart (no display).
+
+The data-shaping helpers (`*_data`) are pure pandas, so tests can check what a chart will draw
+(every point finite, "no path" rows marked) without a browser.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+MAX_POINTS = 800  # points per line sent to the browser; both ends always kept
+HEATMAP_CLIP = 20.0  # colour scale saturates at 10^±20
+COLORS = {"measured": "#1f5fbf", "rho": "#e07b00", "bound": "#6b7280", "no_path": "#9ca3af"}
+
+
+def pow10_label(log10_value: float, zero_label: str = "0") -> str:
+    """10^-45.2 style text for a log10 value; `zero_label` for -inf (an exactly zero gradient)."""
+    if np.isneginf(log10_value):
+        return zero_label
+    if not np.isfinite(log10_value):
+        return "—"
+    return f"10^{log10_value:.1f}"
+
+
+def _thin(frame: pd.DataFrame, column: str, max_points: int) -> pd.DataFrame:
+    if len(frame) <= max_points:
+        return frame
+    keep = np.unique(np.linspace(0, len(frame) - 1, max_points).round().astype(int))
+    return frame.sort_values(column).iloc[keep]
+
+
+def gradient_chart_data(probe: pd.DataFrame, theory: pd.DataFrame, labels: dict, max_points: int = MAX_POINTS):
+    """Long table for the main chart: distance, log10, series, value (tooltip), kind.
+
+    kind is "line" for finite points and "no_path" for exactly-zero gradients (log10 = -inf),
+    which the chart draws as a grey band at the bottom instead of dropping them silently.
+    Theory points that are -inf (ρ = 0) are left out: the line stops there.
+    """
+    probe = _thin(probe, "distance", max_points)
+    theory = theory[theory["distance"].isin(probe["distance"])]
+    parts = [
+        pd.DataFrame({"distance": probe["distance"], "log10": probe["log10_grad_norm"], "series": labels["measured"]}),
+        pd.DataFrame({"distance": theory["distance"], "log10": theory["rho_line"], "series": labels["rho"]}),
+        pd.DataFrame({"distance": theory["distance"], "log10": theory["bound_line"], "series": labels["bound"]}),
+    ]
+    data = pd.concat(parts, ignore_index=True)
+    measured = data["series"] == labels["measured"]
+    no_path = measured & np.isneginf(data["log10"])
+    data = data[np.isfinite(data["log10"]) | no_path].copy()
+    data["kind"] = np.where(np.isneginf(data["log10"]), "no_path", "line")
+    data["value"] = [pow10_label(v, labels["no_path"]) for v in data["log10"]]
+    return data.reset_index(drop=True)
+
+
+def y_domain(data: pd.DataFrame, measured_label: str) -> tuple[float, float]:
+    """The y range: all of the measured curve; theory lines only up to two spans beyond it."""
+    lines = data[data["kind"] == "line"]
+    measured = lines.loc[lines["series"] == measured_label, "log10"]
+    if measured.empty:
+        return (-1.0, 1.0)
+    lo, hi = float(measured.min()), float(measured.max())
+    span = max(hi - lo, 2.0)
+    lo = max(min(lo, float(lines["log10"].min())), lo - 2 * span)
+    hi = min(max(hi, float(lines["log10"].max())), hi + 2 * span)
+    pad = 0.05 * (hi - lo)
+    return (math.floor(lo - pad), math.ceil(hi + pad))
+
+
+def _style(chart, big: bool):
+    size = 18 if big else 12
+    return (
+        chart.configure_axis(labelFontSize=size, titleFontSize=size + 1)
+        .configure_legend(labelFontSize=size, titleFontSize=size, orient="bottom", labelLimit=400)
+        .configure_title(fontSize=size + 3)
+    )
+
+
+def gradient_chart(data: pd.DataFrame, labels: dict, big: bool = False) -> alt.Chart:
+    """log10 ‖∂ℓ/∂x_t‖ against distance: measured (solid), ρ^d (dashed), Pascanu bound (dotted)."""
+    lo, hi = y_domain(data, labels["measured"])
+    order = [labels["measured"], labels["rho"], labels["bound"]]
+    color = alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=order, range=[COLORS["measured"], COLORS["rho"], COLORS["bound"]]),
+    )
+    dash = alt.StrokeDash("series:N", scale=alt.Scale(domain=order, range=[[1, 0], [8, 5], [2, 3]]), title=None)
+    x = alt.X("distance:Q", title=labels["axis_distance"], scale=alt.Scale(nice=False))
+    tooltip = [
+        alt.Tooltip("series:N", title=labels["series"]),
+        alt.Tooltip("distance:Q", title=labels["axis_distance"]),
+        alt.Tooltip("value:N", title=labels["tooltip_value"]),
+    ]
+    width = 4 if big else 2.5
+    lines = (
+        alt.Chart(data[data["kind"] == "line"])
+        .mark_line(strokeWidth=width, clip=True)
+        .encode(
+            x=x,
+            y=alt.Y("log10:Q", title=labels["axis_log10"], scale=alt.Scale(domain=[lo, hi])),
+            color=color,
+            strokeDash=dash,
+            tooltip=tooltip,
+        )
+    )
+    points = lines.mark_point(size=30, opacity=0, clip=True)  # invisible, for hover tooltips on every point
+    no_path = data[data["kind"] == "no_path"].assign(y=lo, y2=lo + 0.04 * (hi - lo), label=labels["no_path"])
+    band = (
+        alt.Chart(no_path)
+        .mark_tick(color=COLORS["no_path"], thickness=2, size=14)
+        .encode(
+            x=x,
+            y=alt.Y("y:Q", scale=alt.Scale(domain=[lo, hi])),
+            tooltip=[alt.Tooltip("distance:Q", title=labels["axis_distance"]), alt.Tooltip("label:N", title=" ")],
+        )
+    )
+    chart = alt.layer(band, lines, points).properties(height=420 if big else 360)
+    return _style(chart, big)
+
+
+def circle(radius: float, n: int = 181) -> pd.DataFrame:
+    angle = np.linspace(0, 2 * np.pi, n)
+    return pd.DataFrame({"re": radius * np.cos(angle), "im": radius * np.sin(angle), "order": np.arange(n)})
+
+
+def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, big: bool = False) -> alt.Chart:
+    """Eigenvalues in the complex plane with the unit circle, |λ| = ρ(W) and radius ‖W‖₂."""
+    extent = max(1.25, 1.15 * rho, min(1.15 * norm, 4.0))
+    scale = alt.Scale(domain=[-extent, extent], nice=False)
+    rings = pd.concat(
+        [
+            circle(1.0).assign(ring=labels["circle_unit"]),
+            circle(max(rho, 1e-9)).assign(ring=labels["circle_rho"]),
+            circle(norm).assign(ring=labels["circle_norm"]),
+        ]
+    )
+    order = [labels["circle_unit"], labels["circle_rho"], labels["circle_norm"]]
+    ring_chart = (
+        alt.Chart(rings)
+        .mark_line(clip=True, strokeWidth=2 if big else 1.5)
+        .encode(
+            x=alt.X("re:Q", scale=scale, title=labels["axis_re"]),
+            y=alt.Y("im:Q", scale=scale, title=labels["axis_im"]),
+            order="order:Q",
+            detail="ring:N",
+            color=alt.Color(
+                "ring:N", title=None, scale=alt.Scale(domain=order, range=["#9ca3af", COLORS["measured"], "#c2410c"])
+            ),
+            strokeDash=alt.StrokeDash(
+                "ring:N", scale=alt.Scale(domain=order, range=[[1, 0], [6, 4], [2, 3]]), title=None
+            ),
+        )
+    )
+    dots = (
+        alt.Chart(eigs.assign(size=eigs["abs"].map(lambda v: f"|λ| = {v:.4f}")))
+        .mark_circle(size=60 if big else 36, color="#111827", opacity=0.7)
+        .encode(
+            x="re:Q",
+            y="im:Q",
+            tooltip=[
+                alt.Tooltip("re:Q", format=".4f"),
+                alt.Tooltip("im:Q", format=".4f"),
+                alt.Tooltip("size:N", title="|λ|"),
+            ],
+        )
+    )
+    side = 380 if big else 320
+    # autosize "pad": width and height are the plot area itself, so the unit circle stays round
+    chart = alt.layer(dots, ring_chart).properties(width=side, height=side, autosize=alt.AutoSizeParams(type="pad"))
+    return _style(chart, big)
+
+
+def heatmap_data(sweep: pd.DataFrame, labels: dict, clip: float = HEATMAP_CLIP) -> pd.DataFrame:
+    """Cells with edges (x, x2, y, y2), the clipped colour value, a tooltip text, and kind."""
+    data = sweep.copy()
+    dists = np.sort(data["distance"].unique())
+    edges = np.concatenate([[dists[0] - 0.5], (dists[1:] + dists[:-1]) / 2, [dists[-1] + 0.5]])
+    index = np.searchsorted(dists, data["distance"])
+    data["x"], data["x2"] = edges[index], edges[index + 1]
+    scales = np.sort(data["weight_scale"].unique())
+    half = (scales[1] - scales[0]) / 2 if len(scales) > 1 else 0.025
+    data["y"], data["y2"] = data["weight_scale"] - half, data["weight_scale"] + half
+    data["color"] = data["log10_grad_norm"].clip(-clip, clip)
+    data["kind"] = np.where(np.isneginf(data["log10_grad_norm"]), "no_path", "value")
+    data["value"] = [pow10_label(v, labels["no_path"]) for v in data["log10_grad_norm"]]
+    data.loc[data["kind"] == "no_path", "color"] = np.nan
+    return data.drop(columns=["log10_grad_norm"])
+
+
+def sweep_heatmap(
+    cells: pd.DataFrame, current_scale: float, labels: dict, clip: float = HEATMAP_CLIP, big: bool = False
+) -> alt.Chart:
+    """Weight scale × distance, coloured by log10 gradient; a rule at the current ρ."""
+    x = alt.X("x:Q", title=labels["axis_distance"], scale=alt.Scale(nice=False, zero=False))
+    y = alt.Y("y:Q", title=labels["axis_scale"], scale=alt.Scale(domain=[0, 2.05], nice=False))
+    tooltip = [
+        alt.Tooltip("weight_scale:Q", title=labels["axis_scale"], format=".2f"),
+        alt.Tooltip("distance:Q", title=labels["axis_distance"]),
+        alt.Tooltip("value:N", title=labels["tooltip_value"]),
+    ]
+    base = alt.Chart(cells).encode(x=x, x2="x2:Q", y=y, y2="y2:Q", tooltip=tooltip)
+    colored = (
+        base.transform_filter("datum.kind == 'value'")
+        .mark_rect()
+        .encode(
+            color=alt.Color(
+                "color:Q",
+                title="log10",
+                scale=alt.Scale(scheme="redblue", reverse=True, domain=[-clip, clip], domainMid=0),
+            )
+        )
+    )
+    grey = base.transform_filter("datum.kind == 'no_path'").mark_rect(color=COLORS["no_path"])
+    marker = pd.DataFrame({"rho": [current_scale], "label": [labels["current_scale"]]})
+    rule = (
+        alt.Chart(marker)
+        .mark_rule(color="black", strokeWidth=2.5 if big else 1.5)
+        .encode(y="rho:Q", tooltip=[alt.Tooltip("rho:Q", title=labels["current_scale"], format=".2f")])
+    )
+    return _style(alt.layer(colored, grey, rule).properties(height=400 if big else 320), big)

@@ -1,0 +1,78 @@
+"""Widget groups: each `*_ui()` draws its controls, binds them to the URL, returns plain values.
+
+Choice widgets show the CLI's own codes (tanh, relu, gaussian, ...) because a bound widget
+writes its displayed label into the URL: codes keep a shared link the same in every language
+and equal to `python -m core probe` flags.  The translated help text explains each code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.models.rnn import INITS, NONLINEARITIES
+
+from .i18n import t
+
+
+@dataclass(frozen=True)
+class RnnControls:
+    seq_len: int = 100  # T: words read; the page's cap keeps T·H² ≤ 3.3e7 per probe
+    weight_scale: float = 0.9  # ρ of W
+    nonlinearity: str = "tanh"
+    init: str = "orthogonal"
+    hidden_size: int = 64
+    input_scale: float = 1.0
+    seed: int = 0
+
+
+# (min, max, step) of each slider: the per-visitor work cap (see README, "Caps").
+RNN_RANGES = {
+    "seq_len": (2, 2000, 1),
+    "weight_scale": (0.05, 2.0, 0.01),
+    "hidden_size": (4, 128, 4),
+    "input_scale": (0.0, 3.0, 0.05),
+    "seed": (0, 9999, 1),
+}
+
+
+def _slider(column, name: str, default, label_key: str):
+    lo, hi, step = RNN_RANGES[name]
+    return column.slider(
+        t(label_key), lo, hi, default, step, key=name, bind="query-params", help=t(label_key + "_help")
+    )
+
+
+def rnn_controls_ui() -> RnnControls:
+    """Sequence length, weight scale, nonlinearity, init, hidden size, input scale and seed."""
+    d = RnnControls()
+    with st.container(border=True):
+        left, mid, right = st.columns([2, 2, 2])
+        seq_len = _slider(left, "seq_len", d.seq_len, "rnn.seq_len")
+        weight_scale = _slider(left, "weight_scale", d.weight_scale, "rnn.weight_scale")
+        nonlinearity = mid.selectbox(
+            t("rnn.nonlinearity"),
+            NONLINEARITIES,
+            NONLINEARITIES.index(d.nonlinearity),
+            key="nonlinearity",
+            bind="query-params",
+            help=t("rnn.nonlinearity_help"),
+        )
+        init = mid.selectbox(
+            t("rnn.init"),
+            INITS,
+            INITS.index(d.init),
+            key="init",
+            bind="query-params",
+            help=t("rnn.init_help"),
+        )
+        hidden_size = _slider(right, "hidden_size", d.hidden_size, "rnn.hidden_size")
+        input_scale = _slider(right, "input_scale", d.input_scale, "rnn.input_scale")
+        lo, hi, _ = RNN_RANGES["seed"]
+        seed = mid.number_input(
+            t("rnn.seed"), lo, hi, d.seed, 1, key="seed", bind="query-params", help=t("rnn.seed_help")
+        )
+    return RnnControls(
+        int(seq_len), float(weight_scale), nonlinearity, init, int(hidden_size), float(input_scale), int(seed)
+    )

@@ -1,0 +1,64 @@
+"""User-visible strings in English and Korean, one TOML catalogue per language in locales/.
+
+`t("rnn.title")` looks a dotted key up in the visitor's language (the sidebar selector,
+bound to `?lang=`), falling back to English.  tests/test_i18n.py fails on any key that one
+catalogue has and the other lacks.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from pathlib import Path
+
+import streamlit as st
+
+LANGUAGES = {"en": "English", "ko": "한국어"}
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_KEY = "lang"  # session-state key and URL query parameter
+_LOCALES = Path(__file__).with_name("locales")
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    out = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        out.update(_flatten(value, name + ".") if isinstance(value, dict) else {name: value})
+    return out
+
+
+@functools.cache
+def catalog(lang: str) -> dict[str, str]:
+    """Every key of one language, flattened to dotted names."""
+    with open(_LOCALES / f"{lang}.toml", "rb") as f:
+        return _flatten(tomllib.load(f))
+
+
+def language() -> str:
+    lang = st.session_state.get(LANGUAGE_KEY, DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(key: str, **values) -> str:
+    """The string `key` in the current language, with {placeholders} filled from `values`."""
+    text = catalog(language()).get(key) or catalog(DEFAULT_LANGUAGE)[key]
+    return text.format(**values) if values else text
+
+
+def language_ui() -> str:
+    """The sidebar language selector, kept in step with `?lang=`; returns the language code.
+
+    Not a `bind="query-params"` widget: binding would write the displayed name ("한국어") into the
+    URL, while links use the code (`?lang=ko`).
+    """
+    if LANGUAGE_KEY not in st.session_state:
+        requested = st.query_params.get(LANGUAGE_KEY, DEFAULT_LANGUAGE)
+        st.session_state[LANGUAGE_KEY] = requested if requested in LANGUAGES else DEFAULT_LANGUAGE
+    lang = st.sidebar.selectbox(
+        "Language · 언어", options=tuple(LANGUAGES), format_func=LANGUAGES.get, key=LANGUAGE_KEY
+    )
+    if lang == DEFAULT_LANGUAGE:
+        st.query_params.pop(LANGUAGE_KEY, None)
+    else:
+        st.query_params[LANGUAGE_KEY] = lang
+    return lang

@@ -1,0 +1,79 @@
+"""Vanishing & exploding gradients: the RNN lab.  Inputs, cached core calls, dashboard rendering."""
+
+import streamlit as st
+
+from core.models.rnn import DERIVATIVE_BOUND
+from core.theory import theory_frame, verdict
+from dashboard import cached, charts
+from dashboard.controls import rnn_controls_ui
+from dashboard.frame import presenter
+from dashboard.i18n import t
+from dashboard.verdict import verdict_ui
+
+
+def labels() -> dict:
+    keys = (
+        "axis_distance",
+        "axis_log10",
+        "series",
+        "tooltip_value",
+        "axis_re",
+        "axis_im",
+        "circle_unit",
+        "circle_rho",
+        "circle_norm",
+        "axis_scale",
+        "current_scale",
+    )
+    out = {k: t(f"rnn.{k}") for k in keys}
+    out |= {
+        "measured": t("rnn.series_measured"),
+        "rho": t("rnn.series_rho"),
+        "bound": t("rnn.series_bound"),
+        "no_path": t("common.no_path"),
+    }
+    return out
+
+
+def main():
+    st.title(t("rnn.title"))
+    st.markdown(t("rnn.intro"))
+    c = rnn_controls_ui()
+    big, text = presenter(), labels()
+    probe = cached.rnn_probe(c.seq_len, c.hidden_size, c.weight_scale, c.nonlinearity, c.init, c.input_scale, c.seed)
+    eigs, rho, norm = cached.rnn_spectrum(c.hidden_size, c.weight_scale, c.init, c.seed)
+    gamma = DERIVATIVE_BOUND[c.nonlinearity]
+    v = verdict(probe)
+
+    verdict_ui(v, c.seq_len)
+    m = st.columns(4)
+    m[0].metric(t("rnn.metric_rho"), f"{rho:.3f}")
+    m[1].metric(t("rnn.metric_norm"), f"{norm:.3f}")
+    m[2].metric(t("rnn.metric_bound"), f"{gamma * norm:.3f}")
+    m[3].metric(t("rnn.metric_ratio"), charts.pow10_label(v.log10_ratio, t("common.zero")))
+
+    st.subheader(t("rnn.main_chart"))
+    theory = theory_frame(probe["distance"], rho, norm, gamma)
+    data = charts.gradient_chart_data(probe, theory, text)
+    st.altair_chart(charts.gradient_chart(data, text, big), width="stretch")
+    st.caption(t("rnn.main_caption") + (" " + t("rnn.lines_coincide") if abs(rho - norm) < 1e-9 * norm else ""))
+    if probe["log10_grad_norm"].abs().replace(float("inf"), 0).max() > 308:
+        st.caption(t("common.beyond_float"))
+
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        st.subheader(t("rnn.eigen_chart"))
+        st.altair_chart(charts.eigenvalue_chart(eigs, rho, norm, text, big), width="content")
+        st.caption(t("rnn.eigen_caption"))
+    with right:
+        st.subheader(t("rnn.sweep_chart"))
+        sweep = cached.rnn_sweep(c.seq_len, c.hidden_size, c.nonlinearity, c.init, c.input_scale, c.seed)
+        cells = charts.heatmap_data(sweep, text)
+        st.altair_chart(charts.sweep_heatmap(cells, c.weight_scale, text, big=big), width="stretch")
+        st.caption(t("rnn.sweep_caption", clip=int(charts.HEATMAP_CLIP)))
+
+    with st.expander(t("rnn.idea_title"), expanded=True):
+        st.markdown(t("rnn.idea"))
+
+
+main()

@@ -1,0 +1,19 @@
+"""Gradient Lab: the entry point.  A router only: page config, the shared frame, navigation."""
+
+import streamlit as st
+
+from dashboard.frame import frame_ui
+from dashboard.i18n import t
+
+st.set_page_config(page_title="Gradient Lab", page_icon="assets/icon.png", layout="wide")
+frame_ui()
+pages = [
+    st.Page(
+        "pages/vanishing_exploding.py",
+        title=t("nav.rnn"),
+        icon=":material/trending_down:",
+        url_path="vanishing-exploding",
+        default=True,
+    ),
+]
+st.navigation(pages).run()
