@@ -39,15 +39,16 @@ def weight_scale_sweep(
     x = make_inputs(seq_len, net.input_size, input_scale, seed)
     r = make_readout(net.readout_size, seed)
     scales = np.asarray(scales, dtype=np.float64)
+    dist = sample_distances(seq_len, max_distances)
+    positions = seq_len - 1 - dist
     chunk = max(1, CHUNK_ELEMENTS // (seq_len * hidden_size))
     rows = np.concatenate(
         [
-            net.log_input_gradients(x, r, window=window, scales=scales[i : i + chunk])
+            net.log_input_gradients(x, r, window=window, scales=scales[i : i + chunk], positions=positions)
             for i in range(0, len(scales), chunk)
         ]
     )  # (B, T), column t is position t
-    dist = sample_distances(seq_len, max_distances)
-    values = rows[:, seq_len - 1 - dist]  # (B, len(dist))
+    values = rows[:, positions]  # (B, len(dist))
     return pd.DataFrame(
         {
             "weight_scale": np.repeat(scales, len(dist)),

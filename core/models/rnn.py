@@ -26,6 +26,7 @@ INITS = ("orthogonal", "gaussian", "nonnormal")
 DERIVATIVE_BOUND = {"tanh": 1.0, "relu": 1.0, "linear": 1.0}
 MAX_HIDDEN_SIZE = 1024  # beyond this a single probe stops being interactive on 2 cores
 NONNORMAL_BLOCK = ((8.0, 8.0), (-8.0, -8.0))  # SCIENCE.md: ρ = 0 but ‖W‖₂ = 16
+RESCALE_EVERY = 16  # steps between rescalings of the ReLU forward state
 
 
 @dataclass
@@ -127,85 +128,119 @@ class RNN(nn.Module):
         return self.forward(x, window=window)[-1]
 
     @torch.no_grad()
-    def log_input_gradients(self, x, readout, window: int = 0, scales=None) -> np.ndarray:
+    def log_input_gradients(self, x, readout, window: int = 0, scales=None, positions=None) -> np.ndarray:
         """log10 ‖∂(r·h_{T-1})/∂x_t‖ for t = 0..T-1, exact in float64 for any T.
 
         x: (T, H) inputs, readout: (H,) r.  scales: optional weight scales ρ_b; when given, W is
-        replaced by ρ_b·W₁ for each b and the result is (B, T) instead of (T,).  -inf marks an
-        exactly zero gradient (no path: cut by the window, or every unit's φ' is 0).
+        replaced by ρ_b·W₁ for each b and the result is (B, T) instead of (T,).  positions: only
+        these t are reported (the rest of the row is NaN); default all.  -inf marks an exactly
+        zero gradient (no path: cut by the window, or every unit's φ' is 0).
         """
         single = scales is None
         w1 = self.W.detach().numpy() if single else self.W_unit.numpy()
         rho = np.array([1.0] if single else scales, dtype=np.float64)
         u_mat = self.U.detach().numpy()
         ux = x.detach().double().numpy() @ u_mat.T  # (T, H)
-        log_d, log_dmax = _log_derivatives(w1, rho, ux, self.config.nonlinearity)
-        out = _backward(w1, rho, u_mat, log_d, log_dmax, readout.detach().double().numpy(), window)
+        T = len(ux)
+        positions = np.arange(T) if positions is None else np.asarray(positions, dtype=int)
+        rel_d, log10_dmax = _log_derivatives(w1, rho, ux, self.config.nonlinearity)
+        out = _backward(w1, rho, u_mat, rel_d, log10_dmax, readout.detach().double().numpy(), window, positions)
         return out[0] if single else out
 
 
 def _log_derivatives(w1, rho, ux, nonlinearity):
-    """Run the forward pass for every scale; return log φ'(a_t) relative to its row maximum.
+    """Run the forward pass for every scale; return φ'(a_t) as (rel, log10_max).
 
-    Returns (rel, log10_max): rel (T, B, H) with φ'(a) = rel · 10^log10_max, rel ≤ 1; and
-    log10_max (T, B).  ReLU and linear are positively homogeneous, so the state is kept as
-    h = c·ĥ with ‖ĥ‖ = 1 and log c tracked: a ReLU net with ρ = 2 over 2000 steps (2^2000)
-    then keeps the exact sign pattern of a_t instead of overflowing to inf - inf = NaN.
+    rel (T, B, H) ≤ 1 and log10_max (T, B), with φ'(a) = rel · 10^log10_max: a saturated tanh
+    unit's φ' of 10^-500 is kept instead of underflowing to 0.  ReLU is positively homogeneous,
+    so its state is kept as h = c·ĥ with ‖ĥ‖ = 1 and 1/c tracked: a ReLU net with ρ = 2 over 2000
+    steps (2^2000) then keeps the exact sign pattern of a_t instead of overflowing to inf - inf.
     """
     T, H = ux.shape
     B = len(rho)
     if nonlinearity == "linear":  # φ' ≡ 1: no forward pass needed
-        return np.ones((T, B, H)), np.zeros((T, B))
+        return np.ones((1, 1, 1)), np.zeros((T, B))  # rel broadcasts over (T, B, H)
     w1t = w1.T
+    scaled = not np.array_equal(rho, [1.0])
     h = np.zeros((B, H))
     pre = np.empty((T, B, H))
     if nonlinearity == "tanh":  # bounded state: plain float64 forward
         for t in range(T):
-            a = (h @ w1t) * rho[:, None] + ux[t]
-            pre[t] = a
+            a = pre[t]
+            np.matmul(h, w1t, out=a)
+            if scaled:
+                a *= rho[:, None]
+            a += ux[t]
             h = np.tanh(a)
-        # log sech²(a) = 2(log 2 - |a| - log1p(e^{-2|a|})): no underflow to 0 even at |a| = 1000
+        # log sech²(a) = 2(log 2 - |a| - log1p(e^{-2|a|})): no underflow even at |a| = 1000
         absa = np.abs(pre)
         log_d = 2.0 * (math.log(2.0) - absa - np.log1p(np.exp(-2.0 * absa)))
         log_max = log_d.max(axis=2)
         return np.exp(log_d - log_max[..., None]), log_max / math.log(10.0)
     inv_c = np.ones(B)  # relu: the true state is h / inv_c
     for t in range(T):
-        a = (h @ w1t) * rho[:, None] + ux[t] * inv_c[:, None]  # a_t · inv_c: same signs as a_t
-        pre[t] = a
+        a = pre[t]
+        np.matmul(h, w1t, out=a)
+        if scaled:
+            a *= rho[:, None]
+        a += ux[t] * inv_c[:, None]  # = a_t · inv_c: the same signs as a_t
         h = np.maximum(a, 0.0)
-        n = np.sqrt(np.einsum("bh,bh->b", h, h))
-        alive = n > 0
-        h[alive] /= n[alive, None]
-        inv_c = np.where(alive, inv_c / np.where(alive, n, 1.0), 1.0)  # a dead state restarts at c = 1
+        # ‖h‖ grows at most ×‖W‖₂ ≤ 3200 per step: rescaling every 16 steps cannot overflow
+        if t % RESCALE_EVERY == 0:
+            n = np.sqrt(np.einsum("bh,bh->b", h, h))
+            safe = np.where(n > 0, n, 1.0)
+            h /= safe[:, None]
+            inv_c = np.where(n > 0, inv_c / safe, 1.0)  # a dead (all-zero) state restarts at c = 1
     rel = (pre > 0).astype(np.float64)  # torch's convention: relu'(0) = 0
-    return rel, np.where(rel.any(axis=2), 0.0, -np.inf)
+    with np.errstate(divide="ignore"):
+        return rel, np.log10(rel.max(axis=2))  # 0, or -inf where every unit is off
 
 
-def _backward(w1, rho, u_mat, rel_d, log10_dmax, readout, window):
-    """Backpropagate r through the recurrence in the log domain; returns log10 g, (B, T)."""
-    T, B, H = rel_d.shape
-    log_rho = np.log10(rho, where=rho > 0, out=np.full(B, -np.inf))
-    steps = T if window <= 0 else min(window, T)
-    v = np.tile(readout, (B, 1))  # ∂ℓ/∂h_t up to the factor 10^log_scale
-    log_scale = np.zeros(B)
-    # float64's error bound for the product u @ W₁ (Higham: H·eps·|u||W₁|); a result below it may be
-    # exactly zero, e.g. W² = 0 for the nilpotent example, where FMA round-off would otherwise
-    # be renormalised into a fake 10^-500 instead of the true 0.
-    roundoff = H * np.finfo(np.float64).eps * np.linalg.norm(w1)
-    u_all = np.zeros((T, B, H))  # ∂ℓ/∂a_t, renormalised
-    log_u = np.full((T, B), -np.inf)
+def _backward(w1, rho, u_mat, rel_d, log10_dmax, readout, window, positions):
+    """Backpropagate r through the recurrence in the log domain; returns log10 g, (B, T).
+
+    The loop only multiplies and renormalises; the log10 scales are summed afterwards, and a
+    step whose product falls below float64's round-off bound for it (Higham: H·eps·‖u‖‖W₁‖_F)
+    counts as an exact zero.  That bound matters for the nilpotent example, W² = 0, where FMA
+    round-off would otherwise be renormalised into a fake 10^-500 instead of the true 0.
+    """
+    T, B = log10_dmax.shape
+    H = w1.shape[0]
+    first = 0 if window <= 0 else max(0, T - window)  # steps below `first` get no gradient
+    rel_d = np.broadcast_to(rel_d, (T, B, H))
+    # B = 1 runs on 1-D vectors: per-op overhead, not arithmetic, is the cost at H = 64
+    lead = (B,) if B > 1 else ()
+    rel_d = rel_d if B > 1 else rel_d[:, 0]
+    u_all = np.zeros((T, *lead, H))  # ∂ℓ/∂a_t, each renormalised
+    v_norm2 = np.ones((T, *lead))  # ‖W₁^T u_t‖² before renormalising
+    v = np.tile(readout, (B, 1)) if B > 1 else readout.copy()  # ∂ℓ/∂h_t, renormalised
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero norm is caught by `dead` below
+        if B == 1:  # the same loop as below, with scalar norms: half the per-step cost
+            for t in range(T - 1, first - 1, -1):
+                u = np.multiply(rel_d[t], v, out=u_all[t])
+                v = u @ w1
+                n2 = v_norm2[t] = v @ v
+                v *= 1.0 / math.sqrt(n2) if n2 > 0 else 1.0
+        else:
+            for t in range(T - 1, first - 1, -1):
+                u = np.multiply(rel_d[t], v, out=u_all[t])
+                v = u @ w1  # W^T u in row form, without the factor ρ
+                n2 = v_norm2[t] = np.einsum("bh,bh->b", v, v)
+                v /= np.sqrt(n2)[:, None]
+    v_norm2, u_all = v_norm2.reshape(T, B), u_all.reshape(T, B, H)
+    u_norm2 = np.einsum("tbh,tbh->tb", u_all, u_all)
+    roundoff2 = (H * np.finfo(np.float64).eps * np.linalg.norm(w1)) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        for t in range(T - 1, T - 1 - steps, -1):
-            u = rel_d[t] * v
-            u_all[t] = u
-            log_u[t] = log_scale + log10_dmax[t]
-            v = u @ w1  # W^T u in row form, still missing the factor ρ
-            n = np.sqrt(np.einsum("bh,bh->b", v, v))
-            alive = n > roundoff * np.sqrt(np.einsum("bh,bh->b", u, u))
-            v[alive] /= n[alive, None]
-            log_scale = np.where(alive, log_u[t] + log_rho + np.log10(np.where(alive, n, 1.0)), -np.inf)
-        grads = u_all @ u_mat  # (U^T u_t)^T for every t: (T, B, D)
-        norms = np.sqrt(np.einsum("tbd,tbd->tb", grads, grads))
-        log_g = np.where(norms > 0, np.log10(norms) + log_u, -np.inf)
+        dead = (v_norm2 <= roundoff2 * u_norm2) | ~np.isfinite(log10_dmax)  # v_{t-1} is exactly 0
+        log_rho = np.log10(rho, where=rho > 0, out=np.full(B, -np.inf))
+        step = np.where(dead, 0.0, log10_dmax + log_rho + 0.5 * np.log10(np.where(dead, 1.0, v_norm2)))
+        # log10 scale of v_t: the sum of the steps after t; -inf once any later step was dead
+        after = np.vstack([np.cumsum(step[::-1], axis=0)[::-1][1:], np.zeros((1, B))])
+        cut = np.vstack([np.cumsum(dead[::-1], axis=0)[::-1][1:], np.zeros((1, B))]) > 0
+        cut[:first] = True
+        log_u = np.where(cut, -np.inf, after + log10_dmax)  # (T, B)
+        grads = u_all[positions] @ u_mat  # (U^T u_t)^T at the reported positions: (P, B, D)
+        norms = np.sqrt(np.einsum("pbd,pbd->pb", grads, grads))
+        log_g = np.full((T, B), np.nan)
+        log_g[positions] = np.where(norms > 0, np.log10(norms) + log_u[positions], -np.inf)
     return log_g.T
