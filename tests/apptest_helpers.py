@@ -1,0 +1,38 @@
+"""Helpers for AppTest: run the app on a page with query parameters, read back chart data."""
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+
+
+def run_app(query: dict | None = None, timeout: float = 120) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def charts(at: AppTest) -> list[dict]:
+    """Every Vega-Lite chart on the page: {"spec": dict, "data": [DataFrame per dataset]}."""
+    out = []
+    for element in at.get("vega_lite_chart"):
+        proto = element.proto
+        frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in proto.datasets]
+        out.append({"spec": json.loads(proto.spec), "data": frames})
+    return out
+
+
+def chart_rows(chart: dict):
+    """All rows of a chart's datasets, concatenated."""
+    import pandas as pd
+
+    frames = [f for f in chart["data"] if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def alert_texts(at: AppTest) -> dict[str, list[str]]:
+    return {kind: [e.value for e in getattr(at, kind)] for kind in ("info", "success", "warning", "error")}
