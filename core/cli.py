@@ -16,6 +16,8 @@ import math
 import re
 import sys
 
+import torch
+
 from .models import MODELS
 from .models.rnn import INITS, NONLINEARITIES, RNNConfig
 from .probe import gradient_through_time
@@ -50,6 +52,7 @@ def _json_number(value):
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    torch.set_num_threads(1)  # small arrays: a second thread only contends with NumPy's BLAS threads
     options = {
         "seq_len": args.seq_len,
         "input_scale": args.input_scale,

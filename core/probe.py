@@ -27,15 +27,17 @@ MAX_INPUT_SCALE = 100.0
 
 def make_readout(size: int, seed: int) -> torch.Tensor:
     """A fixed random unit vector r (float64), from a stream separate from the model's weights."""
-    g = torch.Generator().manual_seed(seed + 2**32)
-    r = torch.randn(size, generator=g, dtype=torch.float64)
-    return r / r.norm()
+    r = np.random.default_rng([seed, 1]).standard_normal(size)
+    return torch.from_numpy(r / np.linalg.norm(r))
 
 
 def make_inputs(seq_len: int, size: int, input_scale: float, seed: int) -> torch.Tensor:
-    """Random input vectors x_t ~ N(0, s²) per unit, float64 (T, D); the "words" of the sentence."""
-    g = torch.Generator().manual_seed(seed + 2**33)
-    return input_scale * torch.randn(seq_len, size, generator=g, dtype=torch.float64)
+    """Random input vectors x_t ~ N(0, s²) per unit, float64 (T, D); the "words" of the sentence.
+
+    Drawn row by row from their own stream, so x[:T] is the same for every longer sequence.
+    """
+    x = np.random.default_rng([seed, 2]).standard_normal((seq_len, size))
+    return torch.from_numpy(x * input_scale)
 
 
 def check_probe_args(seq_len, input_scale, window, hidden_size=None):

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from core.models import build_model
 from core.models.rnn import DERIVATIVE_BOUND, INITS, NONLINEARITIES
@@ -170,3 +171,10 @@ def test_window_cuts_the_gradient_exactly_at_k():
 def test_bad_arguments_raise_a_clear_value_error(kwargs, needle):
     with pytest.raises(ValueError, match=needle):
         gradient_through_time(**kwargs)
+
+
+def test_inputs_of_a_longer_sequence_extend_the_shorter_one():
+    short, long = make_inputs(10, 4, 1.5, 3), make_inputs(50, 4, 1.5, 3)
+    assert short.dtype == long.dtype == torch.float64
+    assert torch.equal(short, long[:10])
+    assert make_readout(6, 3).norm().item() == pytest.approx(1.0)

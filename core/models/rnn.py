@@ -165,13 +165,18 @@ def _log_derivatives(w1, rho, ux, nonlinearity):
     h = np.zeros((B, H))
     pre = np.empty((T, B, H))
     if nonlinearity == "tanh":  # bounded state: plain float64 forward
-        for t in range(T):
-            a = pre[t]
-            np.matmul(h, w1t, out=a)
-            if scaled:
+        if not scaled:  # one matrix (B = 1): 1-D vectors, three calls per step
+            h, w, pre1 = h[0], w1t.T.copy(), pre[:, 0]
+            for t in range(T):
+                a = np.add(w @ h, ux[t], out=pre1[t])
+                h = np.tanh(a)
+        else:
+            for t in range(T):
+                a = pre[t]
+                np.matmul(h, w1t, out=a)
                 a *= rho[:, None]
-            a += ux[t]
-            h = np.tanh(a)
+                a += ux[t]
+                h = np.tanh(a)
         # log sech²(a) = 2(log 2 - |a| - log1p(e^{-2|a|})): no underflow even at |a| = 1000
         absa = np.abs(pre)
         log_d = 2.0 * (math.log(2.0) - absa - np.log1p(np.exp(-2.0 * absa)))
@@ -239,7 +244,8 @@ def _backward(w1, rho, u_mat, rel_d, log10_dmax, readout, window, positions):
         cut = np.vstack([np.cumsum(dead[::-1], axis=0)[::-1][1:], np.zeros((1, B))]) > 0
         cut[:first] = True
         log_u = np.where(cut, -np.inf, after + log10_dmax)  # (T, B)
-        grads = u_all[positions] @ u_mat  # (U^T u_t)^T at the reported positions: (P, B, D)
+        reported = u_all if len(positions) == T else u_all[positions]
+        grads = reported @ u_mat  # (U^T u_t)^T at the reported positions: (P, B, D)
         norms = np.sqrt(np.einsum("pbd,pbd->pb", grads, grads))
         log_g = np.full((T, B), np.nan)
         log_g[positions] = np.where(norms > 0, np.log10(norms) + log_u[positions], -np.inf)

@@ -1,0 +1,139 @@
+"""The app in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+
+The page draws its charts, the sequence-length slider changes the main chart, and there are
+no console errors and no requests off this machine.  Skipped where chromium is missing, except
+under CI=true, where a missing browser is a failure (`.ci/run` installs it).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = pytest.mark.browser
+
+if not os.path.exists(CHROMIUM) and os.environ.get("CI") != "true":
+    pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "streamlit_app.py"),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the app did not answer its health check within 90 s")
+    yield base
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def page(server):
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.console_errors, page.offsite = [], []
+        page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+        host = urlsplit(server).hostname
+
+        def on_request(request):
+            if not request.url.startswith(("data:", "blob:")) and urlsplit(request.url).hostname != host:
+                page.offsite.append(request.url)
+
+        page.on("request", on_request)
+        yield page
+        browser.close()
+
+
+def _settle(page, timeout=60):
+    """Wait until the script has finished running and the charts are drawn."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout * 1000)
+    page.wait_for_selector(
+        '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg', timeout=timeout * 1000
+    )
+    page.wait_for_timeout(700)  # let vega finish painting
+
+
+def test_page_draws_charts_and_slider_changes_the_chart(page, server):
+    page.goto(server + "/")
+    _settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 3
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    before = chart.screenshot()
+    verdict_before = page.locator('[data-testid="stAlert"]').first.inner_text()
+
+    thumb = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    thumb.focus()
+    thumb.press("End")  # sequence length to its maximum, 2000
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid="stSliderThumbValue"]').innerText.trim() === '2000'""",
+        timeout=10_000,
+    )
+    page.wait_for_timeout(300)
+    _settle(page)
+    assert "?seq_len=2000" in page.url or "seq_len=2000" in page.url  # the view is shareable
+    assert page.locator('[data-testid="stAlert"]').first.inner_text() != verdict_before
+    assert chart.screenshot() != before
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == []
+    assert page.offsite == []
+
+
+def test_url_restores_the_view_and_korean_renders(page, server):
+    page.goto(server + "/?lang=ko&weight_scale=1.5&nonlinearity=linear&seq_len=300")
+    _settle(page)
+    assert page.locator("h1").first.inner_text().startswith("기울기")
+    assert "폭발" in page.locator('[data-testid="stAlert"]').first.inner_text()
+    assert page.console_errors == [] and page.offsite == []
