@@ -203,18 +203,18 @@ def sweep_heatmap(
         alt.Tooltip("value:N", title=labels["tooltip_value"]),
     ]
     base = alt.Chart(cells).encode(x=x, x2="x2:Q", y=y, y2="y2:Q", tooltip=tooltip)
-    colored = (
+    scale = alt.Scale(scheme="redblue", reverse=True, domain=[-clip, clip], domainMid=0)
+    colored = (  # each cell stroked in its own colour: no antialiasing seams between cells
         base.transform_filter("datum.kind == 'value'")
-        .mark_rect()
+        .mark_rect(strokeWidth=0.6)
         .encode(
-            color=alt.Color(
-                "color:Q",
-                title="log10",
-                scale=alt.Scale(scheme="redblue", reverse=True, domain=[-clip, clip], domainMid=0),
-            )
+            color=alt.Color("color:Q", title="log10", scale=scale),
+            stroke=alt.Stroke("color:Q", scale=scale, legend=None),
         )
     )
-    grey = base.transform_filter("datum.kind == 'no_path'").mark_rect(color=COLORS["no_path"])
+    grey = base.transform_filter("datum.kind == 'no_path'").mark_rect(
+        color=COLORS["no_path"], stroke=COLORS["no_path"], strokeWidth=0.6
+    )
     marker = pd.DataFrame({"rho": [current_scale], "label": [labels["current_scale"]]})
     rule = (
         alt.Chart(marker)
