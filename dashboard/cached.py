@@ -12,6 +12,8 @@ from core.probe import gradient_through_time
 from core.sweep import weight_scale_sweep
 from core.theory import eigenvalue_frame, spectral_norm, spectral_radius
 
+from .charts import heatmap_data
+
 _TTL = 3600  # seconds an entry may live on a shared server
 
 
@@ -38,9 +40,10 @@ def rnn_spectrum(hidden_size, weight_scale, init, seed):
 
 
 @st.cache_data(max_entries=32, ttl=_TTL, show_spinner=False)
-def rnn_sweep(seq_len, hidden_size, nonlinearity, init, input_scale, seed, max_distances=120):
-    """The ρ × distance map: 40 weight scales at up to `max_distances` sampled distances."""
-    return weight_scale_sweep(
+def rnn_sweep_cells(seq_len, hidden_size, nonlinearity, init, input_scale, seed, labels, max_distances=120):
+    """The ρ × distance map's cells (see charts.heatmap_data): 40 weight scales at up to
+    `max_distances` sampled distances.  Independent of the current ρ, so moving ρ reuses it."""
+    sweep = weight_scale_sweep(
         seq_len=seq_len,
         hidden_size=hidden_size,
         nonlinearity=nonlinearity,
@@ -49,3 +52,4 @@ def rnn_sweep(seq_len, hidden_size, nonlinearity, init, input_scale, seed, max_d
         seed=seed,
         max_distances=max_distances,
     )
+    return heatmap_data(sweep, labels)

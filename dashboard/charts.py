@@ -70,12 +70,14 @@ def y_domain(data: pd.DataFrame, measured_label: str) -> tuple[float, float]:
     return (math.floor(lo - pad), math.ceil(hi + pad))
 
 
-def _style(chart, big: bool):
+def _config(big: bool) -> alt.Config:
+    """Font sizes and legend placement, passed at construction: each configure_*() call would
+    deep-copy the whole chart, data included (a third of the build time)."""
     size = 18 if big else 12
-    return (
-        chart.configure_axis(labelFontSize=size, titleFontSize=size + 1)
-        .configure_legend(labelFontSize=size, titleFontSize=size, orient="bottom", labelLimit=400)
-        .configure_title(fontSize=size + 3)
+    return alt.Config(
+        axis=alt.AxisConfig(labelFontSize=size, titleFontSize=size + 1),
+        legend=alt.LegendConfig(labelFontSize=size, titleFontSize=size, orient="bottom", labelLimit=400),
+        title=alt.TitleConfig(fontSize=size + 3),
     )
 
 
@@ -118,8 +120,7 @@ def gradient_chart(data: pd.DataFrame, labels: dict, big: bool = False) -> alt.C
             tooltip=[alt.Tooltip("distance:Q", title=labels["axis_distance"]), alt.Tooltip("label:N", title=" ")],
         )
     )
-    chart = alt.layer(band, lines, points).properties(height=420 if big else 360)
-    return _style(chart, big)
+    return alt.layer(band, lines, points, height=420 if big else 360, config=_config(big))
 
 
 def circle(radius: float, n: int = 181) -> pd.DataFrame:
@@ -170,8 +171,9 @@ def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, 
     )
     side = 380 if big else 320
     # autosize "pad": width and height are the plot area itself, so the unit circle stays round
-    chart = alt.layer(dots, ring_chart).properties(width=side, height=side, autosize=alt.AutoSizeParams(type="pad"))
-    return _style(chart, big)
+    return alt.layer(
+        dots, ring_chart, width=side, height=side, autosize=alt.AutoSizeParams(type="pad"), config=_config(big)
+    )
 
 
 def heatmap_data(sweep: pd.DataFrame, labels: dict, clip: float = HEATMAP_CLIP) -> pd.DataFrame:
@@ -202,18 +204,22 @@ def sweep_heatmap(
         alt.Tooltip("distance:Q", title=labels["axis_distance"]),
         alt.Tooltip("value:N", title=labels["tooltip_value"]),
     ]
-    base = alt.Chart(cells).encode(x=x, x2="x2:Q", y=y, y2="y2:Q", tooltip=tooltip)
+    position = {"x": x, "x2": "x2:Q", "y": y, "y2": "y2:Q", "tooltip": tooltip}
     scale = alt.Scale(scheme="redblue", reverse=True, domain=[-clip, clip], domainMid=0)
+    no_path = cells["kind"] == "no_path"
     colored = (  # each cell stroked in its own colour: no antialiasing seams between cells
-        base.transform_filter("datum.kind == 'value'")
+        alt.Chart(cells[~no_path])
         .mark_rect(strokeWidth=0.6)
         .encode(
             color=alt.Color("color:Q", title="log10", scale=scale),
             stroke=alt.Stroke("color:Q", scale=scale, legend=None),
+            **position,
         )
     )
-    grey = base.transform_filter("datum.kind == 'no_path'").mark_rect(
-        color=COLORS["no_path"], stroke=COLORS["no_path"], strokeWidth=0.6
+    grey = (
+        alt.Chart(cells[no_path])
+        .mark_rect(color=COLORS["no_path"], stroke=COLORS["no_path"], strokeWidth=0.6)
+        .encode(**position)
     )
     marker = pd.DataFrame({"rho": [current_scale], "label": [labels["current_scale"]]})
     rule = (
@@ -221,4 +227,4 @@ def sweep_heatmap(
         .mark_rule(color="black", strokeWidth=2.5 if big else 1.5)
         .encode(y="rho:Q", tooltip=[alt.Tooltip("rho:Q", title=labels["current_scale"], format=".2f")])
     )
-    return _style(alt.layer(colored, grey, rule).properties(height=400 if big else 320), big)
+    return alt.layer(colored, grey, rule, height=400 if big else 320, config=_config(big))

@@ -67,8 +67,7 @@ def main():
         st.caption(t("rnn.eigen_caption"))
     with right:
         st.subheader(t("rnn.sweep_chart"))
-        sweep = cached.rnn_sweep(c.seq_len, c.hidden_size, c.nonlinearity, c.init, c.input_scale, c.seed)
-        cells = charts.heatmap_data(sweep, text)
+        cells = cached.rnn_sweep_cells(c.seq_len, c.hidden_size, c.nonlinearity, c.init, c.input_scale, c.seed, text)
         st.altair_chart(charts.sweep_heatmap(cells, c.weight_scale, text, big=big), width="stretch")
         st.caption(t("rnn.sweep_caption", clip=int(charts.HEATMAP_CLIP)))
 
