@@ -182,10 +182,11 @@ def heatmap_data(sweep: pd.DataFrame, labels: dict, clip: float = HEATMAP_CLIP) 
     dists = np.sort(data["distance"].unique())
     edges = np.concatenate([[dists[0] - 0.5], (dists[1:] + dists[:-1]) / 2, [dists[-1] + 0.5]])
     index = np.searchsorted(dists, data["distance"])
-    data["x"], data["x2"] = edges[index], edges[index + 1]
+    # each cell overlaps its right and upper neighbour by 10%: no antialiasing seams between cells
+    data["x"], data["x2"] = edges[index], edges[index + 1] + 0.1 * np.diff(edges)[index]
     scales = np.sort(data["weight_scale"].unique())
     half = (scales[1] - scales[0]) / 2 if len(scales) > 1 else 0.025
-    data["y"], data["y2"] = data["weight_scale"] - half, data["weight_scale"] + half
+    data["y"], data["y2"] = data["weight_scale"] - half, data["weight_scale"] + 1.2 * half
     data["color"] = data["log10_grad_norm"].clip(-clip, clip)
     data["kind"] = np.where(np.isneginf(data["log10_grad_norm"]), "no_path", "value")
     data["value"] = [pow10_label(v, labels["no_path"]) for v in data["log10_grad_norm"]]
@@ -207,20 +208,13 @@ def sweep_heatmap(
     position = {"x": x, "x2": "x2:Q", "y": y, "y2": "y2:Q", "tooltip": tooltip}
     scale = alt.Scale(scheme="redblue", reverse=True, domain=[-clip, clip], domainMid=0)
     no_path = cells["kind"] == "no_path"
-    colored = (  # each cell stroked in its own colour: no antialiasing seams between cells
+    legend = alt.Legend(orient="right", gradientLength=200 if big else 160)
+    colored = (
         alt.Chart(cells[~no_path])
-        .mark_rect(strokeWidth=0.6)
-        .encode(
-            color=alt.Color("color:Q", title="log10", scale=scale),
-            stroke=alt.Stroke("color:Q", scale=scale, legend=None),
-            **position,
-        )
+        .mark_rect()
+        .encode(color=alt.Color("color:Q", title="log10", scale=scale, legend=legend), **position)
     )
-    grey = (
-        alt.Chart(cells[no_path])
-        .mark_rect(color=COLORS["no_path"], stroke=COLORS["no_path"], strokeWidth=0.6)
-        .encode(**position)
-    )
+    grey = alt.Chart(cells[no_path]).mark_rect(color=COLORS["no_path"]).encode(**position)
     marker = pd.DataFrame({"rho": [current_scale], "label": [labels["current_scale"]]})
     rule = (
         alt.Chart(marker)

@@ -12,6 +12,7 @@ _PRESENTER_CSS = """<style>
 [data-testid="stMain"] { font-size: 1.25rem; }
 [data-testid="stMain"] h1 { font-size: 3rem; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 1.2rem; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 2.8rem; }
 </style>"""
 
 
