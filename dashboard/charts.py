@@ -14,6 +14,29 @@ import pandas as pd
 
 MAX_POINTS = 800  # points per line sent to the browser; both ends always kept
 HEATMAP_CLIP = 20.0  # colour scale saturates at 10^±20
+# Every label the builders read, with the i18n key the pages fill it from.
+LABEL_KEYS = {
+    **{
+        name: f"rnn.{name}"
+        for name in (
+            "axis_distance",
+            "axis_log10",
+            "series",
+            "tooltip_value",
+            "axis_re",
+            "axis_im",
+            "circle_unit",
+            "circle_rho",
+            "circle_norm",
+            "axis_scale",
+            "current_scale",
+        )
+    },
+    "measured": "rnn.series_measured",
+    "rho": "rnn.series_rho",
+    "bound": "rnn.series_bound",
+    "no_path": "common.no_path",
+}
 COLORS = {"measured": "#1f5fbf", "rho": "#e07b00", "bound": "#6b7280", "no_path": "#9ca3af"}
 
 

@@ -44,6 +44,12 @@ def _slider(column, name: str, default, label_key: str):
     )
 
 
+def _choice(column, name: str, options, default, label_key: str):
+    return column.selectbox(
+        t(label_key), options, options.index(default), key=name, bind="query-params", help=t(label_key + "_help")
+    )
+
+
 def rnn_controls_ui() -> RnnControls:
     """Sequence length, weight scale, nonlinearity, init, hidden size, input scale and seed."""
     d = RnnControls()
@@ -51,22 +57,8 @@ def rnn_controls_ui() -> RnnControls:
         left, mid, right = st.columns([2, 2, 2])
         seq_len = _slider(left, "seq_len", d.seq_len, "rnn.seq_len")
         weight_scale = _slider(left, "weight_scale", d.weight_scale, "rnn.weight_scale")
-        nonlinearity = mid.selectbox(
-            t("rnn.nonlinearity"),
-            NONLINEARITIES,
-            NONLINEARITIES.index(d.nonlinearity),
-            key="nonlinearity",
-            bind="query-params",
-            help=t("rnn.nonlinearity_help"),
-        )
-        init = mid.selectbox(
-            t("rnn.init"),
-            INITS,
-            INITS.index(d.init),
-            key="init",
-            bind="query-params",
-            help=t("rnn.init_help"),
-        )
+        nonlinearity = _choice(mid, "nonlinearity", NONLINEARITIES, d.nonlinearity, "rnn.nonlinearity")
+        init = _choice(mid, "init", INITS, d.init, "rnn.init")
         hidden_size = _slider(right, "hidden_size", d.hidden_size, "rnn.hidden_size")
         input_scale = _slider(right, "input_scale", d.input_scale, "rnn.input_scale")
         lo, hi, _ = RNN_RANGES["seed"]

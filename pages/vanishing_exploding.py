@@ -11,35 +11,11 @@ from dashboard.i18n import t
 from dashboard.verdict import verdict_ui
 
 
-def labels() -> dict:
-    keys = (
-        "axis_distance",
-        "axis_log10",
-        "series",
-        "tooltip_value",
-        "axis_re",
-        "axis_im",
-        "circle_unit",
-        "circle_rho",
-        "circle_norm",
-        "axis_scale",
-        "current_scale",
-    )
-    out = {k: t(f"rnn.{k}") for k in keys}
-    out |= {
-        "measured": t("rnn.series_measured"),
-        "rho": t("rnn.series_rho"),
-        "bound": t("rnn.series_bound"),
-        "no_path": t("common.no_path"),
-    }
-    return out
-
-
 def main():
     st.title(t("rnn.title"))
     st.markdown(t("rnn.intro"))
     c = rnn_controls_ui()
-    big, text = presenter(), labels()
+    big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
     probe = cached.rnn_probe(c.seq_len, c.hidden_size, c.weight_scale, c.nonlinearity, c.init, c.input_scale, c.seed)
     eigs, rho, norm = cached.rnn_spectrum(c.hidden_size, c.weight_scale, c.init, c.seed)
     gamma = DERIVATIVE_BOUND[c.nonlinearity]

@@ -10,23 +10,8 @@ from core.sweep import weight_scale_sweep
 from core.theory import theory_frame
 from dashboard import charts
 
-LABELS = {
-    k: k
-    for k in (
-        "axis_distance",
-        "axis_log10",
-        "series",
-        "tooltip_value",
-        "axis_re",
-        "axis_im",
-        "circle_unit",
-        "circle_rho",
-        "circle_norm",
-        "axis_scale",
-        "current_scale",
-    )
-}
-LABELS |= {"measured": "measured", "rho": "rho", "bound": "bound", "no_path": "no path"}
+LABELS = {name: name for name in charts.LABEL_KEYS}  # each label is its own name, except:
+LABELS["no_path"] = "no path"
 
 
 @pytest.mark.parametrize("value,text", [(-45.24, "10^-45.2"), (352.0, "10^352.0"), (-math.inf, "0"), (0.0, "10^0.0")])
