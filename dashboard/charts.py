@@ -244,4 +244,9 @@ def sweep_heatmap(
         .mark_rule(color="black", strokeWidth=2.5 if big else 1.5)
         .encode(y="rho:Q", tooltip=[alt.Tooltip("rho:Q", title=labels["current_scale"], format=".2f")])
     )
-    return alt.layer(colored, grey, rule, height=400 if big else 320, config=_config(big))
+    one = alt.Chart(pd.DataFrame({"rho": [1.0], "label": ["ρ = 1"]}))
+    boundary = one.mark_rule(color="#374151", strokeDash=[5, 4], strokeWidth=1.5).encode(y="rho:Q")
+    boundary_label = one.mark_text(align="left", dx=4, dy=-7, fontSize=15 if big else 11, color="#374151").encode(
+        y="rho:Q", x=alt.value(0), text="label:N"
+    )
+    return alt.layer(colored, grey, boundary, boundary_label, rule, height=400 if big else 320, config=_config(big))
