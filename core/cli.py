@@ -2,6 +2,9 @@
 
     python -m core probe --model rnn --seq-len 100 --weight-scale 0.9 --hidden-size 64 \\
         --nonlinearity tanh --init orthogonal --seed 0 --format csv
+    python -m core probe --model lstm --forget-bias 5 --seq-len 1000 --window 200
+
+Models: rnn, birnn (same options as rnn, for each direction), lstm (--forget-bias), gru (--update-bias).
 
 CSV columns: position,distance,grad_norm,log10_grad_norm (grad_norm is inf/0 past float64's range;
 log10_grad_norm is exact, -inf only where no gradient path exists).  JSON: a list of records with
@@ -18,9 +21,11 @@ import sys
 
 import torch
 
-from .models import MODELS
+from .models import MODELS, model_options
 from .models.rnn import INITS, NONLINEARITIES, RNNConfig
 from .probe import gradient_through_time
+
+MODEL_SPECIFIC = ("nonlinearity", "init", "forget_bias", "update_bias")  # flags only some models take
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,10 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seq-len", type=int, default=100, help="T, the number of inputs (default 100)")
     p.add_argument("--weight-scale", type=float, default=defaults.weight_scale, help="ρ of the recurrent W")
     p.add_argument("--hidden-size", type=int, default=defaults.hidden_size)
-    p.add_argument("--nonlinearity", choices=NONLINEARITIES, default=defaults.nonlinearity)
-    p.add_argument("--init", choices=INITS, default=defaults.init)
+    p.add_argument("--nonlinearity", choices=NONLINEARITIES, default=None, help="rnn/birnn (default tanh)")
+    p.add_argument("--init", choices=INITS, default=None, help="rnn/birnn (default orthogonal)")
     p.add_argument("--input-scale", type=float, default=1.0, help="std of each input unit (default 1)")
     p.add_argument("--window", type=int, default=0, help="truncated backprop over the last K steps; 0 = full")
+    p.add_argument("--forget-bias", type=float, default=None, help="LSTM forget-gate bias b_f (default 1)")
+    p.add_argument("--update-bias", type=float, default=None, help="GRU update-gate bias b_z (default 0)")
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     return top
@@ -60,9 +67,16 @@ def main(argv=None) -> int:
         "window": args.window,
         "hidden_size": args.hidden_size,
         "weight_scale": args.weight_scale,
-        "nonlinearity": args.nonlinearity,
-        "init": args.init,
     }
+    for flag in MODEL_SPECIFIC:  # given for a model that lacks it: refuse rather than silently ignore
+        if getattr(args, flag) is not None:
+            if flag not in model_options(args.model):
+                print(
+                    f"python -m core probe: error: --{flag.replace('_', '-')} does not apply to --model {args.model}",
+                    file=sys.stderr,
+                )
+                return 2
+            options[flag] = getattr(args, flag)
     try:
         frame = gradient_through_time(args.model, **options)
     except ValueError as err:  # name the flag, not the Python field: seq_len -> --seq-len

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 
+from .birnn import BiRNN
+from .gru import GRU, GRUConfig
+from .lstm import LSTM, LSTMConfig
 from .rnn import RNN, RNNConfig
 
 MODELS = {
     "rnn": (RNN, RNNConfig),
+    "birnn": (BiRNN, RNNConfig),
+    "lstm": (LSTM, LSTMConfig),
+    "gru": (GRU, GRUConfig),
 }
 
 

@@ -20,6 +20,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..logscale import log10_norms, scales_from_steps
+from .checks import check_choice, check_float, check_int
+
 NONLINEARITIES = ("tanh", "relu", "linear")
 INITS = ("orthogonal", "gaussian", "nonnormal")
 # Pascanu et al.'s γ: an upper bound on |φ'| for each nonlinearity.
@@ -38,36 +41,24 @@ class RNNConfig:
     seed: int = 0  # seeds W and U
 
     def __post_init__(self):
-        _check_int("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
-        _check_float("weight_scale", self.weight_scale, 0.0, 100.0)
-        _check_choice("nonlinearity", self.nonlinearity, NONLINEARITIES)
-        _check_choice("init", self.init, INITS)
-        _check_int("seed", self.seed, 0, 2**31 - 1)
+        check_int("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
+        check_float("weight_scale", self.weight_scale, 0.0, 100.0)
+        check_choice("nonlinearity", self.nonlinearity, NONLINEARITIES)
+        check_choice("init", self.init, INITS)
+        check_int("seed", self.seed, 0, 2**31 - 1)
 
 
-def _check_int(name, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be a whole number from {lo} to {hi}, got {value!r}")
-
-
-def _check_float(name, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise ValueError(f"{name} must be a number from {lo} to {hi}, got {value!r}")
-    if not (math.isfinite(value) and lo <= value <= hi):
-        raise ValueError(f"{name} must be a number from {lo} to {hi}, got {value!r}")
-
-
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+def haar_orthogonal(n: int, generator: torch.Generator) -> torch.Tensor:
+    """A Haar-random orthogonal (n, n) float64 matrix: QR of a Gaussian, R's signs folded into Q."""
+    q, r = torch.linalg.qr(torch.randn(n, n, generator=generator, dtype=torch.float64))
+    return q * torch.sign(torch.diagonal(r))
 
 
 def unit_recurrent_matrix(hidden_size: int, init: str, generator: torch.Generator) -> torch.Tensor:
     """W at weight scale 1, float64 (H, H).  Every init is linear in ρ: W(ρ) = ρ·W₁."""
     H = hidden_size
-    if init == "orthogonal":  # Haar-random Q: QR of a Gaussian, with R's signs folded into Q
-        q, r = torch.linalg.qr(torch.randn(H, H, generator=generator, dtype=torch.float64))
-        return q * torch.sign(torch.diagonal(r))
+    if init == "orthogonal":
+        return haar_orthogonal(H, generator)
     if init == "gaussian":  # circular law: spectral radius ≈ 1, but ‖W‖₂ ≈ 2
         return torch.randn(H, H, generator=generator, dtype=torch.float64) / math.sqrt(H)
     w = torch.zeros(H, H, dtype=torch.float64)  # "nonnormal": nilpotent 2×2 blocks, a 0 left over if H is odd
@@ -86,9 +77,8 @@ class RNN(nn.Module):
         g = torch.Generator().manual_seed(config.seed)
         H = config.hidden_size
         w1 = unit_recurrent_matrix(H, config.init, g)
-        u, r = torch.linalg.qr(torch.randn(H, H, generator=g, dtype=torch.float64))
         self.W = nn.Parameter(config.weight_scale * w1)  # (H, H) recurrent matrix
-        self.U = nn.Parameter(u * torch.sign(torch.diagonal(r)))  # (H, D=H) input matrix
+        self.U = nn.Parameter(haar_orthogonal(H, g))  # (H, D=H) input matrix
         self.register_buffer("W_unit", w1, persistent=False)  # W at ρ = 1, for scale sweeps
 
     @property
@@ -136,16 +126,24 @@ class RNN(nn.Module):
         these t are reported (the rest of the row is NaN); default all.  -inf marks an exactly
         zero gradient (no path: cut by the window, or every unit's φ' is 0).
         """
+        T = len(x)
+        positions = np.arange(T) if positions is None else np.asarray(positions, dtype=int)
+        grads, log_scale = self.input_gradient_vectors(x, readout, window, scales, positions)
+        out = np.full((T, grads.shape[1]), np.nan)
+        out[positions] = log10_norms(grads, log_scale)
+        return out[:, 0] if scales is None else out.T
+
+    @torch.no_grad()
+    def input_gradient_vectors(self, x, readout, window=0, scales=None, positions=None):
+        """∂ℓ/∂x_t as (vectors (P, B, D), log10 scales (P, B)): the gradient is vector · 10^scale."""
         single = scales is None
         w1 = self.W.detach().numpy() if single else self.W_unit.numpy()
         rho = np.array([1.0] if single else scales, dtype=np.float64)
         u_mat = self.U.detach().numpy()
         ux = x.detach().double().numpy() @ u_mat.T  # (T, H)
-        T = len(ux)
-        positions = np.arange(T) if positions is None else np.asarray(positions, dtype=int)
+        positions = np.arange(len(ux)) if positions is None else positions
         rel_d, log10_dmax = _log_derivatives(w1, rho, ux, self.config.nonlinearity)
-        out = _backward(w1, rho, u_mat, rel_d, log10_dmax, readout.detach().double().numpy(), window, positions)
-        return out[0] if single else out
+        return _backward(w1, rho, u_mat, rel_d, log10_dmax, readout.detach().double().numpy(), window, positions)
 
 
 def _log_derivatives(w1, rho, ux, nonlinearity):
@@ -202,10 +200,11 @@ def _log_derivatives(w1, rho, ux, nonlinearity):
 
 
 def _backward(w1, rho, u_mat, rel_d, log10_dmax, readout, window, positions):
-    """Backpropagate r through the recurrence in the log domain; returns log10 g, (B, T).
+    """Backpropagate r through the recurrence in the log domain.
 
-    The loop only multiplies and renormalises; the log10 scales are summed afterwards, and a
-    step whose product falls below float64's round-off bound for it (Higham: H·eps·‖u‖‖W₁‖_F)
+    Returns (U^T u_t at the given positions, (P, B, D); their log10 scales, (P, B)).  The loop
+    only multiplies and renormalises; the log10 scales are summed afterwards (core.logscale), and
+    a step whose product falls below float64's round-off bound for it (Higham: H·eps·‖u‖‖W₁‖_F)
     counts as an exact zero.  That bound matters for the nilpotent example, W² = 0, where FMA
     round-off would otherwise be renormalised into a fake 10^-500 instead of the true 0.
     """
@@ -232,21 +231,12 @@ def _backward(w1, rho, u_mat, rel_d, log10_dmax, readout, window, positions):
                 v = u @ w1  # W^T u in row form, without the factor ρ
                 n2 = v_norm2[t] = np.einsum("bh,bh->b", v, v)
                 v /= np.sqrt(n2)[:, None]
-    v_norm2, u_all = v_norm2.reshape(T, B), u_all.reshape(T, B, H)
-    u_norm2 = np.einsum("tbh,tbh->tb", u_all, u_all)
-    roundoff2 = (H * np.finfo(np.float64).eps * np.linalg.norm(w1)) ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
+        v_norm2, u_all = v_norm2.reshape(T, B), u_all.reshape(T, B, H)
+        u_norm2 = np.einsum("tbh,tbh->tb", u_all, u_all)
+        roundoff2 = (H * np.finfo(np.float64).eps * np.linalg.norm(w1)) ** 2
         dead = (v_norm2 <= roundoff2 * u_norm2) | ~np.isfinite(log10_dmax)  # v_{t-1} is exactly 0
         log_rho = np.log10(rho, where=rho > 0, out=np.full(B, -np.inf))
-        step = np.where(dead, 0.0, log10_dmax + log_rho + 0.5 * np.log10(np.where(dead, 1.0, v_norm2)))
-        # log10 scale of v_t: the sum of the steps after t; -inf once any later step was dead
-        after = np.vstack([np.cumsum(step[::-1], axis=0)[::-1][1:], np.zeros((1, B))])
-        cut = np.vstack([np.cumsum(dead[::-1], axis=0)[::-1][1:], np.zeros((1, B))]) > 0
-        cut[:first] = True
-        log_u = np.where(cut, -np.inf, after + log10_dmax)  # (T, B)
-        reported = u_all if len(positions) == T else u_all[positions]
-        grads = reported @ u_mat  # (U^T u_t)^T at the reported positions: (P, B, D)
-        norms = np.sqrt(np.einsum("pbd,pbd->pb", grads, grads))
-        log_g = np.full((T, B), np.nan)
-        log_g[positions] = np.where(norms > 0, np.log10(norms) + log_u[positions], -np.inf)
-    return log_g.T
+        step = log10_dmax + log_rho + 0.5 * np.log10(np.where(dead, 1.0, v_norm2))
+        log_u = scales_from_steps(step, dead, first) + log10_dmax  # (T, B)
+    reported = u_all if len(positions) == T else u_all[positions]
+    return reported @ u_mat, log_u[positions]  # (U^T u_t)^T: (P, B, D)

@@ -1,0 +1,133 @@
+"""LSTM (torch.nn.LSTMCell) and its exact log-domain input gradients.
+
+i, f, g, o = σ, σ, tanh, σ of W_ih x_t + W_hh h_{t-1} + b;  c_t = f⊙c_{t-1} + i⊙g;  h_t = o⊙tanh(c_t).
+The cell path gives ∂c_T/∂c_t = Π diag(f_k), so memory is set by the forget gate f ≈ σ(b_f):
+b_f = 0 gives about 0.5^distance, b_f = 5 about 0.993^distance.  PyTorch's default init has no
+forget bias; Jozefowicz et al. 2015 recommend b_f = 1 (our default).  The probe backpropagates
+the pair (∂ℓ/∂h_t, ∂ℓ/∂c_t) through the cell's Jacobian, renormalising the pair at every step.
+
+Sources: Hochreiter & Schmidhuber 1997; Gers et al. 2000 (forget gate); Jozefowicz, Zaremba &
+Sutskever 2015; Tallec & Ollivier 2018 (chrono init); ../SCIENCE.md "LSTM".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..logscale import log10_norms, scales_from_steps
+from .checks import check_float, check_int
+from .gates import sigmoid, sigmoid_derivative, tanh_derivative
+from .rnn import MAX_HIDDEN_SIZE, haar_orthogonal
+
+
+@dataclass
+class LSTMConfig:
+    hidden_size: int = 64  # H; the input size equals H
+    weight_scale: float = 0.9  # ρ of each gate's recurrent block, W_h· = ρ·Q (orthogonal)
+    forget_bias: float = 1.0  # b_f, "the gate switch": f ≈ σ(b_f); PyTorch's default init is 0
+    seed: int = 0  # seeds the weights
+
+    def __post_init__(self):
+        check_int("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
+        check_float("weight_scale", self.weight_scale, 0.0, 100.0)
+        check_float("forget_bias", self.forget_bias, -50.0, 50.0)
+        check_int("seed", self.seed, 0, 2**31 - 1)
+
+
+class LSTM(nn.Module):
+    """One LSTM layer; every gate's input block is orthogonal, every recurrent block ρ·orthogonal."""
+
+    def __init__(self, config: LSTMConfig):
+        super().__init__()
+        self.config = config
+        H = config.hidden_size
+        g = torch.Generator().manual_seed(config.seed)
+        self.cell = nn.LSTMCell(H, H, dtype=torch.float64)
+        with torch.no_grad():  # gate order in torch: i, f, g, o
+            self.cell.weight_hh.copy_(torch.cat([config.weight_scale * haar_orthogonal(H, g) for _ in range(4)]))
+            self.cell.weight_ih.copy_(torch.cat([haar_orthogonal(H, g) for _ in range(4)]))
+            self.cell.bias_ih.zero_()
+            self.cell.bias_hh.zero_()
+            self.cell.bias_ih[H : 2 * H] = config.forget_bias
+
+    @property
+    def input_size(self) -> int:
+        return self.config.hidden_size
+
+    @property
+    def readout_size(self) -> int:
+        return self.config.hidden_size
+
+    def forward(self, x: torch.Tensor, window: int = 0) -> torch.Tensor:
+        """x: (B, T, D) or (T, D) -> h for every step, (..., T, H).  window K > 0 detaches the
+        state (h and c) entering the last K steps: truncated backprop."""
+        squeeze = x.dim() == 2
+        x = x.unsqueeze(0) if squeeze else x
+        B, T, _ = x.shape
+        h = x.new_zeros(B, self.config.hidden_size)
+        c = x.new_zeros(B, self.config.hidden_size)
+        out = []
+        for t in range(T):
+            if window and t == T - window:
+                h, c = h.detach(), c.detach()
+            h, c = self.cell(x[:, t], (h, c))
+            out.append(h)
+        out = torch.stack(out, dim=1)
+        return out[0] if squeeze else out
+
+    def readout_state(self, x: torch.Tensor, window: int = 0) -> torch.Tensor:
+        return self.forward(x, window=window)[-1]
+
+    @torch.no_grad()
+    def log_input_gradients(self, x, readout, window: int = 0) -> np.ndarray:
+        """log10 ‖∂(r·h_{T-1})/∂x_t‖ for t = 0..T-1, exact in float64 for any T; -inf: no path."""
+        H = self.config.hidden_size
+        w_ih = self.cell.weight_ih.detach().numpy()  # (4H, D)
+        w_hh = self.cell.weight_hh.detach().numpy()  # (4H, H)
+        bias = (self.cell.bias_ih + self.cell.bias_hh).detach().numpy()
+        pre_x = x.detach().double().numpy() @ w_ih.T + bias  # (T, 4H)
+        T = len(pre_x)
+        pre = np.empty((T, 4 * H))  # gate pre-activations
+        cells = np.zeros((T + 1, H))  # cells[t + 1] = c_t; cells[0] = c_{-1} = 0
+        h = np.zeros(H)
+        for t in range(T):
+            a = np.add(w_hh @ h, pre_x[t], out=pre[t])
+            s = sigmoid(a)
+            c = np.add(s[H : 2 * H] * cells[t], s[:H] * np.tanh(a[2 * H : 3 * H]), out=cells[t + 1])
+            h = s[3 * H :] * np.tanh(c)
+        a_i, a_f, a_g, a_o = (pre[:, k * H : (k + 1) * H] for k in range(4))
+        i, f, g, o = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
+        c, c_prev = cells[1:], cells[:-1]
+        # Jacobian factors, (T, H) each: dc_total = dc + dh·o·tanh'(c); da_i = dc_total·g·σ'(a_i); ...
+        h_to_c = o * tanh_derivative(c)
+        fac_i, fac_f = g * sigmoid_derivative(a_i), c_prev * sigmoid_derivative(a_f)
+        fac_g, fac_o = i * tanh_derivative(a_g), np.tanh(c) * sigmoid_derivative(a_o)
+        first = 0 if window <= 0 else max(0, T - window)
+        d_pre = np.zeros((T, 4 * H))  # ∂ℓ/∂(pre-activations), renormalised per step
+        step = np.zeros((T, 1))
+        dead = np.zeros((T, 1), dtype=bool)
+        dh, dc = readout.detach().double().numpy().copy(), np.zeros(H)
+        for t in range(T - 1, first - 1, -1):
+            dct = dc + dh * h_to_c[t]
+            da = d_pre[t]
+            np.multiply(dct, fac_i[t], out=da[:H])
+            np.multiply(dct, fac_f[t], out=da[H : 2 * H])
+            np.multiply(dct, fac_g[t], out=da[2 * H : 3 * H])
+            np.multiply(dh, fac_o[t], out=da[3 * H :])
+            dh = da @ w_hh
+            dc = dct * f[t]
+            n2 = dh @ dh + dc @ dc
+            if n2 == 0:  # nothing flows further back
+                dead[t] = True
+                break
+            step[t] = 0.5 * math.log10(n2)
+            scale = 1.0 / math.sqrt(n2)
+            dh *= scale
+            dc *= scale
+        log_scale = scales_from_steps(step, dead, first)[:, 0]
+        return log10_norms(d_pre @ w_ih, log_scale)
