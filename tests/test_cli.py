@@ -99,3 +99,28 @@ def test_bad_argument_from_the_shell_is_one_line():
     proc = _run("probe", "--seq-len", "-5")
     assert proc.returncode == 2 and proc.stdout == ""
     assert len(proc.stderr.strip().splitlines()) == 1 and "--seq-len" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "model,extra",
+    [("lstm", ["--forget-bias", "5"]), ("gru", ["--update-bias", "2"]), ("birnn", ["--nonlinearity", "relu"])],
+)
+def test_remedy_models_from_the_command_line(model, extra, capsys):
+    assert main(["probe", "--model", model, "--seq-len", "40", "--window", "10", *extra]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert list(table.columns) == ["position", "distance", "grad_norm", "log10_grad_norm"] and len(table) == 40
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--model", "rnn", "--forget-bias", "1"],
+        ["--model", "lstm", "--init", "gaussian"],
+        ["--model", "gru", "--nonlinearity", "relu"],
+        ["--model", "lstm", "--forget-bias", "nan"],
+    ],
+)
+def test_an_option_the_model_lacks_exits_2(args, capsys):
+    assert main(["probe", *args]) == 2
+    _, err = capsys.readouterr()
+    assert len(err.strip().splitlines()) == 1
