@@ -19,5 +19,6 @@ pages = [
         url_path="vanishing-exploding",
         default=True,
     ),
+    st.Page("pages/remedies.py", title=t("nav.remedies"), icon=":material/healing:", url_path="remedies"),
 ]
 st.navigation(pages).run()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.clipping import clipping_over_scales
 from core.models import build_model
 from core.probe import gradient_through_time
 from core.sweep import weight_scale_sweep
@@ -17,19 +18,16 @@ from .charts import heatmap_data
 _TTL = 3600  # seconds an entry may live on a shared server
 
 
-@st.cache_data(max_entries=256, ttl=_TTL, show_spinner=False)
-def rnn_probe(seq_len, hidden_size, weight_scale, nonlinearity, init, input_scale, seed):
-    """The probe table for the RNN lab's controls."""
-    return gradient_through_time(
-        "rnn",
-        seq_len=seq_len,
-        hidden_size=hidden_size,
-        weight_scale=weight_scale,
-        nonlinearity=nonlinearity,
-        init=init,
-        input_scale=input_scale,
-        seed=seed,
-    )
+@st.cache_data(max_entries=512, ttl=_TTL, show_spinner=False)
+def probe(model, seq_len, seed=0, window=0, input_scale=1.0, **options):
+    """The probe table of any registered model (options: hidden_size, weight_scale, forget_bias, ...)."""
+    return gradient_through_time(model, seq_len=seq_len, seed=seed, window=window, input_scale=input_scale, **options)
+
+
+@st.cache_data(max_entries=64, ttl=_TTL, show_spinner=False)
+def clipping(threshold, seq_len, hidden_size, seed):
+    """Total gradient norm before and after clipping at θ, for the 40 weight scales (linear RNN)."""
+    return clipping_over_scales(threshold, seq_len=seq_len, hidden_size=hidden_size, seed=seed)
 
 
 @st.cache_data(max_entries=256, ttl=_TTL, show_spinner=False)

@@ -36,6 +36,9 @@ LABEL_KEYS = {
     "rho": "rnn.series_rho",
     "bound": "rnn.series_bound",
     "no_path": "common.no_path",
+    "clip_raw": "rem.clip_raw",
+    "clip_clipped": "rem.clip_clipped",
+    "axis_total": "rem.axis_total",
 }
 COLORS = {"measured": "#1f5fbf", "rho": "#e07b00", "bound": "#6b7280", "no_path": "#9ca3af"}
 
@@ -56,33 +59,52 @@ def _thin(frame: pd.DataFrame, column: str, max_points: int) -> pd.DataFrame:
     return frame.sort_values(column).iloc[keep]
 
 
-def gradient_chart_data(probe: pd.DataFrame, theory: pd.DataFrame, labels: dict, max_points: int = MAX_POINTS):
-    """Long table for the main chart: distance, log10, series, value (tooltip), kind.
+def curves_data(curves: dict[str, pd.DataFrame], labels: dict, max_points: int = MAX_POINTS) -> pd.DataFrame:
+    """Long table for a curves chart: distance, log10, series, value (tooltip), kind.
 
-    kind is "line" for finite points and "no_path" for exactly-zero gradients (log10 = -inf),
-    which the chart draws as a grey band at the bottom instead of dropping them silently.
-    Theory points that are -inf (ρ = 0) are left out: the line stops there.
+    curves maps a series name to a frame with columns distance and log10.  kind is "line" for
+    finite points and "no_path" for exactly-zero gradients (log10 = -inf), which the chart draws
+    as a band at the bottom instead of dropping them silently.
     """
-    probe = _thin(probe, "distance", max_points)
-    theory = theory[theory["distance"].isin(probe["distance"])]
-    parts = [
-        pd.DataFrame({"distance": probe["distance"], "log10": probe["log10_grad_norm"], "series": labels["measured"]}),
-        pd.DataFrame({"distance": theory["distance"], "log10": theory["rho_line"], "series": labels["rho"]}),
-        pd.DataFrame({"distance": theory["distance"], "log10": theory["bound_line"], "series": labels["bound"]}),
-    ]
+    parts = []
+    for name, frame in curves.items():
+        frame = _thin(frame, "distance", max_points)
+        parts.append(
+            pd.DataFrame({"distance": frame["distance"].to_numpy(), "log10": frame["log10"].to_numpy(), "series": name})
+        )
     data = pd.concat(parts, ignore_index=True)
-    measured = data["series"] == labels["measured"]
-    no_path = measured & np.isneginf(data["log10"])
-    data = data[np.isfinite(data["log10"]) | no_path].copy()
+    data = data[np.isfinite(data["log10"]) | np.isneginf(data["log10"])].copy()
     data["kind"] = np.where(np.isneginf(data["log10"]), "no_path", "line")
     data["value"] = [pow10_label(v, labels["no_path"]) for v in data["log10"]]
     return data.reset_index(drop=True)
 
 
-def y_domain(data: pd.DataFrame, measured_label: str) -> tuple[float, float]:
-    """The y range: all of the measured curve; theory lines only up to two spans beyond it."""
+def probe_curve(probe: pd.DataFrame) -> pd.DataFrame:
+    """A probe table as a curve: distance, log10."""
+    return pd.DataFrame({"distance": probe["distance"], "log10": probe["log10_grad_norm"]})
+
+
+def theory_curve(distance, log10_values) -> pd.DataFrame:
+    """A theory line as a curve; -inf values (ρ = 0 past d = 0) are left out: the line stops."""
+    curve = pd.DataFrame({"distance": np.asarray(distance), "log10": np.asarray(log10_values, dtype=float)})
+    return curve[np.isfinite(curve["log10"])]
+
+
+def gradient_chart_data(probe: pd.DataFrame, theory: pd.DataFrame, labels: dict, max_points: int = MAX_POINTS):
+    """The RNN lab's curves: measured, the ρ^d line and Pascanu's bound."""
+    curves = {
+        labels["measured"]: probe_curve(probe),
+        labels["rho"]: theory_curve(theory["distance"], theory["rho_line"]),
+        labels["bound"]: theory_curve(theory["distance"], theory["bound_line"]),
+    }
+    return curves_data(curves, labels, max_points)
+
+
+def y_domain(data: pd.DataFrame, anchors) -> tuple[float, float]:
+    """The y range: all of the anchor (measured) curves; other lines only up to two spans beyond."""
+    anchors = [anchors] if isinstance(anchors, str) else list(anchors)
     lines = data[data["kind"] == "line"]
-    measured = lines.loc[lines["series"] == measured_label, "log10"]
+    measured = lines.loc[lines["series"].isin(anchors), "log10"]
     if measured.empty:
         return (-1.0, 1.0)
     lo, hi = float(measured.min()), float(measured.max())
@@ -104,46 +126,69 @@ def _config(big: bool) -> alt.Config:
     )
 
 
-def gradient_chart(data: pd.DataFrame, labels: dict, big: bool = False) -> alt.Chart:
-    """log10 ‖∂ℓ/∂x_t‖ against distance: measured (solid), ρ^d (dashed), Pascanu bound (dotted)."""
-    lo, hi = y_domain(data, labels["measured"])
-    order = [labels["measured"], labels["rho"], labels["bound"]]
-    color = alt.Color(
-        "series:N",
-        title=None,
-        scale=alt.Scale(domain=order, range=[COLORS["measured"], COLORS["rho"], COLORS["bound"]]),
-    )
-    dash = alt.StrokeDash("series:N", scale=alt.Scale(domain=order, range=[[1, 0], [8, 5], [2, 3]]), title=None)
+SOLID, DASHED, DOTTED = [1, 0], [8, 5], [2, 3]
+
+
+def curves_chart(
+    data: pd.DataFrame, labels: dict, styles: dict, anchors, big: bool = False, height: int | None = None
+) -> alt.LayerChart:
+    """log10 gradient against distance for several named curves.
+
+    styles maps series name -> (colour, dash); anchors are the measured series the y range must
+    show in full.  Exactly-zero gradients appear as ticks along the bottom, one row per series.
+    """
+    lo, hi = y_domain(data, anchors)
+    order = list(styles)
+    color_scale = alt.Scale(domain=order, range=[c for c, _ in styles.values()])
+    color = alt.Color("series:N", title=None, scale=color_scale)
+    dash = alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=order, range=[d for _, d in styles.values()]))
     x = alt.X("distance:Q", title=labels["axis_distance"], scale=alt.Scale(nice=False))
+    y_scale = alt.Scale(domain=[lo, hi])
     tooltip = [
         alt.Tooltip("series:N", title=labels["series"]),
         alt.Tooltip("distance:Q", title=labels["axis_distance"]),
         alt.Tooltip("value:N", title=labels["tooltip_value"]),
     ]
-    width = 4 if big else 2.5
     lines = (
         alt.Chart(data[data["kind"] == "line"])
-        .mark_line(strokeWidth=width, clip=True)
+        .mark_line(strokeWidth=4 if big else 2.5, clip=True)
         .encode(
             x=x,
-            y=alt.Y("log10:Q", title=labels["axis_log10"], scale=alt.Scale(domain=[lo, hi])),
+            y=alt.Y("log10:Q", title=labels["axis_log10"], scale=y_scale),
             color=color,
             strokeDash=dash,
             tooltip=tooltip,
         )
     )
     points = lines.mark_point(size=30, opacity=0, clip=True)  # invisible, for hover tooltips on every point
-    no_path = data[data["kind"] == "no_path"].assign(y=lo, y2=lo + 0.04 * (hi - lo), label=labels["no_path"])
+    no_path = data[data["kind"] == "no_path"].copy()
+    row = no_path["series"].map({name: k for k, name in enumerate(order)}).fillna(0).astype(float)
+    no_path["y"] = lo + (0.025 + 0.035 * row) * (hi - lo)
     band = (
-        alt.Chart(no_path)
-        .mark_tick(color=COLORS["no_path"], thickness=2, size=14)
+        alt.Chart(no_path.assign(label=labels["no_path"]))
+        .mark_tick(thickness=2, size=10, opacity=0.8)
         .encode(
             x=x,
-            y=alt.Y("y:Q", scale=alt.Scale(domain=[lo, hi])),
-            tooltip=[alt.Tooltip("distance:Q", title=labels["axis_distance"]), alt.Tooltip("label:N", title=" ")],
+            y=alt.Y("y:Q", scale=y_scale),
+            color=alt.Color("series:N", scale=color_scale, title=None),
+            tooltip=[
+                alt.Tooltip("series:N", title=labels["series"]),
+                alt.Tooltip("distance:Q", title=labels["axis_distance"]),
+                alt.Tooltip("label:N", title=" "),
+            ],
         )
     )
-    return alt.layer(band, lines, points, height=420 if big else 360, config=_config(big))
+    return alt.layer(band, lines, points, height=height or (420 if big else 360), config=_config(big))
+
+
+def gradient_chart(data: pd.DataFrame, labels: dict, big: bool = False) -> alt.LayerChart:
+    """The RNN lab's chart: measured (solid), ρ^d (dashed), Pascanu bound (dotted)."""
+    styles = {
+        labels["measured"]: (COLORS["measured"], SOLID),
+        labels["rho"]: (COLORS["rho"], DASHED),
+        labels["bound"]: (COLORS["bound"], DOTTED),
+    }
+    return curves_chart(data, labels, styles, labels["measured"], big)
 
 
 def circle(radius: float, n: int = 181) -> pd.DataFrame:
@@ -250,3 +295,37 @@ def sweep_heatmap(
         y="rho:Q", x=alt.value(0), text="label:N"
     )
     return alt.layer(colored, grey, boundary, boundary_label, rule, height=400 if big else 320, config=_config(big))
+
+
+def clipping_chart(table: pd.DataFrame, current_scale: float, labels: dict, big: bool = False) -> alt.LayerChart:
+    """log10 of the first word's gradient against ρ, before (solid) and after (dashed) clipping."""
+    raw, clipped = labels["clip_raw"], labels["clip_clipped"]
+    data = pd.concat(
+        [
+            pd.DataFrame({"weight_scale": table["weight_scale"], "log10": table["log10_first"], "series": raw}),
+            pd.DataFrame(
+                {"weight_scale": table["weight_scale"], "log10": table["log10_first_clipped"], "series": clipped}
+            ),
+        ]
+    )
+    data = data[np.isfinite(data["log10"])].assign(value=lambda d: [pow10_label(v) for v in d["log10"]])
+    order = [raw, clipped]
+    lines = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=4 if big else 2.5, point=True)
+        .encode(
+            x=alt.X("weight_scale:Q", title=labels["axis_scale"]),
+            y=alt.Y("log10:Q", title=labels["axis_total"]),
+            color=alt.Color(
+                "series:N", title=None, scale=alt.Scale(domain=order, range=[COLORS["rho"], COLORS["measured"]])
+            ),
+            strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=order, range=[SOLID, DASHED])),
+            tooltip=[
+                alt.Tooltip("series:N", title=labels["series"]),
+                alt.Tooltip("weight_scale:Q", title=labels["axis_scale"], format=".2f"),
+                alt.Tooltip("value:N", title=labels["tooltip_value"]),
+            ],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"rho": [current_scale]})).mark_rule(color="black").encode(x="rho:Q")
+    return alt.layer(lines, rule, height=320 if not big else 400, config=_config(big))

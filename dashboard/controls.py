@@ -68,3 +68,66 @@ def rnn_controls_ui() -> RnnControls:
     return RnnControls(
         int(seq_len), float(weight_scale), nonlinearity, init, int(hidden_size), float(input_scale), int(seed)
     )
+
+
+@dataclass(frozen=True)
+class SharedControls:
+    seq_len: int = 100  # T, shared by every model on the page
+    weight_scale: float = 0.9  # ρ of every recurrent matrix (each gate's block for LSTM and GRU)
+    hidden_size: int = 64
+    seed: int = 0
+
+
+GATE_RANGE = (-2.0, 8.0, 0.5)  # forget / update gate bias: σ(-2) = 0.12 ... σ(8) = 0.9997
+CLIP_THRESHOLDS = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
+
+
+def shared_controls_ui() -> SharedControls:
+    """T, ρ, hidden size and seed, for pages that compare several models on the same footing."""
+    d = SharedControls()
+    with st.container(border=True):
+        cols = st.columns([3, 3, 2, 1])
+        seq_len = _slider(cols[0], "seq_len", d.seq_len, "rnn.seq_len")
+        weight_scale = _slider(cols[1], "weight_scale", d.weight_scale, "rnn.weight_scale")
+        hidden_size = _slider(cols[2], "hidden_size", d.hidden_size, "rnn.hidden_size")
+        lo, hi, _ = RNN_RANGES["seed"]
+        seed = cols[3].number_input(t("rnn.seed"), lo, hi, d.seed, 1, key="seed", bind="query-params")
+    return SharedControls(int(seq_len), float(weight_scale), int(hidden_size), int(seed))
+
+
+def window_ui(seq_len: int, default: int = 20) -> int:
+    """Truncation window K, from 1 to T; a K left over from a longer sequence is clamped to T."""
+    if st.session_state.get("window", 0) > seq_len:
+        st.session_state["window"] = seq_len
+    return int(
+        st.slider(
+            t("rem.window"),
+            1,
+            seq_len,
+            min(default, seq_len),
+            1,
+            key="window",
+            bind="query-params",
+            help=t("rem.window_help"),
+        )
+    )
+
+
+def gate_bias_ui() -> tuple[float, float]:
+    """The LSTM's forget-gate bias and the GRU's update-gate bias: the gates as switches."""
+    lo, hi, step = GATE_RANGE
+    left, right = st.columns(2)
+    forget = left.slider(
+        t("rem.forget_bias"), lo, hi, 1.0, step, key="forget_bias", bind="query-params", help=t("rem.forget_bias_help")
+    )
+    update = right.slider(
+        t("rem.update_bias"), lo, hi, 0.0, step, key="update_bias", bind="query-params", help=t("rem.update_bias_help")
+    )
+    return float(forget), float(update)
+
+
+def clip_ui() -> float:
+    """Clipping threshold θ on a log scale."""
+    return float(
+        st.select_slider(t("rem.clip"), CLIP_THRESHOLDS, 1.0, key="clip", bind="query-params", help=t("rem.clip_help"))
+    )

@@ -16,7 +16,16 @@ def main():
     st.markdown(t("rnn.intro"))
     c = rnn_controls_ui()
     big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
-    probe = cached.rnn_probe(c.seq_len, c.hidden_size, c.weight_scale, c.nonlinearity, c.init, c.input_scale, c.seed)
+    probe = cached.probe(
+        "rnn",
+        c.seq_len,
+        c.seed,
+        input_scale=c.input_scale,
+        hidden_size=c.hidden_size,
+        weight_scale=c.weight_scale,
+        nonlinearity=c.nonlinearity,
+        init=c.init,
+    )
     eigs, rho, norm = cached.rnn_spectrum(c.hidden_size, c.weight_scale, c.init, c.seed)
     gamma = DERIVATIVE_BOUND[c.nonlinearity]
     v = verdict(probe)

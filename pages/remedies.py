@@ -1,0 +1,23 @@
+"""Remedies, and where they fail: truncation, the bidirectional RNN, LSTM/GRU gates, clipping."""
+
+import streamlit as st
+
+from dashboard import charts, remedies
+from dashboard.controls import shared_controls_ui
+from dashboard.frame import presenter
+from dashboard.i18n import t
+
+
+def main():
+    st.title(t("rem.title"))
+    st.markdown(t("rem.intro"))
+    c = shared_controls_ui()
+    big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
+    window = remedies.truncation_section(c, text, big)
+    remedies.bidirectional_section(c, text, big)
+    forget, update = remedies.gates_section(c, text, big)
+    remedies.clipping_section(c, text, big)
+    remedies.combined_section(c, window, forget, update, text, big)
+
+
+main()
