@@ -9,11 +9,31 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 
-def run_app(query: dict | None = None, timeout: float = 120) -> AppTest:
+def run_app(query: dict | None = None, timeout: float = 120, page: str | None = None) -> AppTest:
+    """Run the app (on `page`, e.g. "pages/remedies.py", else the default page) with URL parameters."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     for key, value in (query or {}).items():
         at.query_params[key] = value
+    if page:
+        at.switch_page(page)
     return at.run()
+
+
+def assert_charts_sound(at: AppTest, count: int) -> list[dict]:
+    """`count` charts, none blank, and every plotted number finite or marked "no path"."""
+    import numpy as np
+
+    found = charts(at)
+    assert len(found) == count, len(found)
+    for chart in found:
+        assert len(chart_rows(chart)) > 0, "blank chart"
+        for rows in chart["data"]:  # each dataset on its own: they have different columns
+            for col in ("log10", "re", "im", "color", "rho", "weight_scale"):
+                if col in rows:
+                    finite = np.isfinite(rows[col].astype(float))
+                    marked = rows["kind"].eq("no_path") if "kind" in rows else False
+                    assert (finite | marked).all(), f"{col} has unmarked non-finite values"
+    return found
 
 
 def charts(at: AppTest) -> list[dict]:

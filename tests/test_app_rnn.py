@@ -12,7 +12,7 @@ from core.theory import STABLE_DECADES
 from dashboard.charts import pow10_label
 from dashboard.controls import RNN_RANGES, RnnControls
 from dashboard.i18n import catalog
-from tests.apptest_helpers import alert_texts, chart_rows, charts, run_app
+from tests.apptest_helpers import alert_texts, assert_charts_sound, chart_rows, charts, run_app
 
 EN, KO = catalog("en"), catalog("ko")
 DEFAULTS = RnnControls()
@@ -25,16 +25,7 @@ def _query(**controls) -> dict:
 def _assert_page_sound(at, lang=EN):
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == lang["rnn.title"]
-    found = charts(at)
-    assert len(found) == 3  # gradient curve, eigenvalues, weight-scale map
-    for chart in found:
-        assert len(chart_rows(chart)) > 0, "blank chart"
-        for rows in chart["data"]:  # each dataset on its own: they have different columns
-            for col in ("log10", "re", "im", "color", "rho"):
-                if col in rows:
-                    finite = np.isfinite(rows[col].astype(float))
-                    marked = rows["kind"].eq("no_path") if "kind" in rows else False
-                    assert (finite | marked).all(), f"{col} has unmarked non-finite values"
+    found = assert_charts_sound(at, 3)  # gradient curve, eigenvalues, weight-scale map
     alerts = [text for texts in alert_texts(at).values() for text in texts]
     assert len(alerts) == 1  # exactly one verdict
     return found, alerts[0]

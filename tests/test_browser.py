@@ -6,6 +6,7 @@ under CI=true, where a missing browser is a failure (`.ci/run` installs it).
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -83,7 +84,21 @@ def page(server):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.console_errors, page.offsite = [], []
-        page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+        # "Failed to load resource" is recorded from the response itself, below, with its URL
+        page.on(
+            "console",
+            lambda m: (
+                page.console_errors.append(m.text)
+                if m.type == "error" and not m.text.startswith("Failed to load resource")
+                else None
+            ),
+        )
+
+        def on_response(response):  # the frontend probes <page>/_stcore/health|host-config before the base path
+            if response.status >= 400 and not re.search(r"/_stcore/(health|host-config)$", response.url):
+                page.console_errors.append(f"HTTP {response.status} {response.url}")
+
+        page.on("response", on_response)
         page.on("pageerror", lambda e: page.console_errors.append(str(e)))
         host = urlsplit(server).hostname
 
@@ -136,4 +151,32 @@ def test_url_restores_the_view_and_korean_renders(page, server):
     _settle(page)
     assert page.locator("h1").first.inner_text().startswith("기울기")
     assert "폭발" in page.locator('[data-testid="stAlert"]').first.inner_text()
+    assert page.console_errors == [] and page.offsite == []
+
+
+def test_remedies_page_draws_and_its_window_slider_changes_the_truncation_chart(page, server):
+    page.goto(server + "/remedies?seq_len=200")
+    _settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 5
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    before = chart.screenshot()
+    window = page.locator('[data-testid="stSlider"]').filter(has_text="Window size K").locator('input[type="range"]')
+    window.focus()
+    window.press("End")  # K = T: nothing is cut off any more
+    page.wait_for_url("**window=200**", timeout=10_000)
+    page.wait_for_timeout(300)
+    _settle(page)
+    assert chart.screenshot() != before
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []
+
+
+def test_sidebar_navigation_keeps_the_language(page, server):
+    page.goto(server + "/?lang=ko")
+    _settle(page)
+    page.locator('[data-testid="stSidebarNav"] a').nth(1).click()
+    page.wait_for_url("**/remedies**", timeout=10_000)
+    _settle(page)
+    assert page.locator("h1").first.inner_text() == "해결책들, 그리고 여전히 실패하는 곳"
     assert page.console_errors == [] and page.offsite == []

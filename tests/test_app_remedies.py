@@ -1,0 +1,123 @@
+"""AppTest runs of the Remedies page: defaults, every control at its extremes, random values,
+and the numbers it shows against core."""
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from core.clipping import log10_total_norm
+from core.probe import gradient_through_time
+from core.theory import verdict
+from dashboard.charts import pow10_label
+from dashboard.controls import CLIP_THRESHOLDS, GATE_RANGE, RNN_RANGES
+from dashboard.i18n import catalog
+from tests.apptest_helpers import assert_charts_sound, chart_rows, run_app
+
+PAGE = "pages/remedies.py"
+EN, KO = catalog("en"), catalog("ko")
+SECTIONS = 5  # truncation, bidirectional, gates, clipping, all models
+
+
+def _run(query=None, lang=EN):
+    at = run_app({k: str(v) for k, v in (query or {}).items()}, page=PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == lang["rem.title"]
+    return at, assert_charts_sound(at, SECTIONS)
+
+
+def test_defaults():
+    at, found = _run()
+    assert at.slider(key="window").value == 20 and at.slider(key="forget_bias").value == 1.0
+    assert len(at.metric) == 3
+
+
+LIMITS = {
+    "seq_len": RNN_RANGES["seq_len"][:2],
+    "weight_scale": RNN_RANGES["weight_scale"][:2],
+    "hidden_size": RNN_RANGES["hidden_size"][:2],
+    "forget_bias": GATE_RANGE[:2],
+    "update_bias": GATE_RANGE[:2],
+    "clip": (CLIP_THRESHOLDS[0], CLIP_THRESHOLDS[-1]),
+    "window": (1, 100),
+}
+
+
+@pytest.mark.parametrize("query", [{k: v[i]} for k, v in LIMITS.items() for i in (0, 1)], ids=str)
+def test_each_control_at_min_and_max(query):
+    _run(query)
+
+
+@pytest.mark.parametrize("i", [0, 1])
+def test_all_controls_at_once_at_min_and_max(i):
+    query = {k: v[i] for k, v in LIMITS.items()}
+    query["window"] = query["seq_len"] if i else 1
+    _run(query)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_combinations(seed):
+    rng = random.Random(seed)
+    T = rng.randint(2, 2000)
+    _run(
+        {
+            "seq_len": T,
+            "weight_scale": round(rng.uniform(0.05, 2.0), 2),
+            "hidden_size": rng.randrange(4, 129, 4),
+            "seed": rng.randint(0, 9999),
+            "window": rng.randint(1, T),
+            "forget_bias": rng.randrange(-4, 17) / 2,
+            "update_bias": rng.randrange(-4, 17) / 2,
+            "clip": rng.choice(CLIP_THRESHOLDS),
+        }
+    )
+
+
+def test_truncation_chart_has_no_path_exactly_beyond_k():
+    T, K = 120, 30
+    _, found = _run({"seq_len": T, "window": K})
+    rows = chart_rows(found[0])
+    truncated = rows[rows["series"] == EN["rem.series_trunc"].format(k=K)]
+    assert set(truncated.loc[truncated["kind"] == "no_path", "distance"]) == set(range(K, T))
+    assert np.isfinite(truncated.loc[truncated["kind"] == "line", "log10"]).all()
+    full = rows[rows["series"] == EN["rem.series_rnn"]]
+    assert (full["kind"] == "line").all() and len(full) == T
+
+
+def test_clipping_metrics_match_core():
+    T, rho = 150, 1.5
+    at, _ = _run({"seq_len": T, "weight_scale": rho, "clip": 10.0})
+    linear = gradient_through_time("rnn", seq_len=T, weight_scale=rho, nonlinearity="linear")
+    assert at.metric[2].value == pow10_label(verdict(linear).log10_ratio)  # the first word's share
+    assert at.metric[1].value == pow10_label(math.log10(10.0))  # capped at θ
+    assert at.metric[0].value == pow10_label(log10_total_norm(linear["log10_grad_norm"]))  # exploding: 10^26
+
+
+def test_lstm_verdict_in_the_caption_matches_core():
+    at, _ = _run({"seq_len": 300, "forget_bias": 3.0})
+    lstm = gradient_through_time("lstm", seq_len=300, forget_bias=3.0)
+    assert any(pow10_label(verdict(lstm).log10_ratio) in c.value for c in at.caption)
+
+
+def test_window_clamps_when_the_sequence_gets_shorter():
+    at = run_app({"seq_len": "200", "window": "150"}, page=PAGE)
+    assert at.slider(key="window").value == 150
+    at.slider(key="seq_len").set_value(40).run()
+    assert not at.exception
+    assert at.slider(key="window").value == 40
+
+
+def test_korean():
+    """AppTest's switch_page drops URL parameters, so the language is set as the selector would."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest_helpers import APP
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = "ko"
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.title[0].value == KO["rem.title"]
+    assert at.slider(key="forget_bias").label == KO["rem.forget_bias"]
+    assert_charts_sound(at, SECTIONS)
