@@ -1,12 +1,13 @@
-"""Probe speed: the exact log-domain probe against the naive float32 autograd loop, same run.
+"""Probe speed: every model's exact log-domain probe against the naive float32 autograd loop,
+measured side by side in the same run.
 
     python -m benchmarks.probe_speed            # the README table
     python -m benchmarks.probe_speed --quick    # fewer repeats
 
 Naive = what one writes first: the model in float32, inputs with requires_grad, a Python loop
-that keeps every hidden state, ℓ = r·h_{T-1}, .backward(), then ‖x.grad[t]‖.  It is also the
-one that overflows: the "finite" columns show whether each method still returns a finite
-log10 at every position for a linear RNN at ρ = 1.5 (float32 overflows past 10^38).
+that keeps every hidden state, ℓ = r·y, .backward(), then ‖x.grad[t]‖.  It is also the one that
+overflows: the "finite" columns say whether each method still returns a finite log10 at every
+position for a linear RNN at ρ = 1.5 (float32 overflows past 10^38).
 """
 
 from __future__ import annotations
@@ -21,24 +22,34 @@ import torch
 from core.models import build_model
 from core.probe import gradient_through_time, make_inputs, make_readout
 
+H = 64
+CASES = [  # (model, options, sequence lengths)
+    ("rnn", {"nonlinearity": "tanh"}, (100, 1000, 10000)),
+    ("lstm", {"forget_bias": 1.0}, (1000, 10000)),
+    ("gru", {}, (1000, 10000)),
+    ("birnn", {"nonlinearity": "tanh"}, (1000, 10000)),
+]
 
-def naive_log_gradients(seq_len, hidden_size, weight_scale, nonlinearity, seed=0):
+
+def naive_log_gradients(model, seq_len, options, seed=0):
     """float32 autograd through a loop that keeps every hidden state."""
     net = build_model(
-        "rnn", hidden_size=hidden_size, weight_scale=weight_scale, nonlinearity=nonlinearity, seed=seed
+        model,
+        hidden_size=H,
+        weight_scale=options.get("weight_scale", 0.9),
+        seed=seed,
+        **{k: v for k, v in options.items() if k != "weight_scale"},
     ).float()
-    x = make_inputs(seq_len, hidden_size, 1.0, seed).float().requires_grad_(True)
-    r = make_readout(hidden_size, seed).float()
-    loss = r @ net.readout_state(x)
-    loss.backward()
+    x = make_inputs(seq_len, net.input_size, 1.0, seed).float().requires_grad_(True)
+    r = make_readout(net.readout_size, seed).float()
+    (r @ net.readout_state(x)).backward()
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log10(x.grad.norm(dim=1).numpy().astype(np.float64))
 
 
-def fast_log_gradients(seq_len, hidden_size, weight_scale, nonlinearity, seed=0):
-    frame = gradient_through_time(
-        "rnn", seq_len=seq_len, hidden_size=hidden_size, weight_scale=weight_scale, nonlinearity=nonlinearity, seed=seed
-    )
+def fast_log_gradients(model, seq_len, options, seed=0):
+    options = {"weight_scale": 0.9, **options}
+    frame = gradient_through_time(model, seq_len=seq_len, hidden_size=H, seed=seed, **options)
     return frame["log10_grad_norm"].to_numpy()
 
 
@@ -51,39 +62,42 @@ def median_ms(fn, repeats):
     return statistics.median(times)
 
 
-def run(lengths=(100, 1000, 10000), hidden_size=64, nonlinearity="tanh", quick=False):
+def run(quick=False):
     rows = []
-    for T in lengths:
-        fast_reps = 3 if quick else (20 if T <= 1000 else 7)
-        naive_reps = 1 if quick or T >= 10000 else 5
-        fast_log_gradients(T, hidden_size, 0.9, nonlinearity)  # warm-up
-        fast = median_ms(lambda T=T: fast_log_gradients(T, hidden_size, 0.9, nonlinearity), fast_reps)
-        naive = median_ms(lambda T=T: naive_log_gradients(T, hidden_size, 0.9, nonlinearity), naive_reps)
-        exploding_fast = np.isfinite(fast_log_gradients(T, hidden_size, 1.5, "linear")).all()
-        exploding_naive = np.isfinite(naive_log_gradients(T, hidden_size, 1.5, "linear")).all()
-        rows.append((T, hidden_size, fast, naive, naive / fast, exploding_fast, exploding_naive))
+    for model, options, lengths in CASES:
+        for T in lengths:
+            fast_reps = 3 if quick else (15 if T <= 1000 else 5)
+            naive_reps = 1 if quick or T >= 10000 else 3
+            fast_log_gradients(model, T, options)  # warm-up
+            fast = median_ms(lambda m=model, T=T, o=options: fast_log_gradients(m, T, o), fast_reps)
+            naive = median_ms(lambda m=model, T=T, o=options: naive_log_gradients(m, T, o), naive_reps)
+            finite = ("—", "—")
+            if model == "rnn":
+                explode = {"nonlinearity": "linear", "weight_scale": 1.5}
+                finite = tuple(
+                    "yes" if np.isfinite(f("rnn", T, explode)).all() else "no (inf/NaN)"
+                    for f in (fast_log_gradients, naive_log_gradients)
+                )
+            rows.append((model, T, fast, naive, naive / fast, *finite))
     return rows
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
-    ap.add_argument("--nonlinearity", default="tanh", choices=("tanh", "relu", "linear"))
     args = ap.parse_args(argv)
     torch.set_num_threads(1)  # as the app and the CLI run; the same setting for both methods
     print(
-        f"torch {torch.__version__}, {torch.get_num_threads()} torch thread(s); RNN H=64, {args.nonlinearity}, rho=0.9;"
+        f"torch {torch.__version__}, {torch.get_num_threads()} torch thread(s); H={H}, rho=0.9, tanh RNNs, "
+        "LSTM b_f=1; medians in ms\n"
     )
-    print("times are medians in ms; finite = every log10 finite for a linear RNN at rho=1.5\n")
     print(
-        "| T | H | exact probe (ms) | naive float32 autograd (ms) | speed-up | exact finite at ρ=1.5 | naive finite |"
+        "| model | T | exact probe (ms) | naive float32 autograd (ms) | speed-up | exact finite at ρ=1.5 "
+        "| naive finite |"
     )
-    print("|---:|---:|---:|---:|---:|:---:|:---:|")
-    for T, H, fast, naive, ratio, ok_fast, ok_naive in run(nonlinearity=args.nonlinearity, quick=args.quick):
-        print(
-            f"| {T} | {H} | {fast:.1f} | {naive:.1f} | {ratio:.1f}× | {'yes' if ok_fast else 'no'} | "
-            f"{'yes' if ok_naive else 'no (inf/NaN)'} |"
-        )
+    print("|---|---:|---:|---:|---:|:---:|:---:|")
+    for model, T, fast, naive, ratio, ok_fast, ok_naive in run(quick=args.quick):
+        print(f"| {model} | {T} | {fast:.1f} | {naive:.1f} | {ratio:.1f}× | {ok_fast} | {ok_naive} |")
 
 
 if __name__ == "__main__":
