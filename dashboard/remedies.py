@@ -90,6 +90,7 @@ def gates_section(c: SharedControls, text: dict, big: bool) -> tuple[float, floa
     st.caption(
         t(
             "rem.gates_caption",
+            b=forget,
             f=f"{f:.3f}",
             horizon=f"{horizon:.3g}",
             T=c.seq_len,
