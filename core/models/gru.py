@@ -17,9 +17,10 @@ import torch
 from torch import nn
 
 from ..logscale import log10_norms, scales_from_steps
-from .checks import check_float, check_int
+from .base import RecurrentModel, check_recurrent_config
+from .checks import check_float
 from .gates import sigmoid, sigmoid_derivative, tanh_derivative
-from .rnn import MAX_HIDDEN_SIZE, haar_orthogonal
+from .rnn import haar_orthogonal
 
 
 @dataclass
@@ -30,13 +31,11 @@ class GRUConfig:
     seed: int = 0  # seeds the weights
 
     def __post_init__(self):
-        check_int("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
-        check_float("weight_scale", self.weight_scale, 0.0, 100.0)
+        check_recurrent_config(self)
         check_float("update_bias", self.update_bias, -50.0, 50.0)
-        check_int("seed", self.seed, 0, 2**31 - 1)
 
 
-class GRU(nn.Module):
+class GRU(RecurrentModel):
     """One GRU layer; every gate's input block is orthogonal, every recurrent block ρ·orthogonal."""
 
     def __init__(self, config: GRUConfig):
@@ -52,14 +51,6 @@ class GRU(nn.Module):
             self.cell.bias_hh.zero_()
             self.cell.bias_ih[H : 2 * H] = config.update_bias
 
-    @property
-    def input_size(self) -> int:
-        return self.config.hidden_size
-
-    @property
-    def readout_size(self) -> int:
-        return self.config.hidden_size
-
     def forward(self, x: torch.Tensor, window: int = 0) -> torch.Tensor:
         """x: (B, T, D) or (T, D) -> h for every step, (..., T, H); window K > 0: truncated backprop."""
         squeeze = x.dim() == 2
@@ -74,9 +65,6 @@ class GRU(nn.Module):
             out.append(h)
         out = torch.stack(out, dim=1)
         return out[0] if squeeze else out
-
-    def readout_state(self, x: torch.Tensor, window: int = 0) -> torch.Tensor:
-        return self.forward(x, window=window)[-1]
 
     @torch.no_grad()
     def log_input_gradients(self, x, readout, window: int = 0) -> np.ndarray:

@@ -21,13 +21,13 @@ import torch
 from torch import nn
 
 from ..logscale import log10_norms, scales_from_steps
-from .checks import check_choice, check_float, check_int
+from .base import RecurrentModel, check_recurrent_config
+from .checks import check_choice
 
 NONLINEARITIES = ("tanh", "relu", "linear")
 INITS = ("orthogonal", "gaussian", "nonnormal")
 # Pascanu et al.'s γ: an upper bound on |φ'| for each nonlinearity.
 DERIVATIVE_BOUND = {"tanh": 1.0, "relu": 1.0, "linear": 1.0}
-MAX_HIDDEN_SIZE = 1024  # beyond this a single probe stops being interactive on 2 cores
 NONNORMAL_BLOCK = ((8.0, 8.0), (-8.0, -8.0))  # SCIENCE.md: ρ = 0 but ‖W‖₂ = 16
 RESCALE_EVERY = 16  # steps between rescalings of the ReLU forward state
 
@@ -41,11 +41,9 @@ class RNNConfig:
     seed: int = 0  # seeds W and U
 
     def __post_init__(self):
-        check_int("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
-        check_float("weight_scale", self.weight_scale, 0.0, 100.0)
+        check_recurrent_config(self)
         check_choice("nonlinearity", self.nonlinearity, NONLINEARITIES)
         check_choice("init", self.init, INITS)
-        check_int("seed", self.seed, 0, 2**31 - 1)
 
 
 def haar_orthogonal(n: int, generator: torch.Generator) -> torch.Tensor:
@@ -68,7 +66,7 @@ def unit_recurrent_matrix(hidden_size: int, init: str, generator: torch.Generato
     return w
 
 
-class RNN(nn.Module):
+class RNN(RecurrentModel):
     """h_t = φ(W h_{t-1} + U x_t), h_{-1} = 0, no bias; U is orthogonal, so ‖U^T v‖ = ‖v‖."""
 
     def __init__(self, config: RNNConfig):
@@ -80,14 +78,6 @@ class RNN(nn.Module):
         self.W = nn.Parameter(config.weight_scale * w1)  # (H, H) recurrent matrix
         self.U = nn.Parameter(haar_orthogonal(H, g))  # (H, D=H) input matrix
         self.register_buffer("W_unit", w1, persistent=False)  # W at ρ = 1, for scale sweeps
-
-    @property
-    def input_size(self) -> int:
-        return self.config.hidden_size
-
-    @property
-    def readout_size(self) -> int:
-        return self.config.hidden_size
 
     def phi(self, a: torch.Tensor) -> torch.Tensor:
         kind = self.config.nonlinearity
@@ -112,10 +102,6 @@ class RNN(nn.Module):
             states.append(h)
         out = torch.stack(states, dim=1)  # (B, T, H)
         return out[0] if squeeze else out
-
-    def readout_state(self, x: torch.Tensor, window: int = 0) -> torch.Tensor:
-        """The vector the probe's readout reads: h_{T-1}.  x: (T, D) -> (H,)."""
-        return self.forward(x, window=window)[-1]
 
     @torch.no_grad()
     def log_input_gradients(self, x, readout, window: int = 0, scales=None, positions=None) -> np.ndarray:
