@@ -1,5 +1,6 @@
 """What the single-layer recurrent models share: square input and readout, readout of h_{T-1}."""
 
+import torch
 from torch import nn
 
 from .checks import check_float, check_int
@@ -28,3 +29,18 @@ class RecurrentModel(nn.Module):
     def readout_state(self, x, window: int = 0):
         """The vector the probe's readout reads: h_{T-1}.  x: (T, D) -> (H,)."""
         return self.forward(x, window=window)[-1]
+
+
+def init_gated_cell(cell: nn.Module, gates: int, weight_scale: float, gate: int, gate_bias: float, seed: int) -> None:
+    """Initialise a torch LSTMCell/GRUCell in place: each gate's recurrent block ρ·Q and input block Q
+    (Haar-orthogonal), every bias 0 except gate number `gate`, whose input bias is `gate_bias`."""
+    from .rnn import haar_orthogonal  # rnn imports this module
+
+    H = cell.hidden_size
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        cell.weight_hh.copy_(torch.cat([weight_scale * haar_orthogonal(H, g) for _ in range(gates)]))
+        cell.weight_ih.copy_(torch.cat([haar_orthogonal(H, g) for _ in range(gates)]))
+        cell.bias_ih.zero_()
+        cell.bias_hh.zero_()
+        cell.bias_ih[gate * H : (gate + 1) * H] = gate_bias

@@ -17,10 +17,9 @@ import torch
 from torch import nn
 
 from ..logscale import log10_norms, scales_from_steps
-from .base import RecurrentModel, check_recurrent_config
+from .base import RecurrentModel, check_recurrent_config, init_gated_cell
 from .checks import check_float
 from .gates import sigmoid, sigmoid_derivative, tanh_derivative
-from .rnn import haar_orthogonal
 
 
 @dataclass
@@ -42,14 +41,8 @@ class GRU(RecurrentModel):
         super().__init__()
         self.config = config
         H = config.hidden_size
-        g = torch.Generator().manual_seed(config.seed)
-        self.cell = nn.GRUCell(H, H, dtype=torch.float64)
-        with torch.no_grad():  # gate order in torch: r, z, n
-            self.cell.weight_hh.copy_(torch.cat([config.weight_scale * haar_orthogonal(H, g) for _ in range(3)]))
-            self.cell.weight_ih.copy_(torch.cat([haar_orthogonal(H, g) for _ in range(3)]))
-            self.cell.bias_ih.zero_()
-            self.cell.bias_hh.zero_()
-            self.cell.bias_ih[H : 2 * H] = config.update_bias
+        self.cell = nn.GRUCell(H, H, dtype=torch.float64)  # gate order in torch: r, z, n
+        init_gated_cell(self.cell, 3, config.weight_scale, 1, config.update_bias, config.seed)
 
     def forward(self, x: torch.Tensor, window: int = 0) -> torch.Tensor:
         """x: (B, T, D) or (T, D) -> h for every step, (..., T, H); window K > 0: truncated backprop."""
