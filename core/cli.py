@@ -1,4 +1,8 @@
-"""Command line: `python -m core probe ...` prints the probe's table as CSV or JSON.
+"""Command line: `python -m core probe | train | sweep`.
+
+`probe` prints the probe's table as CSV or JSON; `train` trains one model on a task and prints
+JSON (`--save PATH` writes a checkpoint); `sweep` trains every model over several distances and
+writes data/sweep.csv.
 
     python -m core probe --model rnn --seq-len 100 --weight-scale 0.9 --hidden-size 64 \\
         --nonlinearity tanh --init orthogonal --seed 0 --format csv
@@ -21,9 +25,14 @@ import sys
 
 import torch
 
+from .checkpoint import save
 from .models import MODELS, model_options
 from .models.rnn import INITS, NONLINEARITIES, RNNConfig
+from .models.sequence import SEQUENCE_MODELS
 from .probe import gradient_through_time
+from .sweep_training import SWEEP_LENGTHS, SWEEP_MODELS, SWEEP_SECONDS, SWEEP_STEPS, run_sweep, write_csv
+from .tasks import TASKS
+from .training import MAX_STEPS, TrainConfig, train
 
 MODEL_SPECIFIC = ("nonlinearity", "init", "forget_bias", "update_bias")  # flags only some models take
 
@@ -50,6 +59,30 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--update-bias", type=float, default=None, help="GRU update-gate bias b_z (default 0)")
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--format", choices=("csv", "json"), default="csv")
+
+    d = TrainConfig()
+    tr = sub.add_parser("train", help="train a model on a long-range task; prints JSON")
+    tr.add_argument("--model", choices=SEQUENCE_MODELS, default=d.model)
+    tr.add_argument("--task", choices=TASKS, default=d.task)
+    tr.add_argument("--seq-len", type=int, default=d.seq_len)
+    tr.add_argument("--steps", type=int, default=d.steps, help=f"step cap (default {d.steps}, at most {MAX_STEPS})")
+    tr.add_argument("--seed", type=int, default=d.seed)
+    tr.add_argument("--batch-size", type=int, default=d.batch_size)
+    tr.add_argument("--lr", type=float, default=d.lr)
+    tr.add_argument("--forget-bias", type=float, default=d.forget_bias, help="LSTM forget-gate bias")
+    tr.add_argument("--clip", type=float, default=d.clip, help="gradient-norm clipping threshold; 0 = off")
+    tr.add_argument("--time-limit", type=float, default=d.time_limit, help="seconds")
+    tr.add_argument("--solved-at", type=float, default=d.solved_at, help="stop once accuracy reaches this; 0 = never")
+    tr.add_argument("--save", metavar="PATH", help="write the weights (state dict) and PATH.json")
+    tr.add_argument("--format", choices=("json",), default="json")
+
+    sw = sub.add_parser("sweep", help="train every model over several distances; writes a CSV")
+    sw.add_argument("--models", nargs="+", choices=SEQUENCE_MODELS, default=list(SWEEP_MODELS))
+    sw.add_argument("--lengths", nargs="+", type=int, default=list(SWEEP_LENGTHS))
+    sw.add_argument("--seeds", nargs="+", type=int, default=[0])
+    sw.add_argument("--steps", type=int, default=SWEEP_STEPS)
+    sw.add_argument("--time-limit", type=float, default=SWEEP_SECONDS, help="seconds per run")
+    sw.add_argument("--out", default="data/sweep.csv")
     return top
 
 
@@ -59,6 +92,10 @@ def _json_number(value):
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "train":
+        return _train(args)
+    if args.command == "sweep":
+        return _sweep(args)
     torch.set_num_threads(1)  # small arrays: a second thread only contends with NumPy's BLAS threads
     options = {
         "seq_len": args.seq_len,
@@ -98,4 +135,61 @@ def main(argv=None) -> int:
         ]
         json.dump(records, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
+    return 0
+
+
+def _error(command: str, err: ValueError) -> int:
+    message = re.sub(
+        r"\b([a-z]+(?:_[a-z]+)+|seq_len|steps|seed|lr|clip)\b",
+        lambda m: "--" + m.group(1).replace("_", "-"),
+        str(err),
+        count=1,
+    )
+    print(f"python -m core {command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _train(args) -> int:
+    fields = (
+        "model",
+        "task",
+        "seq_len",
+        "steps",
+        "seed",
+        "batch_size",
+        "lr",
+        "forget_bias",
+        "clip",
+        "time_limit",
+        "solved_at",
+    )
+    try:
+        config = TrainConfig(**{f: getattr(args, f) for f in fields})
+    except ValueError as err:
+        return _error("train", err)
+    result = train(config)
+    out = result.to_json()
+    if args.save:
+        weights, meta = save(result, args.save)
+        out["saved"] = {"weights": str(weights), "config": str(meta)}
+    json.dump(out, sys.stdout, allow_nan=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _sweep(args) -> int:
+    try:
+        for seq_len in args.lengths:
+            TrainConfig(seq_len=seq_len, steps=args.steps, time_limit=args.time_limit)
+    except ValueError as err:
+        return _error("sweep", err)
+    rows = run_sweep(
+        args.models,
+        args.lengths,
+        args.seeds,
+        steps=args.steps,
+        time_limit=args.time_limit,
+        on_run=lambda row: print(json.dumps(row), file=sys.stderr),
+    )
+    print(write_csv(rows, args.out))
     return 0
