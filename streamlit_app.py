@@ -20,5 +20,6 @@ pages = [
         default=True,
     ),
     st.Page("pages/remedies.py", title=t("nav.remedies"), icon=":material/healing:", url_path="remedies"),
+    st.Page("pages/training.py", title=t("nav.training"), icon=":material/model_training:", url_path="training"),
 ]
 st.navigation(pages).run()

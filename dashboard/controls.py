@@ -131,3 +131,30 @@ def clip_ui() -> float:
     return float(
         st.select_slider(t("rem.clip"), CLIP_THRESHOLDS, 1.0, key="clip", bind="query-params", help=t("rem.clip_help"))
     )
+
+
+def training_controls_ui() -> dict:
+    """Model, task, sequence length, steps and seed for one training job (plain values)."""
+    from core.models.sequence import SEQUENCE_MODELS
+    from core.tasks import TASKS
+
+    cols = st.columns([2, 2, 3, 3, 1])
+    model = cols[0].selectbox(
+        t("train.model"),
+        SEQUENCE_MODELS,
+        SEQUENCE_MODELS.index("transformer"),
+        key="train_model",
+        bind="query-params",
+        help=t("train.model_help"),
+    )
+    task = cols[1].selectbox(
+        t("train.task"), TASKS, 0, key="train_task", bind="query-params", help=t("train.task_help")
+    )
+    seq_len = cols[2].slider(
+        t("train.seq_len"), 2, 200, 100, 1, key="train_seq_len", bind="query-params", help=t("train.seq_len_help")
+    )
+    steps = cols[3].slider(
+        t("train.steps"), 20, 2000, 400, 20, key="train_steps", bind="query-params", help=t("train.steps_help")
+    )
+    seed = cols[4].number_input(t("rnn.seed"), 0, 9999, 0, 1, key="train_seed", bind="query-params")
+    return {"model": model, "task": task, "seq_len": int(seq_len), "steps": int(steps), "seed": int(seed)}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import runpy
+from pathlib import Path
+
 import streamlit as st
 
 from .i18n import language_ui, t
 
+ROUTER = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 PRESENTER_KEY = "present"
 # Static CSS only (no user text is ever interpolated): larger type for a projector.
 _PRESENTER_CSS = """<style>
@@ -29,3 +33,17 @@ def frame_ui() -> bool:
 
 def presenter() -> bool:
     return bool(st.session_state.get(PRESENTER_KEY, False))
+
+
+def require_router() -> None:
+    """Call first in every page.  Streamlit's legacy `pages/` discovery may run a page file directly,
+    skipping the router (no language, no presenter mode): on a freshly started server, the first
+    visits to sub-page URLs do (PagesManager.uses_pages_directory is set from the folder's existence
+    and cleared only by st.navigation).  Then run the router here, in this same run, so the widgets'
+    events of this run are kept, and stop the direct run."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        runpy.run_path(str(ROUTER), run_name="__main__")
+        st.stop()

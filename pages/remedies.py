@@ -4,8 +4,10 @@ import streamlit as st
 
 from dashboard import charts, remedies
 from dashboard.controls import shared_controls_ui
-from dashboard.frame import presenter
+from dashboard.frame import presenter, require_router
 from dashboard.i18n import t
+
+require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
 
 
 def main():

@@ -6,9 +6,11 @@ from core.models.rnn import DERIVATIVE_BOUND
 from core.theory import theory_frame, verdict
 from dashboard import cached, charts
 from dashboard.controls import rnn_controls_ui
-from dashboard.frame import presenter
+from dashboard.frame import presenter, require_router
 from dashboard.i18n import t
 from dashboard.verdict import verdict_ui
+
+require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
 
 
 def main():

@@ -42,8 +42,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
+def _start_server():
     port = _free_port()
     cmd = [
         sys.executable,
@@ -73,6 +72,21 @@ def server():
     else:
         proc.kill()
         pytest.fail("the app did not answer its health check within 90 s")
+    return proc, base
+
+
+@pytest.fixture(scope="module")
+def server():
+    proc, base = _start_server()
+    yield base
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def fresh_server():
+    """A server no session has visited yet: its first request decides the legacy pages/ mode."""
+    proc, base = _start_server()
     yield base
     proc.terminate()
     proc.wait(10)
@@ -179,4 +193,44 @@ def test_sidebar_navigation_keeps_the_language(page, server):
     page.wait_for_url("**/remedies**", timeout=10_000)
     _settle(page)
     assert page.locator("h1").first.inner_text() == "해결책들, 그리고 여전히 실패하는 곳"
+    assert page.console_errors == [] and page.offsite == []
+
+
+def test_a_fresh_servers_first_visit_to_a_sub_page_goes_through_the_router(page, fresh_server):
+    page.goto(fresh_server + "/remedies?lang=ko&seq_len=300")
+    _settle(page)
+    assert page.locator("h1").first.inner_text() == "해결책들, 그리고 여전히 실패하는 곳"
+    assert page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').count() == 1  # the frame is there
+    nav = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
+    assert any("기울기 소실과 폭발" in n for n in nav)
+    assert "seq_len=300" in page.url
+    assert page.console_errors == [] and page.offsite == []
+
+
+def test_training_page_trains_live_and_stop_keeps_the_curves(page, server):
+    page.goto(server + "/training?train_model=lstm&train_seq_len=12&train_steps=60")
+    _settle(page)
+    page.locator('[data-testid="stMain"]').get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_selector('[data-testid="stAlert"]', timeout=60_000)
+    _settle(page)
+    assert (
+        "Solved" in page.locator('[data-testid="stAlert"]').first.inner_text()
+        or "Finished" in page.locator('[data-testid="stAlert"]').first.inner_text()
+    )
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 4  # sweep + loss, accuracy, first-token grad
+
+    page.goto(server + "/training?train_model=transformer&train_seq_len=200&train_steps=2000")
+    _settle(page)
+    page.locator('[data-testid="stMain"]').get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_selector('[data-testid="stProgress"]', timeout=30_000)
+    page.wait_for_timeout(1500)
+    page.locator('[data-testid="stMain"]').get_by_role("button", name="Stop", exact=True).click()
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stAlert"]')]
+                              .some(a => a.innerText.includes('Stopped by you'))""",
+        timeout=30_000,
+    )
+    _settle(page)
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 4  # the curves so far stay
+    assert page.locator('[data-testid="stMain"]').get_by_role("button", name="Train", exact=True).is_enabled()
     assert page.console_errors == [] and page.offsite == []

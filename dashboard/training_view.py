@@ -1,0 +1,241 @@
+"""The Training page's pieces: the sweep chart, a live training job with Stop, its results.
+
+A job runs inside the script run: the trainer's on_step callback records the step in the
+session first and then redraws the placeholders.  Pressing Stop (or switching pages) makes
+Streamlit interrupt the run at the next redraw; the steps recorded so far stay in the session
+and are shown as "stopped".  While a job runs its Train button is replaced by a disabled one,
+so one session runs one job at a time, and a server-wide semaphore caps concurrent jobs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+import torch
+
+from core.tasks import TaskSpec, make_batch
+from core.training import StepState, TrainConfig, train
+
+from .charts import _config
+from .i18n import t
+
+SWEEP_CSV = Path(__file__).resolve().parent.parent / "data" / "sweep.csv"
+JOB_KEY = "training_job"
+MAX_PAGE_STEPS = 2000  # per job from the page
+MAX_PAGE_SECONDS = 60.0
+MAX_JOBS = 2  # concurrent training jobs on one server
+REDRAW_SECONDS = 0.4  # live charts redraw at most this often
+MODEL_ORDER = ("rnn", "lstm", "gru", "birnn", "transformer")
+MODEL_COLORS = ["#1f5fbf", "#e07b00", "#dc2626", "#059669", "#7c3aed"]
+
+
+@st.cache_resource
+def job_slots() -> threading.BoundedSemaphore:
+    """Shared by every session: at most MAX_JOBS trainings at once."""
+    return threading.BoundedSemaphore(MAX_JOBS)
+
+
+@st.cache_data(show_spinner=False)
+def sweep_table(mtime: float) -> pd.DataFrame:  # mtime: re-read when the file changes
+    return pd.read_csv(SWEEP_CSV)
+
+
+def sweep_chart(table: pd.DataFrame, chance: float, big: bool) -> alt.LayerChart:
+    color = alt.Color("model:N", title=None, scale=alt.Scale(domain=list(MODEL_ORDER), range=MODEL_COLORS))
+    lines = (
+        alt.Chart(table)
+        .mark_line(point=True, strokeWidth=4 if big else 2.5)
+        .encode(
+            x=alt.X("seq_len:Q", title=t("train.axis_length"), scale=alt.Scale(type="log", base=2)),
+            y=alt.Y("accuracy:Q", title=t("train.axis_accuracy"), scale=alt.Scale(domain=[0, 1.02])),
+            color=color,
+            tooltip=["model:N", "seq_len:Q", alt.Tooltip("accuracy:Q", format=".3f"), "steps:Q", "seconds:Q"],
+        )
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"chance": [chance], "label": [t("train.chance")]}))
+        .mark_rule(strokeDash=[5, 4], color="#6b7280")
+        .encode(y="chance:Q", tooltip=["label:N"])
+    )
+    return alt.layer(lines, rule, height=340, config=_config(big))
+
+
+def history_frame(history: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(history) if history else pd.DataFrame(columns=list(StepState.__dataclass_fields__))
+
+
+def curves_chart(history: pd.DataFrame, field: str, title: str, log: bool, big: bool) -> alt.Chart:
+    data = history[["step", field]].dropna()
+    if log:
+        data = data[data[field] > 0]
+    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=3 if big else 2)
+        .encode(
+            x=alt.X("step:Q", title=t("train.axis_step")),
+            y=alt.Y(f"{field}:Q", title=title, scale=scale),
+            tooltip=["step:Q", alt.Tooltip(f"{field}:Q", format=".3g")],
+        )
+        .properties(height=240, config=_config(big))
+    )
+
+
+def draw_history(job: dict, slots, big: bool) -> None:
+    """Loss, accuracy (or MSE) and the first token's gradient norm, into three placeholders."""
+    frame = history_frame(job["history"])
+    score = "accuracy" if job["config"]["task"] == "recall" else "mse"
+    slots[0].altair_chart(curves_chart(frame, "loss", t("train.axis_loss"), False, big), width="stretch")
+    title = t("train.axis_accuracy_short") if score == "accuracy" else t("train.axis_mse")
+    slots[1].altair_chart(curves_chart(frame, score, title, False, big), width="stretch")
+    slots[2].altair_chart(
+        curves_chart(frame, "first_grad_norm", t("train.axis_first_grad"), True, big), width="stretch"
+    )
+
+
+def readout_attention(model, config: TrainConfig, batch: int = 64) -> pd.DataFrame:
+    """Mean attention from the readout (last) position to every position, per layer and head."""
+    inputs, _ = make_batch(TaskSpec(config.task, config.seq_len, config.vocab), batch, torch.Generator().manual_seed(0))
+    rows = []
+    for layer, weights in enumerate(model.attention_maps(inputs)):
+        mean = weights[:, :, -1, :].mean(0).numpy()  # (heads, T)
+        for head, row in enumerate(mean):
+            rows += [(f"L{layer + 1} h{head + 1}", pos, float(w)) for pos, w in enumerate(row)]
+    return pd.DataFrame(rows, columns=["head", "position", "weight"])
+
+
+def attention_chart(frame: pd.DataFrame, big: bool) -> alt.Chart:
+    return (
+        alt.Chart(frame)
+        .mark_line(point=True, strokeWidth=3 if big else 2)
+        .encode(
+            x=alt.X("position:Q", title=t("train.axis_position")),
+            y=alt.Y("weight:Q", title=t("train.axis_weight")),
+            color=alt.Color("head:N", title=None),
+            tooltip=["head:N", "position:Q", alt.Tooltip("weight:Q", format=".3f")],
+        )
+        .properties(height=280, config=_config(big))
+    )
+
+
+def run_job(config: TrainConfig, slots, progress, big: bool) -> None:
+    """Train inline, recording each step in the session before redrawing (see module docstring)."""
+    job = {"config": asdict(config), "history": [], "status": "running", "result": None, "attention": None}
+    st.session_state[JOB_KEY] = job
+    if not job_slots().acquire(blocking=False):
+        job["status"] = "busy"
+        return
+    last = [0.0]
+
+    def on_step(state: StepState) -> None:
+        job["history"].append(asdict(state))
+        now = time.perf_counter()
+        if now - last[0] >= REDRAW_SECONDS or state.step == config.steps:
+            last[0] = now
+            progress.progress(
+                state.step / config.steps,
+                text=t("train.progress", step=state.step, steps=config.steps, seconds=f"{state.seconds:.1f}"),
+            )
+            draw_history(job, slots, big)
+
+    try:
+        result = train(config, on_step=on_step)
+    finally:
+        job_slots().release()
+    job["status"], job["result"] = result.status, {k: v for k, v in result.to_json().items() if k != "history"}
+    if config.model == "transformer" and result.model is not None and not result.status.startswith("diverged"):
+        job["attention"] = readout_attention(result.model, config).to_dict("list")
+
+
+def _status_text(job: dict) -> tuple[str, str]:
+    """(alert kind, sentence) for a job's status."""
+    status = job["status"]
+    if status.startswith("diverged"):
+        return "warning", t("train.status_diverged", step=status.rsplit(" ", 1)[-1])
+    if status == "busy":
+        return "warning", t("train.status_busy")
+    result = job.get("result") or {}
+    steps = len(job["history"])
+    if status == "stopped":
+        return "info", t("train.status_stopped", step=steps)
+    key = {"solved": "solved", "time limit": "time", "finished": "finished"}.get(status, "finished")
+    if job["config"]["task"] == "recall":
+        detail = t(
+            "train.result_accuracy",
+            accuracy=f"{result.get('final_accuracy', 0):.3f}",
+            chance=f"{result.get('chance_accuracy', 0):.2f}",
+        )
+    else:
+        detail = t(
+            "train.result_mse", mse=f"{result.get('final_mse', 0):.4f}", baseline=f"{result.get('baseline_mse', 0):.3f}"
+        )
+    seconds = result.get("seconds", 0) or 0
+    return "success" if status == "solved" else "info", t(
+        f"train.status_{key}", steps=steps, seconds=f"{seconds:.1f}"
+    ) + " " + detail
+
+
+def job_ui(choice: dict, big: bool) -> None:
+    """Train / Stop buttons, live progress and curves, then the job's results (kept in the session)."""
+    buttons = st.columns([1, 1, 4])
+    train_slot = buttons[0].empty()
+    clicked = train_slot.button(t("train.train_button"), type="primary", key="train_button")
+    buttons[1].button(t("train.stop_button"), key="stop_button", help=t("train.stop_help"))
+    job = st.session_state.get(JOB_KEY)
+    if job and job["status"] == "running" and not clicked:  # the last run was interrupted: Stop or a page switch
+        job["status"] = "stopped"
+    progress = st.empty()
+    status_slot = st.empty()
+    cols = st.columns(3)
+    slots = [c.empty() for c in cols]
+    if clicked:
+        train_slot.button(t("train.train_button"), type="primary", key="train_running", disabled=True)
+        config = TrainConfig(**choice, time_limit=MAX_PAGE_SECONDS)
+        run_job(config, slots, progress, big)
+        st.rerun()  # redraw with the Train button enabled again; the results are in the session
+    if not job:
+        st.caption(t("train.idle"))
+        return
+    kind, text = _status_text(job)
+    getattr(status_slot, kind)(text)
+    if job["history"]:
+        draw_history(job, slots, big)
+        st.caption(t("train.curves_caption"))
+    if job.get("attention"):
+        st.subheader(t("train.attention_title"))
+        st.altair_chart(attention_chart(pd.DataFrame(job["attention"]), big), width="stretch")
+        st.caption(t("train.attention_caption", T=job["config"]["seq_len"]))
+
+
+def live_subset_ui(big: bool) -> None:
+    """Re-run a small part of the sweep live: the RNN and the Transformer at three lengths."""
+    from core.sweep_training import run_sweep
+
+    if st.button(t("train.rerun_button"), help=t("train.rerun_help"), key="rerun_button"):
+        if not job_slots().acquire(blocking=False):
+            st.warning(t("train.status_busy"))
+            return
+        rows, bar = [], st.progress(0.0)
+        try:
+            total = 6
+            run_sweep(
+                models=("rnn", "transformer"),
+                lengths=(10, 20, 40),
+                steps=200,
+                time_limit=8.0,
+                on_run=lambda row: (rows.append(row), bar.progress(len(rows) / total)),
+            )
+        finally:
+            job_slots().release()
+        st.session_state["live_sweep"] = rows
+        bar.empty()
+    if st.session_state.get("live_sweep"):
+        live = pd.DataFrame(st.session_state["live_sweep"])
+        st.altair_chart(sweep_chart(live, 0.25, big).properties(height=240), width="stretch")
+        st.caption(t("train.rerun_caption"))

@@ -1,0 +1,28 @@
+"""Training: the RNNs fail on long-range recall, attention does not; live, with Stop."""
+
+import streamlit as st
+
+from dashboard import training_view as view
+from dashboard.controls import training_controls_ui
+from dashboard.frame import presenter, require_router
+from dashboard.i18n import t
+
+require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
+
+
+def main():
+    st.title(t("train.title"))
+    st.markdown(t("train.intro"))
+    big = presenter()
+
+    st.subheader(t("train.sweep_title"))
+    table = view.sweep_table(view.SWEEP_CSV.stat().st_mtime)
+    st.altair_chart(view.sweep_chart(table, chance=0.25, big=big), width="stretch")
+    st.caption(t("train.sweep_caption", seconds=f"{table['seconds'].sum():.0f}"))
+    view.live_subset_ui(big)
+
+    st.subheader(t("train.job_title"))
+    view.job_ui(training_controls_ui(), big)
+
+
+main()

@@ -1,0 +1,93 @@
+"""AppTest runs of the Training page: the stored sweep, small live jobs, stop, busy, Korean."""
+
+import pytest
+
+from dashboard import training_view
+from dashboard.i18n import catalog
+from tests.apptest_helpers import APP, assert_charts_sound, run_app
+
+PAGE = "pages/training.py"
+EN, KO = catalog("en"), catalog("ko")
+
+
+def _open(query=None):
+    at = run_app({k: str(v) for k, v in (query or {}).items()}, page=PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _train(at, **controls):
+    for key, value in controls.items():
+        widget = at.get_by_key(f"train_{key}")
+        widget.set_value(value)
+    at.button(key="train_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_stored_sweep_draws_instantly_with_its_caption():
+    at = _open()
+    assert at.title[0].value == EN["train.title"]
+    assert_charts_sound(at, 1)
+    assert any("data/sweep.csv" in c.value for c in at.caption)
+    assert at.button(key="train_button").disabled is False
+
+
+@pytest.mark.parametrize("model", ["rnn", "lstm", "gru", "birnn"])
+def test_a_small_recurrent_job_shows_its_result_and_curves(model):
+    at = _train(_open(), model=model, seq_len=8, steps=40)
+    alerts = [a.value for a in at.success] + [a.value for a in at.info]
+    assert any(text.startswith(("Solved", "Finished")) and "Accuracy on 1024" in text for text in alerts)
+    assert_charts_sound(at, 4)  # the sweep, loss, accuracy, first-token gradient
+    job = at.session_state[training_view.JOB_KEY]
+    assert len(job["history"]) == job["result"]["steps"] <= 40
+
+
+def test_a_transformer_job_shows_where_it_looks():
+    at = _train(_open(), model="transformer", seq_len=10, steps=100)
+    assert EN["train.attention_title"] in [s.value for s in at.subheader]
+    found = assert_charts_sound(at, 5)
+    weights = found[-1]["data"][0]
+    assert set(weights["position"]) == set(range(10))
+
+
+def test_adding_reports_mse():
+    at = _train(_open(), model="gru", task="adding", seq_len=6, steps=60)
+    assert any("MSE on 1024" in a.value for a in [*at.info, *at.success])
+
+
+@pytest.mark.parametrize("seq_len,steps", [(2, 20), (200, 20)])
+def test_controls_at_their_extremes(seq_len, steps):
+    _train(_open(), model="transformer", seq_len=seq_len, steps=steps)
+
+
+def test_results_stay_after_a_rerun_and_an_interrupted_job_reads_as_stopped():
+    at = _train(_open(), model="lstm", seq_len=6, steps=30)
+    at.run()
+    assert len(at.get("vega_lite_chart")) == 4
+    job = at.session_state[training_view.JOB_KEY]
+    job["status"] = "running"  # what a Stop click or a page switch leaves behind
+    at.run()
+    assert any(a.value == EN["train.status_stopped"].format(step=len(job["history"])) for a in at.info)
+
+
+def test_a_full_server_refuses_a_new_job_politely():
+    slots = training_view.job_slots()
+    taken = [slots.acquire(blocking=False) for _ in range(training_view.MAX_JOBS)]
+    try:
+        at = _train(_open(), model="rnn", seq_len=6, steps=20)
+        assert any(a.value == EN["train.status_busy"] for a in at.warning)
+    finally:
+        for ok in taken:
+            if ok:
+                slots.release()
+
+
+def test_korean():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = "ko"
+    at.switch_page(PAGE).run()
+    assert not at.exception and at.title[0].value == KO["train.title"]
+    assert at.button(key="train_button").label == KO["train.train_button"]
