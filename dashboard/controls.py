@@ -138,7 +138,7 @@ def training_controls_ui() -> dict:
     from core.models.sequence import SEQUENCE_MODELS
     from core.tasks import TASKS
 
-    cols = st.columns([2, 2, 3, 3, 1])
+    cols = st.columns([3, 2, 3, 3, 1])
     model = cols[0].selectbox(
         t("train.model"),
         SEQUENCE_MODELS,

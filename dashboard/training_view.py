@@ -55,6 +55,11 @@ def sweep_chart(table: pd.DataFrame, chance: float, big: bool) -> alt.LayerChart
             x=alt.X("seq_len:Q", title=t("train.axis_length"), scale=alt.Scale(type="log", base=2)),
             y=alt.Y("accuracy:Q", title=t("train.axis_accuracy"), scale=alt.Scale(domain=[0, 1.02])),
             color=color,
+            strokeDash=alt.StrokeDash(  # the Transformer lies on the BiRNN's line at 1.0: dashed, both show
+                "model:N",
+                title=None,
+                scale=alt.Scale(domain=list(MODEL_ORDER), range=[[1, 0], [1, 0], [1, 0], [1, 0], [7, 5]]),
+            ),
             tooltip=["model:N", "seq_len:Q", alt.Tooltip("accuracy:Q", format=".3f"), "steps:Q", "seconds:Q"],
         )
     )
