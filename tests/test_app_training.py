@@ -91,3 +91,13 @@ def test_korean():
     at.switch_page(PAGE).run()
     assert not at.exception and at.title[0].value == KO["train.title"]
     assert at.button(key="train_button").label == KO["train.train_button"]
+
+
+def test_results_survive_a_page_switch():
+    at = _train(_open(), model="gru", seq_len=6, steps=30)
+    at.switch_page("pages/remedies.py").run()
+    assert not at.exception
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert any(a.value.startswith(("Solved", "Finished")) for a in [*at.success, *at.info])
+    assert len(at.get("vega_lite_chart")) == 4
