@@ -8,7 +8,8 @@ writes data/sweep.csv.
         --nonlinearity tanh --init orthogonal --seed 0 --format csv
     python -m core probe --model lstm --forget-bias 5 --seq-len 1000 --window 200
 
-Models: rnn, birnn (same options as rnn, for each direction), lstm (--forget-bias), gru (--update-bias).
+Models: rnn, birnn (same options as rnn, for each direction), lstm (--forget-bias), gru (--update-bias),
+transformer (--layers, --heads, --no-positional; --window K restricts attention to |i − j| < K).
 
 CSV columns: position,distance,grad_norm,log10_grad_norm (grad_norm is inf/0 past float64's range;
 log10_grad_norm is exact, -inf only where no gradient path exists).  JSON: a list of records with
@@ -34,7 +35,8 @@ from .sweep_training import SWEEP_LENGTHS, SWEEP_MODELS, SWEEP_SECONDS, SWEEP_ST
 from .tasks import TASKS
 from .training import MAX_STEPS, TrainConfig, train
 
-MODEL_SPECIFIC = ("nonlinearity", "init", "forget_bias", "update_bias")  # flags only some models take
+# flags only some models take
+MODEL_SPECIFIC = ("nonlinearity", "init", "forget_bias", "update_bias", "layers", "heads", "positional")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,9 +56,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--nonlinearity", choices=NONLINEARITIES, default=None, help="rnn/birnn (default tanh)")
     p.add_argument("--init", choices=INITS, default=None, help="rnn/birnn (default orthogonal)")
     p.add_argument("--input-scale", type=float, default=1.0, help="std of each input unit (default 1)")
-    p.add_argument("--window", type=int, default=0, help="truncated backprop over the last K steps; 0 = full")
+    p.add_argument(
+        "--window",
+        type=int,
+        default=0,
+        help="rnn/lstm/gru: backprop through the last K steps; transformer: attend to |i-j| < K; 0 = full",
+    )
     p.add_argument("--forget-bias", type=float, default=None, help="LSTM forget-gate bias b_f (default 1)")
     p.add_argument("--update-bias", type=float, default=None, help="GRU update-gate bias b_z (default 0)")
+    p.add_argument("--layers", type=int, default=None, help="transformer layers (default 2)")
+    p.add_argument("--heads", type=int, default=None, help="transformer attention heads (default 4)")
+    p.add_argument(
+        "--no-positional",
+        dest="positional",
+        action="store_false",
+        default=None,
+        help="transformer without positional encoding",
+    )
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--format", choices=("csv", "json"), default="csv")
 

@@ -13,12 +13,14 @@ from .birnn import BiRNN
 from .gru import GRU, GRUConfig
 from .lstm import LSTM, LSTMConfig
 from .rnn import RNN, RNNConfig
+from .transformer import Transformer, TransformerConfig
 
 MODELS = {
     "rnn": (RNN, RNNConfig),
     "birnn": (BiRNN, RNNConfig),
     "lstm": (LSTM, LSTMConfig),
     "gru": (GRU, GRUConfig),
+    "transformer": (Transformer, TransformerConfig),
 }
 
 

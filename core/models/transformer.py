@@ -11,18 +11,22 @@ Sources: Vaswani et al. 2017; Xiong et al. 2020 (pre-norm); ../SCIENCE.md "Trans
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
 from .checks import check_int
 
+MAX_PROBE_LEN = 4096  # attention stores T² weights per head: beyond this one probe needs gigabytes
+
 
 @dataclass
 class TransformerConfig:
-    d_model: int = 64  # width of every position's vector
+    hidden_size: int = 64  # d_model: the width of every position's vector
     heads: int = 4  # attention heads per layer (d_model must divide evenly)
     layers: int = 2  # encoder layers
     positional: bool = True  # add the sinusoidal encoding to the inputs
@@ -30,13 +34,13 @@ class TransformerConfig:
     seed: int = 0  # seeds the weights
 
     def __post_init__(self):
-        check_int("d_model", self.d_model, 2, 1024)
+        check_int("hidden_size", self.hidden_size, 2, 1024)
         check_int("heads", self.heads, 1, 64)
         check_int("layers", self.layers, 1, 12)
         check_int("window", self.window, 0, 10**6)
         check_int("seed", self.seed, 0, 2**31 - 1)
-        if self.d_model % self.heads:
-            raise ValueError(f"d_model ({self.d_model}) must be a multiple of heads ({self.heads})")
+        if self.hidden_size % self.heads:
+            raise ValueError(f"hidden_size ({self.hidden_size}) must be a multiple of heads ({self.heads})")
 
 
 def sinusoidal_encoding(seq_len: int, d_model: int, dtype=torch.float32) -> torch.Tensor:
@@ -82,24 +86,52 @@ class Transformer(nn.Module):
         self.config = config
         with torch.random.fork_rng(devices=[]):  # torch.nn layers draw from the global generator: seed a copy
             torch.manual_seed(config.seed)
-            self.layers = nn.ModuleList(EncoderLayer(config.d_model, config.heads) for _ in range(config.layers))
-        self.norm = nn.LayerNorm(config.d_model)
+            self.layers = nn.ModuleList(EncoderLayer(config.hidden_size, config.heads) for _ in range(config.layers))
+        self.norm = nn.LayerNorm(config.hidden_size)
 
-    def _inputs(self, x):
+    @property
+    def input_size(self) -> int:
+        return self.config.hidden_size
+
+    @property
+    def readout_size(self) -> int:
+        return self.config.hidden_size
+
+    def _inputs(self, x, window: int = 0):
         if self.config.positional:
-            x = x + sinusoidal_encoding(x.shape[-2], self.config.d_model, x.dtype).to(x.device)
-        return x, window_mask(x.shape[-2], self.config.window, x.device)
+            x = x + sinusoidal_encoding(x.shape[-2], self.config.hidden_size, x.dtype).to(x.device)
+        return x, window_mask(x.shape[-2], window or self.config.window, x.device)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x, mask = self._inputs(x)
+    def forward(self, x: torch.Tensor, window: int = 0) -> torch.Tensor:
+        """x: (B, T, d) -> (B, T, d).  window K > 0 overrides the config's restricted attention."""
+        x, mask = self._inputs(x, window)
         for layer in self.layers:
             x, _ = layer(x, mask)
         return self.norm(x)
 
+    def readout_state(self, x: torch.Tensor, window: int = 0) -> torch.Tensor:
+        """The probe's readout: the output at the final position.  x: (T, d) -> (d,)."""
+        return self.forward(x[None], window=window)[0, -1]
+
+    def log_input_gradients(self, x, readout, window: int = 0) -> np.ndarray:
+        """log10 ‖∂(r·y_{T-1})/∂x_t‖ by float64 autograd.  No log domain is needed here: nothing is
+        multiplied T times, so the values stay within a few decades of each other.  -inf: no path
+        (beyond the restricted-attention reach L·(K − 1))."""
+        if len(x) > MAX_PROBE_LEN:
+            raise ValueError(
+                f"seq_len must be at most {MAX_PROBE_LEN} for the transformer (attention is T²), got {len(x)}"
+            )
+        net = self if next(self.parameters()).dtype == torch.float64 else copy.deepcopy(self).double()
+        x = x.detach().double().clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(readout.double() @ net.readout_state(x, window), x)
+        norms = grad.norm(dim=-1).numpy()
+        with np.errstate(divide="ignore"):
+            return np.log10(norms)
+
     @torch.no_grad()
-    def attention_maps(self, x: torch.Tensor) -> list[torch.Tensor]:
+    def attention_maps(self, x: torch.Tensor, window: int = 0) -> list[torch.Tensor]:
         """Every layer's attention weights for inputs x (B, T, d): a list of (B, heads, T, T)."""
-        x, mask = self._inputs(x)
+        x, mask = self._inputs(x, window)
         maps = []
         for layer in self.layers:
             x, weights = layer(x, mask, need_weights=True)
