@@ -21,5 +21,6 @@ pages = [
     ),
     st.Page("pages/remedies.py", title=t("nav.remedies"), icon=":material/healing:", url_path="remedies"),
     st.Page("pages/training.py", title=t("nav.training"), icon=":material/model_training:", url_path="training"),
+    st.Page("pages/attention.py", title=t("nav.attention"), icon=":material/hub:", url_path="attention"),
 ]
 st.navigation(pages).run()

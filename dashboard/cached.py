@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.attention import order_blindness as core_order_blindness
 from core.clipping import clipping_over_scales
 from core.models import build_model
 from core.probe import gradient_through_time
@@ -51,3 +52,9 @@ def rnn_sweep_cells(seq_len, hidden_size, nonlinearity, init, input_scale, seed,
         max_distances=max_distances,
     )
     return heatmap_data(sweep, labels)
+
+
+@st.cache_data(max_entries=64, ttl=_TTL, show_spinner=False)
+def order_blindness(config, seq_len, seed=0):
+    """Shuffled input without and with positional encoding: see core.attention.order_blindness."""
+    return core_order_blindness(config, seq_len, seed)

@@ -234,3 +234,12 @@ def test_training_page_trains_live_and_stop_keeps_the_curves(page, server):
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 4  # the curves so far stay
     assert page.locator('[data-testid="stMain"]').get_by_role("button", name="Train", exact=True).is_enabled()
     assert page.console_errors == [] and page.offsite == []
+
+
+def test_attention_page_draws_and_korean_renders(page, server):
+    page.goto(server + "/attention?att_mode=random&att_seq_len=512&lang=ko")
+    _settle(page)
+    assert page.locator("h1").first.inner_text() == "어텐션: 순환을 대체한 것"
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 4
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []

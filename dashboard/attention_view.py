@@ -1,0 +1,206 @@
+"""The Attention page's sections: controls, the gradient against distance, attention heatmaps,
+the trained model beside an untrained one, the positional encoding, and order blindness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+import torch
+
+from core import attention
+from core.models.transformer import Transformer, TransformerConfig
+from core.tasks import TaskSpec, make_batch
+
+from . import cached, charts
+from .charts import DASHED, SOLID, _config, pow10_label
+from .i18n import t
+
+CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "recall-transformer-T64.pt"
+DEFAULT_TEXT = "The cat that the dog chased all morning finally sat down on the mat by the door."
+HEATMAP_BINS = 48  # cells per side: a 2000-token map stays a few thousand rectangles per head
+
+
+def controls_ui() -> dict:
+    c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 3, 3])
+    size = c1.selectbox(t("att.d_model"), (16, 32, 64, 128), 2, key="att_d", bind="query-params")
+    heads = c2.selectbox(t("att.heads"), (1, 2, 4, 8), 2, key="att_heads", bind="query-params")
+    layers = c3.slider(t("att.layers"), 1, 4, 2, key="att_layers", bind="query-params")
+    positional = c4.toggle(t("att.positional"), True, key="att_pe", bind="query-params", help=t("att.pe_help"))
+    window = c5.slider(t("att.window"), 0, 64, 0, key="att_window", bind="query-params", help=t("att.window_help"))
+    i1, i2, i3 = st.columns([6, 2, 2])
+    mode = i2.selectbox(
+        t("att.mode"), ("sentence", "random"), 0, key="att_mode", bind="query-params", help=t("att.mode_help")
+    )
+    if mode == "sentence":
+        text = i1.text_input(
+            t("att.text"), DEFAULT_TEXT, max_chars=attention.MAX_CHARS, key="att_text", help=t("att.text_help")
+        )
+        level = i3.selectbox(t("att.level"), ("word", "char"), 0, key="att_level", bind="query-params")
+        tokens = attention.tokenize(text, level)
+        if len(tokens) < 2:  # one word has no distance to measure
+            st.info(t("att.too_short"))
+            tokens = attention.tokenize(DEFAULT_TEXT, level)
+    else:
+        length = i1.slider(t("att.seq_len"), 2, 2000, 256, key="att_seq_len", bind="query-params")
+        tokens = [str(k % 50) for k in range(length)]  # stand-ins; the vectors below are random per position
+    config = TransformerConfig(int(size), int(heads), int(layers), bool(positional), int(window))
+    return {"config": config, "tokens": tokens, "mode": mode}
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def _maps(config: TransformerConfig, tokens: tuple, mode: str, seed: int = 0) -> pd.DataFrame:
+    x = (
+        attention.embed_tokens(list(tokens), config.hidden_size, seed)
+        if mode == "sentence"
+        else torch.randn(len(tokens), config.hidden_size, generator=torch.Generator().manual_seed(seed))
+    )
+    return attention.attention_frame(Transformer(config).attention_maps(x[None]), HEATMAP_BINS)
+
+
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def _trained_and_untrained() -> pd.DataFrame:
+    from core.checkpoint import load
+
+    model, cfg, _ = load(CHECKPOINT)
+    tokens, _ = make_batch(TaskSpec("recall", cfg.seq_len, cfg.vocab), 64, torch.Generator().manual_seed(0))
+    fresh = type(model)(model.config, cfg.vocab, cfg.vocab).eval()
+    frames = []
+    for label, net in ((t("att.trained"), model), (t("att.untrained"), fresh)):
+        frames.append(attention.readout_attention(net.body, net.embed(tokens).detach()).assign(model=label))
+    return pd.concat(frames, ignore_index=True)
+
+
+def gradient_section(c: dict, text: dict, big: bool) -> None:
+    st.subheader(t("att.grad_title"))
+    cfg, T = c["config"], len(c["tokens"])
+    tr = cached.probe(
+        "transformer",
+        T,
+        hidden_size=cfg.hidden_size,
+        heads=cfg.heads,
+        layers=cfg.layers,
+        positional=cfg.positional,
+        window=cfg.window,
+    )
+    rnn = cached.probe("rnn", T, hidden_size=cfg.hidden_size, weight_scale=0.9)
+    names = (t("att.series_transformer"), t("rem.series_rnn"))
+    styles = {names[0]: ("#7c3aed", SOLID), names[1]: ("#1f5fbf", DASHED)}
+    data = charts.curves_data({names[0]: charts.probe_curve(tr), names[1]: charts.probe_curve(rnn)}, text)
+    st.altair_chart(charts.curves_chart(data, text, styles, list(names), big), width="stretch")
+    reach = cfg.layers * (cfg.window - 1) if cfg.window else None
+    far = pow10_label(tr["log10_grad_norm"].iloc[0], t("common.zero"))
+    key = "att.grad_caption_window" if reach is not None else "att.grad_caption"
+    st.caption(
+        t(
+            key,
+            T=T,
+            far=far,
+            rnn=pow10_label(rnn["log10_grad_norm"].iloc[0], t("common.zero")),
+            layers=cfg.layers,
+            k=cfg.window,
+            reach=reach,
+        )
+    )
+
+
+def heatmap_section(c: dict, big: bool) -> None:
+    st.subheader(t("att.maps_title"))
+    cfg, tokens = c["config"], c["tokens"]
+    layer = st.segmented_control(t("att.layer"), list(range(1, cfg.layers + 1)), default=1, key="att_layer") or 1
+    frame = _maps(cfg, tuple(tokens), c["mode"])
+    frame = frame[frame["layer"] == min(layer, cfg.layers)]
+    if c["mode"] == "sentence" and len(tokens) <= HEATMAP_BINS:
+        frame = frame.assign(
+            query_token=[tokens[i] for i in frame["query"]], key_token=[tokens[i] for i in frame["key"]]
+        )
+    else:
+        frame = frame.assign(query_token=frame["query"].astype(str), key_token=frame["key"].astype(str))
+    side = 220 if cfg.heads > 2 else 300
+    chart = (
+        alt.Chart(frame)
+        .mark_rect()
+        .encode(
+            x=alt.X("key:Q", title=t("att.axis_key"), scale=alt.Scale(nice=False, zero=True)),
+            x2="key_end:Q",
+            y=alt.Y("query:Q", title=t("att.axis_query"), scale=alt.Scale(nice=False, reverse=True)),
+            y2="query_end:Q",
+            color=alt.Color("weight:Q", title=t("att.axis_weight"), scale=alt.Scale(scheme="blues", domain=[0, 1])),
+            tooltip=[
+                alt.Tooltip("query_token:N", title=t("att.axis_query")),
+                alt.Tooltip("key_token:N", title=t("att.axis_key")),
+                alt.Tooltip("weight:Q", format=".3f"),
+            ],
+        )
+        .properties(width=side, height=side)
+        .facet(column=alt.Column("head:O", title=t("att.head")))
+    )
+    st.altair_chart(chart.configure(**_config(big).to_dict()), width="content")
+    if c["mode"] == "sentence" and len(tokens) <= 40:
+        st.caption(" · ".join(f"{i}: {tok}" for i, tok in enumerate(tokens)))
+    st.caption(t("att.maps_caption", T=len(tokens), bins=HEATMAP_BINS))
+
+
+def trained_section(big: bool) -> None:
+    st.subheader(t("att.trained_title"))
+    frame = _trained_and_untrained().assign(line=lambda d: "L" + d["layer"].astype(str) + " h" + d["head"].astype(str))
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=True, strokeWidth=2.5 if big else 1.5)
+        .encode(
+            x=alt.X("position:Q", title=t("train.axis_position")),
+            y=alt.Y("weight:Q", title=t("train.axis_weight")),
+            color=alt.Color("line:N", title=None),
+            tooltip=["line:N", "position:Q", alt.Tooltip("weight:Q", format=".3f")],
+        )
+        .properties(width=380, height=240)
+        .facet(column=alt.Column("model:N", title=None))
+    )
+    st.altair_chart(chart.configure(**_config(big).to_dict()), width="content")
+    st.caption(t("att.trained_caption"))
+
+
+def positional_section(c: dict, big: bool) -> None:
+    st.subheader(t("att.pe_title"))
+    T, size = max(len(c["tokens"]), 8), c["config"].hidden_size
+    pe, sim = attention.positional_frames(T, size, 64)
+    left = (
+        alt.Chart(pe)
+        .mark_rect()
+        .encode(
+            x=alt.X("dimension:O", title=t("att.axis_dimension"), axis=alt.Axis(labels=size <= 32)),
+            y=alt.Y("position:Q", title=t("att.axis_position"), scale=alt.Scale(reverse=True, nice=False)),
+            y2="position_end:Q",
+            color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1]), title="PE"),
+        )
+        .properties(width=300, height=300)
+    )
+    right = (
+        alt.Chart(sim)
+        .mark_rect()
+        .encode(
+            x=alt.X("i:Q", title=t("att.axis_position"), scale=alt.Scale(nice=False)),
+            x2="i_end:Q",
+            y=alt.Y("j:Q", title=t("att.axis_position"), scale=alt.Scale(nice=False, reverse=True)),
+            y2="j_end:Q",
+            color=alt.Color("similarity:Q", scale=alt.Scale(scheme="viridis"), title=t("att.similarity")),
+        )
+        .properties(width=300, height=300)
+    )
+    st.altair_chart(
+        alt.hconcat(left, right).resolve_scale(color="independent").configure(**_config(big).to_dict()), width="content"
+    )
+    st.caption(t("att.pe_caption", T=T))
+
+
+def order_section(c: dict) -> None:
+    st.subheader(t("att.order_title"))
+    T = min(max(len(c["tokens"]), 4), 256)
+    numbers = cached.order_blindness(c["config"], T)
+    m = st.columns(3)
+    m[0].metric(t("att.metric_pooled_off"), f"{numbers['pooled_delta_without_pe']:.1e}")
+    m[1].metric(t("att.metric_map_off"), f"{numbers['map_delta']:.1e}")
+    m[2].metric(t("att.metric_pooled_on"), f"{numbers['pooled_delta_with_pe']:.2g}")
+    st.caption(t("att.order_caption", T=T))

@@ -1,0 +1,25 @@
+"""Attention: what replaced recurrence.  One hop to every word, and positions put back by encoding."""
+
+import streamlit as st
+
+from dashboard import attention_view as view
+from dashboard import charts
+from dashboard.frame import presenter, require_router
+from dashboard.i18n import t
+
+require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
+
+
+def main():
+    st.title(t("att.title"))
+    st.markdown(t("att.intro"))
+    c = view.controls_ui()
+    big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
+    view.gradient_section(c, text, big)
+    view.heatmap_section(c, big)
+    view.trained_section(big)
+    view.positional_section(c, big)
+    view.order_section(c)
+
+
+main()

@@ -1,0 +1,64 @@
+"""AppTest runs of the Attention page at its extremes, with the numbers checked against core."""
+
+import pytest
+
+from core.attention import tokenize
+from core.probe import gradient_through_time
+from dashboard.charts import pow10_label
+from dashboard.i18n import catalog
+from tests.apptest_helpers import assert_charts_sound, run_app
+
+PAGE = "pages/attention.py"
+EN = catalog("en")
+
+
+def _open(query=None):
+    at = run_app({k: str(v) for k, v in (query or {}).items()}, page=PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == EN["att.title"]
+    assert_charts_sound(at, 4)
+    return at
+
+
+def test_defaults_show_order_blindness_in_numbers():
+    at = _open()
+    pooled_off, map_off, pooled_on = (float(m.value) for m in at.metric)
+    assert pooled_off < 1e-10 and map_off < 1e-10 < 1e-3 < pooled_on
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"att_d": 16, "att_heads": 1, "att_layers": 1, "att_window": 0},
+        {"att_d": 128, "att_heads": 8, "att_layers": 4, "att_window": 64},
+        {"att_mode": "random", "att_seq_len": 2},
+        {"att_mode": "random", "att_seq_len": 2000, "att_layers": 1},
+        {"att_mode": "random", "att_seq_len": 512, "att_window": 5, "att_layers": 3},
+        {"att_pe": "false", "att_level": "char"},
+        {"att_heads": 8, "att_d": 16},
+    ],
+    ids=str,
+)
+def test_controls_at_their_extremes(query):
+    _open(query)
+
+
+def test_typed_text_edge_cases():
+    at = run_app(page=PAGE)
+    for text in ("", "   ", "word", "<script>alert(1)</script>", "한국어 문장도 됩니다. " * 40, "x" * 5000):
+        at.text_input(key="att_text").set_value(text).run()
+        assert not at.exception, (text[:20], [e.value for e in at.exception])
+        assert_charts_sound(at, 4)
+        assert len(at.info) == (1 if len(tokenize(text)) < 2 else 0)  # the fallback is said, not silent
+
+
+def test_gradient_caption_matches_the_probe():
+    at = _open({"att_mode": "random", "att_seq_len": 300})
+    far = gradient_through_time("transformer", seq_len=300)["log10_grad_norm"].iloc[0]
+    rnn = gradient_through_time("rnn", seq_len=300, weight_scale=0.9)["log10_grad_norm"].iloc[0]
+    assert any(pow10_label(far) in c.value and pow10_label(rnn) in c.value for c in at.caption)
+
+
+def test_window_reach_is_stated_and_drawn():
+    at = _open({"att_mode": "random", "att_seq_len": 100, "att_window": 6, "att_layers": 2})
+    assert any("L·(K − 1) = 10" in c.value for c in at.caption)
