@@ -243,3 +243,12 @@ def test_attention_page_draws_and_korean_renders(page, server):
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 4
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.console_errors == [] and page.offsite == []
+
+
+def test_head_to_head_page_draws(page, server):
+    page.goto(server + "/head_to_head")
+    _settle(page)
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2
+    assert page.locator('[data-testid="stDataFrame"]').count() == 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []

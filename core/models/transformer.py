@@ -36,7 +36,7 @@ class TransformerConfig:
     def __post_init__(self):
         check_int("hidden_size", self.hidden_size, 2, 1024)
         check_int("heads", self.heads, 1, 64)
-        check_int("layers", self.layers, 1, 12)
+        check_int("layers", self.layers, 1, 32)
         check_int("window", self.window, 0, 10**6)
         check_int("seed", self.seed, 0, 2**31 - 1)
         if self.hidden_size % self.heads:

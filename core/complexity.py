@@ -1,0 +1,162 @@
+"""Vaswani et al. 2017, Table 1, measured on our own layers instead of quoted.
+
+For sequence length n, model width d, kernel k and restriction r:
+- time per layer: the median wall time of one forward pass of one layer, fitted as n^slope;
+- sequential operations: the steps that must run one after another (a recurrent layer's loop);
+- maximum path length: read from gradients, as the fewest hops that connect the first input to
+  the last output: recurrent, the smallest truncation window K with a non-zero gradient at the
+  first input, from the RNN probe (n); self-attention, one Transformer layer from its probe (1);
+  restricted self-attention, the fewest local-attention layers of window r (⌈(n−1)/(r−1)⌉);
+  dilated convolutions of kernel k, the fewest layers (⌈log_k n⌉).  Each count is checked by
+  autograd: one hop fewer gives exactly zero.
+
+The restricted layer is a real local attention (each query looks at 2r − 1 keys through an
+unfolded window), so its cost is O(r·n·d) rather than a masked O(n²·d).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from .probe import gradient_through_time
+
+LAYER_KINDS = ("recurrent", "self-attention", "restricted self-attention", "convolutional")
+PAPER = {  # complexity per layer, sequential operations, maximum path length (Vaswani et al. Table 1)
+    "self-attention": ("O(n²·d)", "O(1)", "O(1)"),
+    "recurrent": ("O(n·d²)", "O(n)", "O(n)"),
+    "convolutional": ("O(k·n·d²)", "O(1)", "O(log_k n)"),
+    "restricted self-attention": ("O(r·n·d)", "O(1)", "O(n/r)"),
+}
+
+
+def local_attention(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Single-head attention where query i sees keys |i − j| < r, in O(n·r·d): x (n, d) -> (n, d)."""
+    n, d = x.shape
+    pad = torch.nn.functional.pad(x, (0, 0, r - 1, r - 1))
+    windows = pad.unfold(0, 2 * r - 1, 1).transpose(1, 2)  # (n, 2r − 1, d)
+    scores = (windows @ x[:, :, None])[..., 0] / math.sqrt(d)  # (n, 2r − 1)
+    idx = torch.arange(n)[:, None] + torch.arange(2 * r - 1)[None, :] - (r - 1)
+    scores = scores.masked_fill((idx < 0) | (idx >= n), float("-inf"))
+    return (torch.softmax(scores, dim=-1)[:, None, :] @ windows)[:, 0]
+
+
+def make_layer(kind: str, d: int, k: int, r: int):
+    """One layer of `kind` as a function of x (n, d), in float32."""
+    torch.manual_seed(0)
+    if kind == "recurrent":
+        rnn = nn.RNN(d, d, batch_first=True)
+        return lambda x: rnn(x[None])[0][0]
+    if kind == "self-attention":
+        att = nn.MultiheadAttention(d, 1, batch_first=True)
+        return lambda x: att(x[None], x[None], x[None], need_weights=False)[0][0]
+    if kind == "restricted self-attention":
+        return lambda x: local_attention(x, r)
+    conv = nn.Conv1d(d, d, k, padding=k // 2)
+    return lambda x: conv(x.T[None])[0].T
+
+
+@torch.no_grad()
+def time_per_layer(
+    ns=(16, 32, 64, 128, 256, 512, 1024, 2048), d: int = 64, k: int = 3, r: int = 32, repeats: int = 5
+) -> pd.DataFrame:
+    """Median seconds for one forward pass of one layer: columns kind, n, seconds."""
+    rows = []
+    for kind in LAYER_KINDS:
+        layer = make_layer(kind, d, k, r)
+        for n in ns:
+            x = torch.randn(n, d)
+            layer(x)  # warm-up
+            times = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                layer(x)
+                times.append(time.perf_counter() - t0)
+            rows.append((kind, n, statistics.median(times)))
+    return pd.DataFrame(rows, columns=["kind", "n", "seconds"])
+
+
+def fitted_slopes(timings: pd.DataFrame, min_n: int = 512) -> dict[str, float]:
+    """Exponent of n in a log-log fit of time against n, over n ≥ min_n (below it, overhead rules)."""
+    out = {}
+    for kind, group in timings[timings["n"] >= min_n].groupby("kind"):
+        out[kind] = float(np.polyfit(np.log(group["n"]), np.log(group["seconds"]), 1)[0])
+    return out
+
+
+def _first_input_reached(model: str, n: int, **options) -> bool:
+    logs = gradient_through_time(model, seq_len=n, hidden_size=16, **options)["log10_grad_norm"]
+    return bool(np.isfinite(logs.iloc[0]))
+
+
+def dilated_conv_reaches(n: int, k: int, layers: int) -> bool:
+    """Does the last output of `layers` causal convolutions (kernel k, dilation k^l) depend on input 0?"""
+    torch.manual_seed(0)
+    x = torch.randn(1, 4, n, dtype=torch.float64, requires_grad=True)
+    h = x
+    for layer in range(layers):
+        dil = k**layer
+        conv = nn.Conv1d(4, 4, k, dilation=dil).double()
+        h = conv(nn.functional.pad(h, ((k - 1) * dil, 0)))
+    (grad,) = torch.autograd.grad(h[0, :, -1].sum(), x)
+    return bool(grad[0, :, 0].abs().sum() > 0)
+
+
+def local_attention_reaches(n: int, r: int, layers: int) -> bool:
+    """Does the last output of `layers` local-attention layers (window r) depend on input 0?"""
+    x = torch.randn(n, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    h = x
+    for _ in range(layers):
+        h = local_attention(h, r)
+    (grad,) = torch.autograd.grad(h[-1].sum(), x)
+    return bool(grad[0].abs().sum() > 0)
+
+
+def max_path_length(kind: str, n: int, k: int = 3, r: int = 32) -> int:
+    """The fewest steps (recurrent) or layers (the others) that connect input 0 to output n − 1,
+    found by search and confirmed with gradients: one fewer gives exactly zero."""
+    if kind == "recurrent":
+        found = n  # truncated backprop: window K reaches distance K − 1, so K = n is needed
+        assert _first_input_reached("rnn", n, window=found) and not _first_input_reached("rnn", n, window=found - 1)
+        return found
+    if kind == "self-attention":
+        assert _first_input_reached("transformer", n, layers=1, heads=1)
+        return 1
+    if kind == "restricted self-attention":
+        found = max(1, math.ceil((n - 1) / (r - 1)))
+        assert local_attention_reaches(n, r, found) and (found == 1 or not local_attention_reaches(n, r, found - 1))
+        return found
+    found = max(1, math.ceil(math.log(n, k) - 1e-9))
+    assert dilated_conv_reaches(n, k, found) and (found == 1 or not dilated_conv_reaches(n, k, found - 1))
+    return found
+
+
+def sequential_operations(kind: str, n: int) -> int:
+    """Steps that must run one after another: a recurrent layer's n, everything else 1."""
+    return n if kind == "recurrent" else 1
+
+
+def table_one(n: int, timings: pd.DataFrame, k: int = 3, r: int = 32) -> pd.DataFrame:
+    """The paper's row beside ours at length n."""
+    slopes = fitted_slopes(timings)
+    rows = []
+    for kind in LAYER_KINDS:
+        complexity, sequential, path = PAPER[kind]
+        rows.append(
+            {
+                "layer": kind,
+                "paper: complexity per layer": complexity,
+                "measured: time ∝ n^": round(slopes.get(kind, float("nan")), 2),
+                "paper: sequential operations": sequential,
+                "measured: sequential operations": sequential_operations(kind, n),
+                "paper: maximum path length": path,
+                "measured: maximum path length": max_path_length(kind, n, k, r),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,93 @@
+"""The Head to head page's sections: every model on one chart, and Vaswani's Table 1 measured."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from core.complexity import LAYER_KINDS, PAPER, fitted_slopes, max_path_length, sequential_operations, time_per_layer
+
+from . import cached, charts
+from .charts import DASHED, SOLID, _config, pow10_label
+from .controls import SharedControls
+from .i18n import t
+from .remedies import MODEL_COLORS
+
+TABLE_NS = (16, 32, 64, 128, 256, 512, 1024, 2048)
+TIMING_NS = (*TABLE_NS, 4096)  # one more octave, so the fit over n ≥ 512 has four points
+KIND_KEYS = {
+    "recurrent": "recurrent",
+    "self-attention": "attention",
+    "restricted self-attention": "restricted",
+    "convolutional": "conv",
+}
+R, K = 32, 3  # restriction and kernel size for the table
+
+
+def all_models_section(c: SharedControls, text: dict, big: bool) -> None:
+    st.subheader(t("h2h.all_title"))
+    window = int(st.slider(t("h2h.window"), 2, 64, 8, key="h2h_window", bind="query-params", help=t("h2h.window_help")))
+    common = {"hidden_size": c.hidden_size}
+    runs = {
+        t("rem.series_rnn"): ("rnn", {"weight_scale": c.weight_scale}, MODEL_COLORS["rnn"], SOLID),
+        t("h2h.series_lstm"): ("lstm", {"weight_scale": c.weight_scale}, MODEL_COLORS["lstm"], SOLID),
+        t("h2h.series_gru"): ("gru", {"weight_scale": c.weight_scale}, MODEL_COLORS["gru"], SOLID),
+        t("rem.series_birnn"): ("birnn", {"weight_scale": c.weight_scale}, MODEL_COLORS["birnn"], SOLID),
+        t("att.series_transformer"): ("transformer", {}, "#7c3aed", SOLID),
+        t("h2h.series_restricted", k=window): ("transformer", {"window": window}, "#db2777", DASHED),
+    }
+    curves, styles, far = {}, {}, {}
+    for name, (model, options, color, dash) in runs.items():
+        frame = cached.probe(model, c.seq_len, c.seed, **common, **options)
+        curves[name], styles[name] = charts.probe_curve(frame), (color, dash)
+        far[name] = pow10_label(frame["log10_grad_norm"].iloc[0], t("common.zero"))
+    data = charts.curves_data(curves, text)
+    st.altair_chart(charts.curves_chart(data, text, styles, list(curves), big), width="stretch")
+    summary = " · ".join(f"{name}: {value}" for name, value in far.items())
+    st.caption(t("h2h.all_caption", T=c.seq_len, reach=2 * (window - 1)) + " " + summary)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def _timings() -> pd.DataFrame:
+    return time_per_layer(TIMING_NS, r=R, k=K, repeats=7)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def _paths(n: int) -> dict:
+    return {kind: max_path_length(kind, n, K, R) for kind in LAYER_KINDS}
+
+
+def table_section(big: bool) -> None:
+    st.subheader(t("h2h.table_title"))
+    n = int(st.select_slider(t("h2h.n"), TABLE_NS, 256, key="h2h_n", bind="query-params"))
+    timings, paths = _timings(), _paths(n)
+    slopes = fitted_slopes(timings)
+    rows = []
+    for kind in LAYER_KINDS:
+        complexity, sequential, path = PAPER[kind]
+        rows.append(
+            {
+                t("h2h.col_layer"): t(f"h2h.kind_{KIND_KEYS[kind]}"),
+                t("h2h.col_complexity"): f"{complexity} · n^{slopes[kind]:.2f}",
+                t("h2h.col_seq"): f"{sequential} · {sequential_operations(kind, n)}",
+                t("h2h.col_path"): f"{path} · {paths[kind]}",
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(t("h2h.table_caption", n=n, r=R, k=K))
+    label = {kind: f"{t(f'h2h.kind_{KIND_KEYS[kind]}')} (n^{slopes[kind]:.2f})" for kind in LAYER_KINDS}
+    data = timings.assign(layer=timings["kind"].map(label), ms=timings["seconds"] * 1000)
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=True, strokeWidth=3 if big else 2)
+        .encode(
+            x=alt.X("n:Q", title=t("h2h.axis_n"), scale=alt.Scale(type="log", base=2)),
+            y=alt.Y("ms:Q", title=t("h2h.axis_time"), scale=alt.Scale(type="log")),
+            color=alt.Color("layer:N", title=None),
+            tooltip=["layer:N", "n:Q", alt.Tooltip("ms:Q", format=".3f")],
+        )
+        .properties(height=360, config=_config(big))
+    )
+    st.altair_chart(chart, width="stretch")
+    st.caption(t("h2h.time_caption"))

@@ -1,0 +1,23 @@
+"""Head to head: every model on the same axes, and Vaswani et al.'s Table 1 measured."""
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard import h2h_view as view
+from dashboard.controls import shared_controls_ui
+from dashboard.frame import presenter, require_router
+from dashboard.i18n import t
+
+require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
+
+
+def main():
+    st.title(t("h2h.title"))
+    st.markdown(t("h2h.intro"))
+    c = shared_controls_ui()
+    big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
+    view.all_models_section(c, text, big)
+    view.table_section(big)
+
+
+main()

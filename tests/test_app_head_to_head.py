@@ -1,0 +1,54 @@
+"""AppTest runs of the Head to head page at its extremes, and its table against core."""
+
+import math
+
+import pytest
+
+from dashboard.i18n import catalog
+from tests.apptest_helpers import assert_charts_sound, run_app
+
+PAGE = "pages/head_to_head.py"
+EN = catalog("en")
+
+
+def _open(query=None):
+    at = run_app({k: str(v) for k, v in (query or {}).items()}, page=PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == EN["h2h.title"]
+    assert_charts_sound(at, 2)
+    return at
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"h2h_window": 2},
+        {"h2h_window": 64},
+        {"h2h_n": 16},
+        {"h2h_n": 2048},
+        {"seq_len": 2, "hidden_size": 4},
+        {"seq_len": 2000, "hidden_size": 128},
+    ],
+    ids=str,
+)
+def test_controls_at_their_extremes(query):
+    _open(query)
+
+
+@pytest.mark.parametrize("n", [16, 512])
+def test_the_table_states_the_measured_path_lengths(n):
+    table = _open({"h2h_n": n}).dataframe[0].value
+    expected = [
+        f"O(n) · {n}",
+        "O(1) · 1",
+        f"O(n/r) · {max(1, math.ceil((n - 1) / 31))}",
+        f"O(log_k n) · {math.ceil(math.log(n, 3) - 1e-9)}",
+    ]
+    assert table[EN["h2h.col_path"]].tolist() == expected
+    assert table[EN["h2h.col_seq"]].tolist() == [f"O(n) · {n}", "O(1) · 1", "O(1) · 1", "O(1) · 1"]
+
+
+def test_restricted_transformer_reach_is_in_the_caption():
+    at = _open({"h2h_window": 6, "seq_len": 100})
+    assert any("2·(K − 1) = 10" in c.value for c in at.caption)

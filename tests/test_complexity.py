@@ -1,0 +1,64 @@
+"""Vaswani Table 1 measured: local attention is attention, path lengths are exact, slopes fit."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from core.complexity import (
+    LAYER_KINDS,
+    dilated_conv_reaches,
+    fitted_slopes,
+    local_attention,
+    local_attention_reaches,
+    max_path_length,
+    sequential_operations,
+    time_per_layer,
+)
+from core.models.transformer import window_mask
+
+
+@pytest.mark.parametrize("n,r", [(1, 1), (7, 3), (50, 4), (64, 64)])
+def test_local_attention_equals_masked_full_attention(n, r):
+    x = torch.randn(n, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(n))
+    scores = (x @ x.T / math.sqrt(8)).masked_fill(
+        window_mask(n, r) if r else torch.zeros(n, n, dtype=bool), float("-inf")
+    )
+    assert torch.allclose(local_attention(x, r), torch.softmax(scores, -1) @ x, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [2, 16, 100, 257, 1000])
+def test_path_lengths_are_the_papers_and_exact(n):
+    k, r = 3, 8
+    assert max_path_length("recurrent", n, k, r) == n
+    assert max_path_length("self-attention", n, k, r) == 1
+    assert max_path_length("restricted self-attention", n, k, r) == max(1, math.ceil((n - 1) / (r - 1)))
+    assert max_path_length("convolutional", n, k, r) == max(1, math.ceil(math.log(n, k) - 1e-9))
+
+
+def test_reach_checks_are_sharp():
+    assert local_attention_reaches(50, 8, 7) and not local_attention_reaches(50, 8, 6)  # 7·7 = 49 ≥ 49 > 42
+    assert dilated_conv_reaches(27, 3, 3) and not dilated_conv_reaches(28, 3, 3)  # 3 layers reach 27 inputs
+
+
+def test_sequential_operations():
+    assert [sequential_operations(k, 300) for k in LAYER_KINDS] == [300, 1, 1, 1]
+
+
+def test_fitted_slopes_recover_known_powers():
+    ns = np.array([512, 1024, 2048, 4096])
+    timings = pd.concat(
+        [
+            pd.DataFrame({"kind": kind, "n": ns, "seconds": 1e-6 * ns**p})
+            for kind, p in zip(LAYER_KINDS, (1, 2, 1, 1.5), strict=True)
+        ]
+    )
+    slopes = fitted_slopes(timings)
+    assert slopes == pytest.approx(dict(zip(LAYER_KINDS, (1, 2, 1, 1.5), strict=True)))
+
+
+def test_time_per_layer_measures_every_kind():
+    timings = time_per_layer(ns=(16, 64), repeats=2)
+    assert set(timings["kind"]) == set(LAYER_KINDS) and (timings["seconds"] > 0).all() and len(timings) == 8
