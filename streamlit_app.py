@@ -12,12 +12,12 @@ torch.set_num_threads(1)
 st.set_page_config(page_title="Gradient Lab", page_icon="assets/icon.png", layout="wide")
 frame_ui()
 pages = [
+    st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", url_path="home", default=True),
     st.Page(
         "pages/vanishing_exploding.py",
         title=t("nav.rnn"),
         icon=":material/trending_down:",
-        url_path="vanishing-exploding",
-        default=True,
+        url_path="vanishing_exploding",
     ),
     st.Page("pages/remedies.py", title=t("nav.remedies"), icon=":material/healing:", url_path="remedies"),
     st.Page("pages/training.py", title=t("nav.training"), icon=":material/model_training:", url_path="training"),

@@ -135,7 +135,7 @@ def _settle(page, timeout=60):
 
 
 def test_page_draws_charts_and_slider_changes_the_chart(page, server):
-    page.goto(server + "/")
+    page.goto(server + "/vanishing_exploding")
     _settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 3
@@ -161,7 +161,7 @@ def test_page_draws_charts_and_slider_changes_the_chart(page, server):
 
 
 def test_url_restores_the_view_and_korean_renders(page, server):
-    page.goto(server + "/?lang=ko&weight_scale=1.5&nonlinearity=linear&seq_len=300")
+    page.goto(server + "/vanishing_exploding?lang=ko&weight_scale=1.5&nonlinearity=linear&seq_len=300")
     _settle(page)
     assert page.locator("h1").first.inner_text().startswith("기울기")
     assert "폭발" in page.locator('[data-testid="stAlert"]').first.inner_text()
@@ -189,7 +189,8 @@ def test_remedies_page_draws_and_its_window_slider_changes_the_truncation_chart(
 def test_sidebar_navigation_keeps_the_language(page, server):
     page.goto(server + "/?lang=ko")
     _settle(page)
-    page.locator('[data-testid="stSidebarNav"] a').nth(1).click()
+    assert page.locator("h1").first.inner_text() == "어텐션이 이긴 이유"  # the home page
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text="해결책과 그 한계").click()
     page.wait_for_url("**/remedies**", timeout=10_000)
     _settle(page)
     assert page.locator("h1").first.inner_text() == "해결책들, 그리고 여전히 실패하는 곳"
@@ -251,4 +252,18 @@ def test_head_to_head_page_draws(page, server):
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2
     assert page.locator('[data-testid="stDataFrame"]').count() == 1
     assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []
+
+
+def test_home_page_tells_the_story_and_links_to_every_page(page, server):
+    page.goto(server + "/")
+    _settle(page)
+    assert page.locator("h1").first.inner_text() == "Why attention won"
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 1  # the lineage timeline
+    links = page.locator('[data-testid="stMain"] [data-testid="stPageLink"] a')
+    assert links.count() == 8
+    links.filter(has_text="Try each remedy").click()
+    page.wait_for_url("**/remedies**", timeout=10_000)
+    _settle(page)
+    assert page.locator("h1").first.inner_text() == "The remedies, and where they still fail"
     assert page.console_errors == [] and page.offsite == []

@@ -1,0 +1,68 @@
+"""The home page's pieces: the story in six steps, each linked to the page that shows it, and
+the lineage timeline."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from core.lineage import FAMILIES, lineage_frame
+
+from .charts import _config
+from .i18n import t
+
+STEPS = (  # (story key, page that shows it live, icon)
+    ("read", "pages/vanishing_exploding.py", ":material/menu_book:"),
+    ("same_w", "pages/vanishing_exploding.py", ":material/repeat:"),
+    ("vanish", "pages/vanishing_exploding.py", ":material/trending_down:"),
+    ("remedies", "pages/remedies.py", ":material/healing:"),
+    ("attention", "pages/attention.py", ":material/hub:"),
+    ("positions", "pages/attention.py", ":material/format_list_numbered:"),
+)
+FAMILY_COLORS = ("#7c3aed", "#059669", "#e07b00")
+
+
+def story_ui() -> None:
+    for number, (key, page, icon) in enumerate(STEPS, start=1):
+        with st.container(border=True):
+            st.markdown(f"**{number}. {t(f'home.step_{key}_title')}**  \n{t(f'home.step_{key}')}")
+            st.page_link(page, label=t(f"home.link_{key}"), icon=icon)
+    st.page_link("pages/training.py", label=t("home.link_training"), icon=":material/model_training:")
+    st.page_link("pages/head_to_head.py", label=t("home.link_h2h"), icon=":material/compare_arrows:")
+
+
+def timeline_chart(big: bool) -> alt.LayerChart:
+    """One row per paper, in date order, placed at its first public version; colour = architecture."""
+    data = lineage_frame()
+    data["family_label"] = [t(f"home.family_{f.replace('-', '_')}") for f in data["family"]]
+    labels = [t(f"home.family_{f.replace('-', '_')}") for f in FAMILIES]
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "date:Q",
+            title=t("home.axis_year"),
+            scale=alt.Scale(domain=[2014, 2023.6], nice=False),
+            axis=alt.Axis(format="d", tickCount=10),
+        ),
+        y=alt.Y(
+            "name:N",
+            title=None,
+            sort=list(data.sort_values("date")["name"]),
+            axis=alt.Axis(labelLimit=320, labelOverlap=False),
+        ),
+        color=alt.Color("family_label:N", title=None, scale=alt.Scale(domain=labels, range=list(FAMILY_COLORS))),
+        tooltip=[
+            alt.Tooltip("name:N", title=t("home.tt_model")),
+            alt.Tooltip("year:Q", title=t("home.axis_year")),
+            alt.Tooltip("family_label:N", title=t("home.tt_family")),
+            alt.Tooltip("note:N", title=" "),
+        ],
+    )
+    points = base.mark_circle(size=260 if big else 160, opacity=0.95)
+    notes = base.mark_text(align="left", dx=10, fontSize=15 if big else 11, color="#4b5563").encode(text="note:N")
+    return alt.layer(points, notes, height=(40 if big else 32) * len(data), config=_config(big))
+
+
+def timeline_ui(big: bool) -> None:
+    st.subheader(t("home.timeline_title"))
+    st.altair_chart(timeline_chart(big), width="stretch")
+    st.caption(t("home.timeline_caption"))

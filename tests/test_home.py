@@ -1,0 +1,57 @@
+"""The home page: the lineage data checked against the papers, and the page in both languages."""
+
+import pytest
+
+from core.lineage import FAMILIES, LINEAGE, lineage_frame
+from dashboard.i18n import catalog
+from tests.apptest_helpers import assert_charts_sound, run_app
+
+EN, KO = catalog("en"), catalog("ko")
+
+
+def test_lineage_is_in_date_order_with_the_papers_first_versions():
+    frame = lineage_frame()
+    assert frame["date"].is_monotonic_increasing
+    assert set(frame["family"]) <= set(FAMILIES)
+    years = {name.split(" (")[0]: year for name, year, *_ in LINEAGE}
+    assert years == {
+        "Bahdanau et al.": 2014,
+        "ConvS2S": 2017,
+        "Transformer": 2017,
+        "GPT": 2018,
+        "BERT": 2018,
+        "GPT-2": 2019,
+        "CTRL": 2019,
+        "T5": 2019,
+        "BART": 2019,
+        "LLaMA": 2023,
+    }
+    family = dict(zip(frame["name"].str.split(" (", regex=False).str[0], frame["family"], strict=True))
+    assert family["BERT"] == "encoder" and family["GPT"] == family["LLaMA"] == "decoder"
+    assert family["T5"] == family["BART"] == family["Transformer"] == "encoder-decoder"
+
+
+def test_home_page_renders_the_story_in_order():
+    at = run_app()
+    assert not at.exception and at.title[0].value == EN["home.title"]
+    assert_charts_sound(at, 1)
+    text = " ".join(m.value for m in at.markdown)
+    positions = [
+        text.index(EN[f"home.step_{key}_title"])
+        for key in ("read", "same_w", "vanish", "remedies", "attention", "positions")
+    ]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_home_page_in_korean_and_presenter_mode(present):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest_helpers import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "ko"
+    at.session_state["present"] = present
+    at.run()
+    assert not at.exception and at.title[0].value == KO["home.title"]
+    assert_charts_sound(at, 1)
