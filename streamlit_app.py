@@ -3,13 +3,14 @@
 import streamlit as st
 import torch
 
-from dashboard.frame import frame_ui
+from dashboard.frame import frame_ui, url_notice_ui, url_snapshot
 from dashboard.i18n import t
 
 # The probes work on small arrays: one torch thread per session avoids oversubscribing a shared
 # server's cores (and measured 30% faster on 2 cores; see benchmarks/).
 torch.set_num_threads(1)
 st.set_page_config(page_title="Gradient Lab", page_icon="assets/icon.png", layout="wide")
+link = url_snapshot()
 frame_ui()
 pages = [
     st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", url_path="home", default=True),
@@ -27,3 +28,4 @@ pages = [
     ),
 ]
 st.navigation(pages).run()
+url_notice_ui(link)

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from .i18n import language_ui, t
+from .i18n import LANGUAGES, language_ui, t
 
 ROUTER = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 PRESENTER_KEY = "present"
+TRUTHY = ("1", "true", "yes", "on")
+FALSY = ("0", "false", "no", "off", "")
 # Static CSS only (no user text is ever interpolated): larger type for a projector.
 _PRESENTER_CSS = """<style>
 [data-testid="stMain"] { font-size: 1.25rem; }
@@ -23,9 +25,13 @@ _PRESENTER_CSS = """<style>
 def frame_ui() -> bool:
     """Draw the sidebar's language selector and presenter toggle; returns presenter mode."""
     language_ui()
-    present = st.sidebar.toggle(
-        t("app.presenter"), key=PRESENTER_KEY, bind="query-params", help=t("app.presenter_help")
-    )
+    if PRESENTER_KEY not in st.session_state:  # ?present=1 (or true/yes/on) turns it on; not a bound
+        st.session_state[PRESENTER_KEY] = st.query_params.get(PRESENTER_KEY, "").lower() in TRUTHY  # toggle: "1"
+    present = st.sidebar.toggle(t("app.presenter"), key=PRESENTER_KEY, help=t("app.presenter_help"))
+    if present:
+        st.query_params[PRESENTER_KEY] = "1"
+    else:
+        st.query_params.pop(PRESENTER_KEY, None)
     if present:
         st.html(_PRESENTER_CSS)
     return bool(present)
@@ -47,3 +53,40 @@ def require_router() -> None:
         PagesManager.uses_pages_directory = False
         runpy.run_path(str(ROUTER), run_name="__main__")
         st.stop()
+
+
+def url_snapshot() -> dict[str, str]:
+    """The query string as it arrived, before bound widgets drop values they cannot use."""
+    return {key: st.query_params.get(key) for key in st.query_params}
+
+
+def _same(raw: str, value) -> bool:
+    if isinstance(value, bool):
+        return raw.lower() in (str(value).lower(), str(int(value)))
+    if isinstance(value, (int, float)):
+        try:
+            return float(raw) == float(value)
+        except ValueError:
+            return False
+    return raw == str(value)
+
+
+def rejected_url_keys(snapshot: dict[str, str]) -> list[str]:
+    """Parameters whose value the page's widgets (or the language selector) did not accept."""
+    bad = []
+    for key, raw in snapshot.items():
+        if key == "lang":
+            if raw not in LANGUAGES:
+                bad.append(key)
+        elif key == PRESENTER_KEY:
+            if raw.lower() not in TRUTHY + FALSY:
+                bad.append(key)
+        elif key in st.session_state and not _same(raw, st.session_state[key]):
+            bad.append(key)
+    return bad
+
+
+def url_notice_ui(snapshot: dict[str, str]) -> None:
+    """A small notice naming each parameter that was ignored; the value itself is never echoed."""
+    for key in rejected_url_keys(snapshot):
+        st.toast(t("common.bad_url", param=key), icon=":material/link_off:")
