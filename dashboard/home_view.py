@@ -35,6 +35,7 @@ def timeline_chart(big: bool) -> alt.LayerChart:
     """One row per paper, in date order, placed at its first public version; colour = architecture."""
     data = lineage_frame()
     data["family_label"] = [t(f"home.family_{f.replace('-', '_')}") for f in data["family"]]
+    data["note"] = [t(f"home.note_{i}") for i in range(len(data))]  # core's notes are English
     labels = [t(f"home.family_{f.replace('-', '_')}") for f in FAMILIES]
     base = alt.Chart(data).encode(
         x=alt.X(

@@ -55,3 +55,9 @@ def test_home_page_in_korean_and_presenter_mode(present):
     at.run()
     assert not at.exception and at.title[0].value == KO["home.title"]
     assert_charts_sound(at, 1)
+
+
+def test_every_paper_has_a_translated_note():
+    for lang in (EN, KO):
+        assert all(f"home.note_{i}" in lang for i in range(len(LINEAGE)))
+    assert f"home.note_{len(LINEAGE)}" not in EN  # no stale notes either
