@@ -3,13 +3,15 @@
 import streamlit as st
 import torch
 
-from dashboard.frame import frame_ui, url_notice_ui, url_snapshot
+from dashboard.frame import frame_ui, sidebar_state, url_notice_ui, url_snapshot
 from dashboard.i18n import t
 
 # The probes work on small arrays: one torch thread per session avoids oversubscribing a shared
 # server's cores (and measured 30% faster on 2 cores; see benchmarks/).
 torch.set_num_threads(1)
-st.set_page_config(page_title="Gradient Lab", page_icon="assets/icon.png", layout="wide")
+st.set_page_config(
+    page_title="Gradient Lab", page_icon="assets/icon.png", layout="wide", initial_sidebar_state=sidebar_state()
+)
 link = url_snapshot()
 frame_ui()
 pages = [

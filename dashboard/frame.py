@@ -22,6 +22,14 @@ _PRESENTER_CSS = """<style>
 </style>"""
 
 
+def sidebar_state() -> str:
+    """Presenter mode starts with the sidebar collapsed (for st.set_page_config, before the frame)."""
+    requested = st.session_state.get(PRESENTER_KEY)
+    if requested is None:
+        requested = st.query_params.get(PRESENTER_KEY, "").lower() in TRUTHY
+    return "collapsed" if requested else "auto"
+
+
 def frame_ui() -> bool:
     """Draw the sidebar's language selector and presenter toggle; returns presenter mode."""
     language_ui()

@@ -267,3 +267,12 @@ def test_home_page_tells_the_story_and_links_to_every_page(page, server):
     _settle(page)
     assert page.locator("h1").first.inner_text() == "The remedies, and where they still fail"
     assert page.console_errors == [] and page.offsite == []
+
+
+def test_presenter_mode_from_the_url_collapses_the_sidebar(page, server):
+    page.goto(server + "/vanishing_exploding?present=1")
+    _settle(page)
+    assert page.locator('[data-testid="stSidebar"][data-collapsed="true"]').count() == 1
+    page.goto(server + "/vanishing_exploding")
+    _settle(page)
+    assert page.locator('[data-testid="stSidebar"][data-collapsed="false"]').count() == 1
