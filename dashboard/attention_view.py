@@ -36,7 +36,12 @@ def controls_ui() -> dict:
     )
     if mode == "sentence":
         text = i1.text_input(
-            t("att.text"), DEFAULT_TEXT, max_chars=attention.MAX_CHARS, key="att_text", help=t("att.text_help")
+            t("att.text"),
+            DEFAULT_TEXT,
+            max_chars=attention.MAX_CHARS,
+            key="att_text",
+            bind="query-params",
+            help=t("att.text_help"),
         )
         level = i3.selectbox(t("att.level"), ("word", "char"), 0, key="att_level", bind="query-params")
         tokens = attention.tokenize(text, level)

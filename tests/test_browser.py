@@ -113,6 +113,12 @@ def page(server):
                 page.console_errors.append(f"HTTP {response.status} {response.url}")
 
         page.on("response", on_response)
+
+        def on_dialog(dialog):  # an alert() means some input ran as script
+            page.console_errors.append(f"dialog: {dialog.message}")
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         page.on("pageerror", lambda e: page.console_errors.append(str(e)))
         host = urlsplit(server).hostname
 
@@ -276,3 +282,11 @@ def test_presenter_mode_from_the_url_collapses_the_sidebar(page, server):
     page.goto(server + "/vanishing_exploding")
     _settle(page)
     assert page.locator('[data-testid="stSidebar"][data-collapsed="false"]').count() == 1
+
+
+def test_a_typed_sentence_travels_in_the_link_as_text_never_as_html(page, server):
+    page.goto(server + "/attention?att_text=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E%20the%20cat%20sat")
+    _settle(page)
+    assert page.locator('[data-testid="stTextInput"] input').first.input_value().startswith("<img src=x")
+    assert page.locator('[data-testid="stMain"] img[src="x"]').count() == 0  # never rendered as markup
+    assert page.console_errors == [] and page.offsite == []  # and no dialog was opened by script
