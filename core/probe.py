@@ -50,7 +50,8 @@ def check_probe_args(seq_len, input_scale, window, hidden_size=None):
         raise ValueError(f"input_scale must be a number from 0 to {MAX_INPUT_SCALE:g}, got {input_scale!r}")
     if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 0:
         raise ValueError(f"window must be a whole number ≥ 0 (0 = full backprop), got {window!r}")
-    if hidden_size is not None and seq_len * hidden_size**2 > MAX_WORK:
+    whole = isinstance(hidden_size, (int, np.integer)) and not isinstance(hidden_size, bool)
+    if whole and seq_len * hidden_size**2 > MAX_WORK:  # anything else is refused by the model's config
         raise ValueError(
             f"seq_len × hidden_size² = {seq_len * hidden_size**2:.3g} exceeds the cap of {MAX_WORK:.0e}; "
             "shorten the sequence or narrow the model"
