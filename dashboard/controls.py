@@ -61,10 +61,7 @@ def rnn_controls_ui() -> RnnControls:
         init = _choice(mid, "init", INITS, d.init, "rnn.init")
         hidden_size = _slider(right, "hidden_size", d.hidden_size, "rnn.hidden_size")
         input_scale = _slider(right, "input_scale", d.input_scale, "rnn.input_scale")
-        lo, hi, _ = RNN_RANGES["seed"]
-        seed = mid.number_input(
-            t("rnn.seed"), lo, hi, d.seed, 1, key="seed", bind="query-params", help=t("rnn.seed_help")
-        )
+        seed = _slider(mid, "seed", d.seed, "rnn.seed")  # a slider: number_input crashes on ?seed=inf
     return RnnControls(
         int(seq_len), float(weight_scale), nonlinearity, init, int(hidden_size), float(input_scale), int(seed)
     )
@@ -90,8 +87,7 @@ def shared_controls_ui() -> SharedControls:
         seq_len = _slider(cols[0], "seq_len", d.seq_len, "rnn.seq_len")
         weight_scale = _slider(cols[1], "weight_scale", d.weight_scale, "rnn.weight_scale")
         hidden_size = _slider(cols[2], "hidden_size", d.hidden_size, "rnn.hidden_size")
-        lo, hi, _ = RNN_RANGES["seed"]
-        seed = cols[3].number_input(t("rnn.seed"), lo, hi, d.seed, 1, key="seed", bind="query-params")
+        seed = _slider(cols[3], "seed", d.seed, "rnn.seed")
     return SharedControls(int(seq_len), float(weight_scale), int(hidden_size), int(seed))
 
 
@@ -156,5 +152,5 @@ def training_controls_ui() -> dict:
     steps = cols[3].slider(
         t("train.steps"), 20, 2000, 400, 20, key="train_steps", bind="query-params", help=t("train.steps_help")
     )
-    seed = cols[4].number_input(t("rnn.seed"), 0, 9999, 0, 1, key="train_seed", bind="query-params")
+    seed = cols[4].slider(t("rnn.seed"), 0, 9999, 0, 1, key="train_seed", bind="query-params")
     return {"model": model, "task": task, "seq_len": int(seq_len), "steps": int(steps), "seed": int(seed)}

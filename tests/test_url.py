@@ -48,7 +48,7 @@ def test_valid_values_restore_the_view_without_a_notice():
     assert not at.exception and not at.toast
     assert (at.slider(key="seq_len").value, at.slider(key="weight_scale").value) == (300, 1.5)
     assert (at.selectbox(key="nonlinearity").value, at.selectbox(key="init").value) == ("linear", "gaussian")
-    assert (at.slider(key="hidden_size").value, at.number_input(key="seed").value) == (32, 7)
+    assert (at.slider(key="hidden_size").value, at.slider(key="seed").value) == (32, 7)
 
 
 @pytest.mark.parametrize("value,on", [("1", True), ("true", True), ("0", False)])

@@ -1,0 +1,112 @@
+"""hypothesis drives every page's controls through the URL (mostly valid values, sometimes
+garbage): no exception, and every chart's numbers finite or explicitly marked "no path"."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.apptest_helpers import assert_charts_sound, run_app
+
+GARBAGE = st.one_of(st.text(max_size=6), st.sampled_from(["nan", "inf", "-1", "1e309", "<b>x</b>", ""]))
+
+
+def maybe(valid):
+    return st.one_of(valid, valid, valid, GARBAGE)
+
+
+def num(lo, hi, step=None):
+    values = (
+        st.integers(lo, hi)
+        if step is None
+        else st.integers(0, int(round((hi - lo) / step))).map(lambda k: round(lo + k * step, 2))
+    )
+    return maybe(values.map(str))
+
+
+SHARED = {
+    "seq_len": num(2, 2000),
+    "weight_scale": num(0.05, 2.0, 0.01),
+    "hidden_size": num(4, 128, 4),
+    "seed": num(0, 9999),
+}
+PAGES = {
+    "pages/vanishing_exploding.py": (
+        {
+            **SHARED,
+            "input_scale": num(0, 3, 0.05),
+            "nonlinearity": maybe(st.sampled_from(["tanh", "relu", "linear"])),
+            "init": maybe(st.sampled_from(["orthogonal", "gaussian", "nonnormal"])),
+        },
+        3,
+    ),
+    "pages/remedies.py": (
+        {
+            **SHARED,
+            "window": num(1, 2000),
+            "forget_bias": num(-2, 8, 0.5),
+            "update_bias": num(-2, 8, 0.5),
+            "clip": maybe(st.sampled_from(["0.01", "1.0", "1000.0"])),
+        },
+        5,
+    ),
+    "pages/attention.py": (
+        {
+            "att_d": maybe(st.sampled_from(["16", "32", "64", "128"])),
+            "att_heads": maybe(st.sampled_from(["1", "2", "4", "8"])),
+            "att_layers": num(1, 4),
+            "att_pe": maybe(st.sampled_from(["true", "false"])),
+            "att_window": num(0, 64),
+            "att_mode": maybe(st.sampled_from(["sentence", "random"])),
+            "att_seq_len": num(2, 600),
+            "att_text": maybe(st.text(max_size=80)),
+        },
+        4,
+    ),
+    "pages/head_to_head.py": (
+        {**SHARED, "h2h_window": num(2, 64), "h2h_n": maybe(st.sampled_from(["16", "256", "2048"]))},
+        2,
+    ),
+    "pages/training.py": (
+        {
+            "train_model": maybe(st.sampled_from(["rnn", "transformer"])),
+            "train_seq_len": num(2, 200),
+            "train_steps": num(20, 2000, 20),
+        },
+        1,
+    ),
+}
+EXAMPLES = {
+    "pages/vanishing_exploding.py": 80,
+    "pages/remedies.py": 60,
+    "pages/attention.py": 80,
+    "pages/head_to_head.py": 50,
+    "pages/training.py": 40,
+}  # 310 in all
+
+
+def _case(page):
+    controls, _ = PAGES[page]
+    return st.fixed_dictionaries({}, optional=controls)
+
+
+def _check(page, query):
+    at = run_app(query, page=page)
+    assert not at.exception, (query, [e.value for e in at.exception])
+    assert_charts_sound(at, PAGES[page][1])
+
+
+def _test(page):
+    @settings(
+        max_examples=EXAMPLES[page], deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    )
+    @given(query=_case(page))
+    def run(query):
+        _check(page, query)
+
+    return run
+
+
+test_fuzz_rnn_page = _test("pages/vanishing_exploding.py")
+test_fuzz_remedies_page = _test("pages/remedies.py")
+test_fuzz_attention_page = _test("pages/attention.py")
+test_fuzz_head_to_head_page = _test("pages/head_to_head.py")
+test_fuzz_training_page = _test("pages/training.py")
