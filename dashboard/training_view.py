@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from core import attention
 from core.tasks import TaskSpec, make_batch
 from core.training import StepState, TrainConfig, train
 
@@ -105,14 +106,12 @@ def draw_history(job: dict, slots, big: bool) -> None:
 
 
 def readout_attention(model, config: TrainConfig, batch: int = 64) -> pd.DataFrame:
-    """Mean attention from the readout (last) position to every position, per layer and head."""
+    """core.attention.readout_attention on fresh task inputs, with an "L1 h2" label per layer and head."""
     inputs, _ = make_batch(TaskSpec(config.task, config.seq_len, config.vocab), batch, torch.Generator().manual_seed(0))
-    rows = []
-    for layer, weights in enumerate(model.attention_maps(inputs)):
-        mean = weights[:, :, -1, :].mean(0).numpy()  # (heads, T)
-        for head, row in enumerate(mean):
-            rows += [(f"L{layer + 1} h{head + 1}", pos, float(w)) for pos, w in enumerate(row)]
-    return pd.DataFrame(rows, columns=["head", "position", "weight"])
+    with torch.no_grad():
+        frame = attention.readout_attention(model.body, model.embed(inputs))
+    label = "L" + frame["layer"].astype(str) + " h" + frame["head"].astype(str)
+    return pd.DataFrame({"head": label, "position": frame["position"], "weight": frame["weight"]})
 
 
 def attention_chart(frame: pd.DataFrame, big: bool) -> alt.Chart:
