@@ -3,6 +3,7 @@
 import streamlit as st
 import torch
 
+from dashboard.defaults import finish_run
 from dashboard.frame import frame_ui, sidebar_state, url_notice_ui, url_snapshot
 from dashboard.i18n import t
 
@@ -30,4 +31,5 @@ pages = [
     ),
 ]
 st.navigation(pages).run()
+finish_run()  # a "Reset to defaults" that a control missed reruns once (dashboard/defaults.py)
 url_notice_ui(link)

@@ -16,6 +16,8 @@ from core.tasks import TaskSpec, make_batch
 
 from . import cached, charts
 from .charts import DASHED, SOLID, _config, pow10_label
+from .defaults import bound, remember
+from .export import chart_ui
 from .i18n import t
 
 CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "recall-transformer-T64.pt"
@@ -25,31 +27,30 @@ HEATMAP_BINS = 48  # cells per side: a 2000-token map stays a few thousand recta
 
 def controls_ui() -> dict:
     c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 3, 3])
-    size = c1.selectbox(t("att.d_model"), (16, 32, 64, 128), 2, key="att_d", bind="query-params")
-    heads = c2.selectbox(t("att.heads"), (1, 2, 4, 8), 2, key="att_heads", bind="query-params")
-    layers = c3.slider(t("att.layers"), 1, 4, 2, key="att_layers", bind="query-params")
-    positional = c4.toggle(t("att.positional"), True, key="att_pe", bind="query-params", help=t("att.pe_help"))
-    window = c5.slider(t("att.window"), 0, 64, 0, key="att_window", bind="query-params", help=t("att.window_help"))
+    size = c1.selectbox(t("att.d_model"), (16, 32, 64, 128), 2, **bound("att_d", 64))
+    heads = c2.selectbox(t("att.heads"), (1, 2, 4, 8), 2, **bound("att_heads", 4))
+    layers = c3.slider(t("att.layers"), 1, 4, 2, **bound("att_layers", 2))
+    positional = c4.toggle(t("att.positional"), True, **bound("att_pe", True), help=t("att.pe_help"))
+    window = c5.slider(t("att.window"), 0, 64, 0, **bound("att_window", 0), help=t("att.window_help"))
     i1, i2, i3 = st.columns([6, 2, 2])
     mode = i2.selectbox(
-        t("att.mode"), ("sentence", "random"), 0, key="att_mode", bind="query-params", help=t("att.mode_help")
+        t("att.mode"), ("sentence", "random"), 0, **bound("att_mode", "sentence"), help=t("att.mode_help")
     )
     if mode == "sentence":
         text = i1.text_input(
             t("att.text"),
             DEFAULT_TEXT,
             max_chars=attention.MAX_CHARS,
-            key="att_text",
-            bind="query-params",
+            **bound("att_text", DEFAULT_TEXT),
             help=t("att.text_help"),
         )
-        level = i3.selectbox(t("att.level"), ("word", "char"), 0, key="att_level", bind="query-params")
+        level = i3.selectbox(t("att.level"), ("word", "char"), 0, **bound("att_level", "word"))
         tokens = attention.tokenize(text, level)
         if len(tokens) < 2:  # one word has no distance to measure
             st.info(t("att.too_short"))
             tokens = attention.tokenize(DEFAULT_TEXT, level)
     else:
-        length = i1.slider(t("att.seq_len"), 2, 2000, 256, key="att_seq_len", bind="query-params")
+        length = i1.slider(t("att.seq_len"), 2, 2000, 256, **bound("att_seq_len", 256))
         tokens = [str(k % 50) for k in range(length)]  # stand-ins; the vectors below are random per position
     config = TransformerConfig(int(size), int(heads), int(layers), bool(positional), int(window))
     return {"config": config, "tokens": tokens, "mode": mode}
@@ -93,8 +94,13 @@ def gradient_section(c: dict, text: dict, big: bool) -> None:
     rnn = cached.probe("rnn", T, hidden_size=cfg.hidden_size, weight_scale=0.9)
     names = (t("att.series_transformer"), t("rem.series_rnn"))
     styles = {names[0]: ("#7c3aed", SOLID), names[1]: ("#1f5fbf", DASHED)}
-    data = charts.curves_data({names[0]: charts.probe_curve(tr), names[1]: charts.probe_curve(rnn)}, text)
-    st.altair_chart(charts.curves_chart(data, text, styles, list(names), big), width="stretch")
+    curves = {names[0]: charts.probe_curve(tr), names[1]: charts.probe_curve(rnn)}
+    data = charts.curves_data(curves, text)
+    chart_ui(
+        charts.curves_chart(data, text, styles, list(names), big),
+        "attention-gradient",
+        data=lambda: charts.curves_data(curves, text, max_points=None),
+    )
     reach = cfg.layers * (cfg.window - 1) if cfg.window else None
     far = pow10_label(tr["log10_grad_norm"].iloc[0], t("common.zero"))
     key = "att.grad_caption_window" if reach is not None else "att.grad_caption"
@@ -114,7 +120,8 @@ def gradient_section(c: dict, text: dict, big: bool) -> None:
 def heatmap_section(c: dict, big: bool) -> None:
     st.subheader(t("att.maps_title"))
     cfg, tokens = c["config"], c["tokens"]
-    layer = st.segmented_control(t("att.layer"), list(range(1, cfg.layers + 1)), default=1, key="att_layer") or 1
+    layers = list(range(1, cfg.layers + 1))
+    layer = st.segmented_control(t("att.layer"), layers, default=1, key=remember("att_layer", 1)) or 1
     frame = _maps(cfg, tuple(tokens), c["mode"])
     frame = frame[frame["layer"] == min(layer, cfg.layers)]
     if c["mode"] == "sentence" and len(tokens) <= HEATMAP_BINS:
@@ -142,7 +149,7 @@ def heatmap_section(c: dict, big: bool) -> None:
         .properties(width=side, height=side)
         .facet(column=alt.Column("head:O", title=t("att.head")))
     )
-    st.altair_chart(chart.configure(**_config(big).to_dict()), width="content")
+    chart_ui(chart.configure(**_config(big).to_dict()), "attention-maps", width="content")
     if c["mode"] == "sentence" and len(tokens) <= 40:
         st.caption(" · ".join(f"{i}: {tok}" for i, tok in enumerate(tokens)))
     st.caption(t("att.maps_caption", T=len(tokens), bins=HEATMAP_BINS))
@@ -163,7 +170,7 @@ def trained_section(big: bool) -> None:
         .properties(width=380, height=240)
         .facet(column=alt.Column("model:N", title=None))
     )
-    st.altair_chart(chart.configure(**_config(big).to_dict()), width="content")
+    chart_ui(chart.configure(**_config(big).to_dict()), "trained-vs-untrained", width="content")
     st.caption(t("att.trained_caption"))
 
 
@@ -194,8 +201,10 @@ def positional_section(c: dict, big: bool) -> None:
         )
         .properties(width=300, height=300)
     )
-    st.altair_chart(
-        alt.hconcat(left, right).resolve_scale(color="independent").configure(**_config(big).to_dict()), width="content"
+    chart_ui(
+        alt.hconcat(left, right).resolve_scale(color="independent").configure(**_config(big).to_dict()),
+        "positional-encoding",
+        width="content",
     )
     st.caption(t("att.pe_caption", T=T))
 

@@ -52,14 +52,14 @@ def pow10_label(log10_value: float, zero_label: str = "0") -> str:
     return f"10^{log10_value:.1f}"
 
 
-def _thin(frame: pd.DataFrame, column: str, max_points: int) -> pd.DataFrame:
-    if len(frame) <= max_points:
+def _thin(frame: pd.DataFrame, column: str, max_points: int | None) -> pd.DataFrame:
+    if max_points is None or len(frame) <= max_points:
         return frame
     keep = np.unique(np.linspace(0, len(frame) - 1, max_points).round().astype(int))
     return frame.sort_values(column).iloc[keep]
 
 
-def curves_data(curves: dict[str, pd.DataFrame], labels: dict, max_points: int = MAX_POINTS) -> pd.DataFrame:
+def curves_data(curves: dict[str, pd.DataFrame], labels: dict, max_points: int | None = MAX_POINTS) -> pd.DataFrame:
     """Long table for a curves chart: distance, log10, series, value (tooltip), kind.
 
     curves maps a series name to a frame with columns distance and log10.  kind is "line" for

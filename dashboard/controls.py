@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.models.rnn import INITS, NONLINEARITIES
 
+from .defaults import bound
 from .i18n import t
 
 
@@ -39,14 +40,12 @@ RNN_RANGES = {
 
 def _slider(column, name: str, default, label_key: str):
     lo, hi, step = RNN_RANGES[name]
-    return column.slider(
-        t(label_key), lo, hi, default, step, key=name, bind="query-params", help=t(label_key + "_help")
-    )
+    return column.slider(t(label_key), lo, hi, default, step, **bound(name, default), help=t(label_key + "_help"))
 
 
 def _choice(column, name: str, options, default, label_key: str):
     return column.selectbox(
-        t(label_key), options, options.index(default), key=name, bind="query-params", help=t(label_key + "_help")
+        t(label_key), options, options.index(default), **bound(name, default), help=t(label_key + "_help")
     )
 
 
@@ -102,8 +101,7 @@ def window_ui(seq_len: int, default: int = 20) -> int:
             seq_len,
             min(default, seq_len),
             1,
-            key="window",
-            bind="query-params",
+            **bound("window", default),  # reset gives 20 (clamped to T above, on the next run)
             help=t("rem.window_help"),
         )
     )
@@ -114,19 +112,17 @@ def gate_bias_ui() -> tuple[float, float]:
     lo, hi, step = GATE_RANGE
     left, right = st.columns(2)
     forget = left.slider(
-        t("rem.forget_bias"), lo, hi, 1.0, step, key="forget_bias", bind="query-params", help=t("rem.forget_bias_help")
+        t("rem.forget_bias"), lo, hi, 1.0, step, **bound("forget_bias", 1.0), help=t("rem.forget_bias_help")
     )
     update = right.slider(
-        t("rem.update_bias"), lo, hi, 0.0, step, key="update_bias", bind="query-params", help=t("rem.update_bias_help")
+        t("rem.update_bias"), lo, hi, 0.0, step, **bound("update_bias", 0.0), help=t("rem.update_bias_help")
     )
     return float(forget), float(update)
 
 
 def clip_ui() -> float:
     """Clipping threshold θ on a log scale."""
-    return float(
-        st.select_slider(t("rem.clip"), CLIP_THRESHOLDS, 1.0, key="clip", bind="query-params", help=t("rem.clip_help"))
-    )
+    return float(st.select_slider(t("rem.clip"), CLIP_THRESHOLDS, 1.0, **bound("clip", 1.0), help=t("rem.clip_help")))
 
 
 def training_controls_ui() -> dict:
@@ -139,18 +135,13 @@ def training_controls_ui() -> dict:
         t("train.model"),
         SEQUENCE_MODELS,
         SEQUENCE_MODELS.index("transformer"),
-        key="train_model",
-        bind="query-params",
+        **bound("train_model", "transformer"),
         help=t("train.model_help"),
     )
-    task = cols[1].selectbox(
-        t("train.task"), TASKS, 0, key="train_task", bind="query-params", help=t("train.task_help")
-    )
+    task = cols[1].selectbox(t("train.task"), TASKS, 0, **bound("train_task", TASKS[0]), help=t("train.task_help"))
     seq_len = cols[2].slider(
-        t("train.seq_len"), 2, 200, 100, 1, key="train_seq_len", bind="query-params", help=t("train.seq_len_help")
+        t("train.seq_len"), 2, 200, 100, 1, **bound("train_seq_len", 100), help=t("train.seq_len_help")
     )
-    steps = cols[3].slider(
-        t("train.steps"), 20, 2000, 400, 20, key="train_steps", bind="query-params", help=t("train.steps_help")
-    )
-    seed = cols[4].slider(t("rnn.seed"), 0, 9999, 0, 1, key="train_seed", bind="query-params")
+    steps = cols[3].slider(t("train.steps"), 20, 2000, 400, 20, **bound("train_steps", 400), help=t("train.steps_help"))
+    seed = cols[4].slider(t("rnn.seed"), 0, 9999, 0, 1, **bound("train_seed", 0))
     return {"model": model, "task": task, "seq_len": int(seq_len), "steps": int(steps), "seed": int(seed)}

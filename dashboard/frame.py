@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from .defaults import JUST_RESET_KEY, start_run
 from .i18n import LANGUAGES, language_ui, t
 
 ROUTER = Path(__file__).resolve().parent.parent / "streamlit_app.py"
@@ -32,6 +33,7 @@ def sidebar_state() -> str:
 
 def frame_ui() -> bool:
     """Draw the sidebar's language selector and presenter toggle; returns presenter mode."""
+    start_run()  # the page about to run registers its own controls' defaults
     language_ui()
     if PRESENTER_KEY not in st.session_state:  # ?present=1 (or true/yes/on) turns it on; not a bound
         st.session_state[PRESENTER_KEY] = st.query_params.get(PRESENTER_KEY, "").lower() in TRUTHY  # toggle: "1"
@@ -64,7 +66,10 @@ def require_router() -> None:
 
 
 def url_snapshot() -> dict[str, str]:
-    """The query string as it arrived, before bound widgets drop values they cannot use."""
+    """The query string as it arrived, before bound widgets drop values they cannot use.  Empty
+    right after "Reset to defaults": the URL still holds the values the reset replaced."""
+    if st.session_state.pop(JUST_RESET_KEY, False):
+        return {}
     return {key: st.query_params.get(key) for key in st.query_params}
 
 

@@ -11,6 +11,8 @@ from core.complexity import LAYER_KINDS, PAPER, fitted_slopes, max_path_length, 
 from . import cached, charts
 from .charts import DASHED, SOLID, _config, pow10_label
 from .controls import SharedControls
+from .defaults import bound
+from .export import chart_ui
 from .i18n import t
 from .remedies import MODEL_COLORS
 
@@ -27,7 +29,7 @@ R, K = 32, 3  # restriction and kernel size for the table
 
 def all_models_section(c: SharedControls, text: dict, big: bool) -> None:
     st.subheader(t("h2h.all_title"))
-    window = int(st.slider(t("h2h.window"), 2, 64, 8, key="h2h_window", bind="query-params", help=t("h2h.window_help")))
+    window = int(st.slider(t("h2h.window"), 2, 64, 8, **bound("h2h_window", 8), help=t("h2h.window_help")))
     common = {"hidden_size": c.hidden_size}
     runs = {
         t("rem.series_rnn"): ("rnn", {"weight_scale": c.weight_scale}, MODEL_COLORS["rnn"], SOLID),
@@ -43,7 +45,11 @@ def all_models_section(c: SharedControls, text: dict, big: bool) -> None:
         curves[name], styles[name] = charts.probe_curve(frame), (color, dash)
         far[name] = pow10_label(frame["log10_grad_norm"].iloc[0], t("common.zero"))
     data = charts.curves_data(curves, text)
-    st.altair_chart(charts.curves_chart(data, text, styles, list(curves), big), width="stretch")
+    chart_ui(
+        charts.curves_chart(data, text, styles, list(curves), big),
+        "all-models",
+        data=lambda: charts.curves_data(curves, text, max_points=None),
+    )
     summary = " · ".join(f"{name}: {value}" for name, value in far.items())
     st.caption(t("h2h.all_caption", T=c.seq_len, reach=2 * (window - 1)) + " " + summary)
 
@@ -60,7 +66,7 @@ def _paths(n: int) -> dict:
 
 def table_section(big: bool) -> None:
     st.subheader(t("h2h.table_title"))
-    n = int(st.select_slider(t("h2h.n"), TABLE_NS, 256, key="h2h_n", bind="query-params"))
+    n = int(st.select_slider(t("h2h.n"), TABLE_NS, 256, **bound("h2h_n", 256)))
     timings, paths = _timings(), _paths(n)
     slopes = fitted_slopes(timings)
     rows = []
@@ -89,5 +95,5 @@ def table_section(big: bool) -> None:
         )
         .properties(height=360, config=_config(big))
     )
-    st.altair_chart(chart, width="stretch")
+    chart_ui(chart, "time-per-layer")
     st.caption(t("h2h.time_caption"))

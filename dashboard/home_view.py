@@ -9,6 +9,7 @@ import streamlit as st
 from core.lineage import FAMILIES, lineage_frame
 
 from .charts import _config
+from .export import chart_ui
 from .i18n import t
 
 STEPS = (  # (story key, page that shows it live, icon)
@@ -65,5 +66,5 @@ def timeline_chart(big: bool) -> alt.LayerChart:
 
 def timeline_ui(big: bool) -> None:
     st.subheader(t("home.timeline_title"))
-    st.altair_chart(timeline_chart(big), width="stretch")
+    chart_ui(timeline_chart(big), "timeline")
     st.caption(t("home.timeline_caption"))

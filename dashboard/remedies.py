@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-import altair as alt
 import streamlit as st
 
 from core.models.gates import sigmoid
@@ -17,6 +16,7 @@ from core.theory import verdict
 from . import cached, charts
 from .charts import DASHED, DOTTED, SOLID, pow10_label
 from .controls import SharedControls, clip_ui, gate_bias_ui, window_ui
+from .export import chart_ui
 from .i18n import t
 
 MODEL_COLORS = {"rnn": "#1f5fbf", "truncated": "#7c3aed", "birnn": "#059669", "lstm": "#e07b00", "gru": "#dc2626"}
@@ -33,11 +33,12 @@ def _ratio(frame) -> str:
     return pow10_label(verdict(frame).log10_ratio, t("common.zero"))
 
 
-def _chart(curves: dict, styles: dict, text: dict, big: bool, anchors=None) -> alt.LayerChart:
-    data = charts.curves_data(
-        {name: charts.probe_curve(f) if "log10_grad_norm" in f else f for name, f in curves.items()}, text
-    )
-    return charts.curves_chart(data, text, styles, anchors or list(curves), big)
+def _chart(curves: dict, styles: dict, text: dict, big: bool, name: str, anchors=None) -> None:
+    """Draw probe tables (or ready curves) as one chart with downloads; the CSV keeps every point."""
+    curves = {label: charts.probe_curve(f) if "log10_grad_norm" in f else f for label, f in curves.items()}
+    data = charts.curves_data(curves, text)
+    chart = charts.curves_chart(data, text, styles, anchors or list(curves), big)
+    chart_ui(chart, name, data=lambda: charts.curves_data(curves, text, max_points=None))
 
 
 def truncation_section(c: SharedControls, text: dict, big: bool) -> int:
@@ -47,7 +48,7 @@ def truncation_section(c: SharedControls, text: dict, big: bool) -> int:
     full, cut = _probe(c, "rnn"), _probe(c, "rnn", window=k)
     names = {"rnn": t("rem.series_rnn"), "truncated": t("rem.series_trunc", k=k)}
     styles = {names["rnn"]: (MODEL_COLORS["rnn"], SOLID), names["truncated"]: (MODEL_COLORS["truncated"], DASHED)}
-    st.altair_chart(_chart({names["rnn"]: full, names["truncated"]: cut}, styles, text, big), width="stretch")
+    _chart({names["rnn"]: full, names["truncated"]: cut}, styles, text, big, "truncation")
     st.caption(t("rem.trunc_caption", k=k, beyond=max(0, c.seq_len - k)))
     return k
 
@@ -57,7 +58,7 @@ def bidirectional_section(c: SharedControls, text: dict, big: bool) -> None:
     bi, rnn = _probe(c, "birnn"), _probe(c, "rnn")
     names = (t("rem.series_birnn"), t("rem.series_rnn"))
     styles = {names[0]: (MODEL_COLORS["birnn"], SOLID), names[1]: (MODEL_COLORS["rnn"], DOTTED)}
-    st.altair_chart(_chart(dict(zip(names, (bi, rnn), strict=True)), styles, text, big), width="stretch")
+    _chart(dict(zip(names, (bi, rnn), strict=True)), styles, text, big, "bidirectional")
     logs = bi.set_index("distance")["log10_grad_norm"]
     weakest = int(logs.idxmin())
     st.caption(
@@ -85,7 +86,7 @@ def gates_section(c: SharedControls, text: dict, big: bool) -> tuple[float, floa
         names[3]: (MODEL_COLORS["lstm"], DOTTED),
     }
     curves = dict(zip(names, (lstm, gru, rnn, cell), strict=True))
-    st.altair_chart(_chart(curves, styles, text, big, anchors=names[:3]), width="stretch")
+    _chart(curves, styles, text, big, "gates", anchors=names[:3])
     horizon = 1.0 / (1.0 - f) if f < 1 else math.inf
     st.caption(
         t(
@@ -107,7 +108,7 @@ def clipping_section(c: SharedControls, text: dict, big: bool) -> None:
     st.markdown(t("rem.clip_intro"))
     theta = clip_ui()
     table = cached.clipping(theta, c.seq_len, c.hidden_size, c.seed)
-    st.altair_chart(charts.clipping_chart(table, c.weight_scale, text, big), width="stretch")
+    chart_ui(charts.clipping_chart(table, c.weight_scale, text, big), "clipping", data=table)
     row = table.iloc[(table["weight_scale"] - c.weight_scale).abs().argmin()]
     m = st.columns(3)
     m[0].metric(t("rem.metric_raw"), pow10_label(row["log10_total"], t("common.zero")))
@@ -126,5 +127,5 @@ def combined_section(c: SharedControls, k: int, forget: float, update: float, te
         "gru": (t("rem.series_gru", b=update), _probe(c, "gru", update_bias=update)),
     }
     styles = {name: (MODEL_COLORS[key], DASHED if key == "truncated" else SOLID) for key, (name, _) in runs.items()}
-    st.altair_chart(_chart(dict(runs.values()), styles, text, big), width="stretch")
+    _chart(dict(runs.values()), styles, text, big, "all-remedies")
     st.caption(t("rem.all_caption", T=c.seq_len))

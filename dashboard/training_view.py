@@ -24,6 +24,7 @@ from core.tasks import TaskSpec, make_batch
 from core.training import StepState, TrainConfig, train
 
 from .charts import _config
+from .export import chart_ui
 from .i18n import t
 
 SWEEP_CSV = Path(__file__).resolve().parent.parent / "data" / "sweep.csv"
@@ -93,16 +94,24 @@ def curves_chart(history: pd.DataFrame, field: str, title: str, log: bool, big: 
     )
 
 
-def draw_history(job: dict, slots, big: bool) -> None:
-    """Loss, accuracy (or MSE) and the first token's gradient norm, into three placeholders."""
+def draw_history(job: dict, slots, big: bool, export: bool = False) -> None:
+    """Loss, accuracy (or MSE) and the first token's gradient norm, into three placeholders;
+    with `export` (a finished job), each with its downloads (the CSV is the whole history)."""
     frame = history_frame(job["history"])
     score = "accuracy" if job["config"]["task"] == "recall" else "mse"
-    slots[0].altair_chart(curves_chart(frame, "loss", t("train.axis_loss"), False, big), width="stretch")
     title = t("train.axis_accuracy_short") if score == "accuracy" else t("train.axis_mse")
-    slots[1].altair_chart(curves_chart(frame, score, title, False, big), width="stretch")
-    slots[2].altair_chart(
-        curves_chart(frame, "first_grad_norm", t("train.axis_first_grad"), True, big), width="stretch"
+    panels = (
+        ("loss", t("train.axis_loss"), False),
+        (score, title, False),
+        ("first_grad_norm", t("train.axis_first_grad"), True),
     )
+    for slot, (field, axis, log) in zip(slots, panels, strict=True):
+        chart = curves_chart(frame, field, axis, log, big)
+        if export:
+            with slot.container():
+                chart_ui(chart, f"training-{field.replace('_', '-')}", data=frame)
+        else:
+            slot.altair_chart(chart, width="stretch")
 
 
 def readout_attention(model, config: TrainConfig, batch: int = 64) -> pd.DataFrame:
@@ -209,11 +218,11 @@ def job_ui(choice: dict, big: bool) -> None:
     kind, text = _status_text(job)
     getattr(status_slot, kind)(text)
     if job["history"]:
-        draw_history(job, slots, big)
+        draw_history(job, slots, big, export=True)
         st.caption(t("train.curves_caption"))
     if job.get("attention"):
         st.subheader(t("train.attention_title"))
-        st.altair_chart(attention_chart(pd.DataFrame(job["attention"]), big), width="stretch")
+        chart_ui(attention_chart(pd.DataFrame(job["attention"]), big), "training-attention")
         st.caption(t("train.attention_caption", T=job["config"]["seq_len"]))
 
 
@@ -241,5 +250,5 @@ def live_subset_ui(big: bool) -> None:
         bar.empty()
     if st.session_state.get("live_sweep"):
         live = pd.DataFrame(st.session_state["live_sweep"])
-        st.altair_chart(sweep_chart(live, 0.25, big).properties(height=240), width="stretch")
+        chart_ui(sweep_chart(live, 0.25, big).properties(height=240), "live-sweep", data=live)
         st.caption(t("train.rerun_caption"))

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import attention_view as view
 from dashboard import charts
+from dashboard.defaults import reset_ui
 from dashboard.frame import presenter, require_router
 from dashboard.i18n import t
 
@@ -13,6 +14,7 @@ require_router()  # a fresh server's first visit may run this file directly; see
 def main():
     st.title(t("att.title"))
     st.markdown(t("att.intro"))
+    reset_ui()
     c = view.controls_ui()
     big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
     view.gradient_section(c, text, big)

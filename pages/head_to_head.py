@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard import h2h_view as view
 from dashboard.controls import shared_controls_ui
+from dashboard.defaults import reset_ui
 from dashboard.frame import presenter, require_router
 from dashboard.i18n import t
 
@@ -14,6 +15,7 @@ require_router()  # a fresh server's first visit may run this file directly; see
 def main():
     st.title(t("h2h.title"))
     st.markdown(t("h2h.intro"))
+    reset_ui()
     c = shared_controls_ui()
     big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
     view.all_models_section(c, text, big)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import charts, remedies
 from dashboard.controls import shared_controls_ui
+from dashboard.defaults import reset_ui
 from dashboard.frame import presenter, require_router
 from dashboard.i18n import t
 
@@ -13,6 +14,7 @@ require_router()  # a fresh server's first visit may run this file directly; see
 def main():
     st.title(t("rem.title"))
     st.markdown(t("rem.intro"))
+    reset_ui()
     c = shared_controls_ui()
     big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
     window = remedies.truncation_section(c, text, big)

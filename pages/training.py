@@ -4,6 +4,8 @@ import streamlit as st
 
 from dashboard import training_view as view
 from dashboard.controls import training_controls_ui
+from dashboard.defaults import reset_ui
+from dashboard.export import chart_ui
 from dashboard.frame import presenter, require_router
 from dashboard.i18n import t
 
@@ -13,11 +15,12 @@ require_router()  # a fresh server's first visit may run this file directly; see
 def main():
     st.title(t("train.title"))
     st.markdown(t("train.intro"))
+    reset_ui()
     big = presenter()
 
     st.subheader(t("train.sweep_title"))
     table = view.sweep_table(view.SWEEP_CSV.stat().st_mtime)
-    st.altair_chart(view.sweep_chart(table, chance=0.25, big=big), width="stretch")
+    chart_ui(view.sweep_chart(table, chance=0.25, big=big), "sweep", data=table)
     st.caption(t("train.sweep_caption", seconds=f"{table['seconds'].sum():.0f}"))
     view.live_subset_ui(big)
 

@@ -6,6 +6,8 @@ from core.models.rnn import DERIVATIVE_BOUND
 from core.theory import theory_frame, verdict
 from dashboard import cached, charts
 from dashboard.controls import rnn_controls_ui
+from dashboard.defaults import reset_ui
+from dashboard.export import chart_ui
 from dashboard.frame import presenter, require_router
 from dashboard.i18n import t
 from dashboard.verdict import verdict_ui
@@ -16,6 +18,7 @@ require_router()  # a fresh server's first visit may run this file directly; see
 def main():
     st.title(t("rnn.title"))
     st.markdown(t("rnn.intro"))
+    reset_ui()
     c = rnn_controls_ui()
     big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
     probe = cached.probe(
@@ -42,7 +45,7 @@ def main():
     st.subheader(t("rnn.main_chart"))
     theory = theory_frame(probe["distance"], rho, norm, gamma)
     data = charts.gradient_chart_data(probe, theory, text)
-    st.altair_chart(charts.gradient_chart(data, text, big), width="stretch")
+    chart_ui(charts.gradient_chart(data, text, big), "gradient", data=lambda: probe.merge(theory, on="distance"))
     st.caption(t("rnn.main_caption") + (" " + t("rnn.lines_coincide") if abs(rho - norm) < 1e-9 * norm else ""))
     if probe["log10_grad_norm"].abs().replace(float("inf"), 0).max() > 308:
         st.caption(t("common.beyond_float"))
@@ -50,12 +53,12 @@ def main():
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.subheader(t("rnn.eigen_chart"))
-        st.altair_chart(charts.eigenvalue_chart(eigs, rho, norm, text, big), width="content")
+        chart_ui(charts.eigenvalue_chart(eigs, rho, norm, text, big), "eigenvalues", data=eigs, width="content")
         st.caption(t("rnn.eigen_caption"))
     with right:
         st.subheader(t("rnn.sweep_chart"))
         cells = cached.rnn_sweep_cells(c.seq_len, c.hidden_size, c.nonlinearity, c.init, c.input_scale, c.seed, text)
-        st.altair_chart(charts.sweep_heatmap(cells, c.weight_scale, text, big=big), width="stretch")
+        chart_ui(charts.sweep_heatmap(cells, c.weight_scale, text, big=big), "weight-scale-map", data=cells)
         st.caption(t("rnn.sweep_caption", clip=int(charts.HEATMAP_CLIP)))
 
     with st.expander(t("rnn.idea_title"), expanded=True):

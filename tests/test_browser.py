@@ -290,3 +290,62 @@ def test_a_typed_sentence_travels_in_the_link_as_text_never_as_html(page, server
     assert page.locator('[data-testid="stTextInput"] input').first.input_value().startswith("<img src=x")
     assert page.locator('[data-testid="stMain"] img[src="x"]').count() == 0  # never rendered as markup
     assert page.console_errors == [] and page.offsite == []  # and no dialog was opened by script
+
+
+def _download(page, chart_name: str, fmt: str) -> bytes:
+    """Click a chart's PNG / SVG / CSV button and return the file the browser saved."""
+    button = page.locator(f".st-key-export-{chart_name}-{fmt} button").filter(visible=True)  # one of two copies
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == f"gradient-lab-{chart_name}.{fmt}"
+    return Path(download.path()).read_bytes()
+
+
+def test_every_chart_downloads_as_png_svg_and_csv(page, server):
+    import io
+
+    import pandas as pd
+
+    page.goto(server + "/vanishing_exploding?seq_len=300&lang=ko")
+    _settle(page)
+    assert page.locator('[data-testid="stDownloadButton"]').count() == 3 * 3  # three charts, three files each
+    png = _download(page, "gradient", "png")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width = int.from_bytes(png[16:20], "big")
+    assert width >= 2 * 720  # drawn at twice the pixels of a 720 px chart
+    svg = _download(page, "gradient", "svg").decode()
+    assert "<svg" in svg and "거리" in svg  # the Korean axis title ("distance") is in the image
+    table = pd.read_csv(io.BytesIO(_download(page, "gradient", "csv")))
+    assert len(table) == 300 and table["distance"].tolist() == list(range(299, -1, -1))
+    assert {"log10_grad_norm", "rho_line", "bound_line"} <= set(table.columns)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []
+
+
+def test_reset_to_defaults_restores_every_control_and_clears_the_link(page, server):
+    page.goto(server + "/vanishing_exploding?seq_len=300&weight_scale=1.5&init=gaussian&seed=7")
+    _settle(page)
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_role("button", name="Reset to defaults").click()
+    page.wait_for_function("() => !location.search.includes('seq_len')", timeout=15_000)
+    _settle(page)
+    assert not any(key in page.url for key in ("seq_len", "weight_scale", "init", "seed"))
+    values = page.locator('[data-testid="stSliderThumbValue"]').all_inner_texts()
+    assert values[:2] == ["100", "0.90"]
+    assert page.locator('[data-testid="stToast"]').count() == 0  # the old link is not "malformed"
+    assert page.console_errors == [] and page.offsite == []
+
+
+def test_reset_on_the_remedies_page_also_resets_the_window_whose_range_follows_t(page, server):
+    page.goto(server + "/remedies?seq_len=300&window=50&clip=10.0")
+    _settle(page)
+    page.locator('[data-testid="stMain"]').get_by_role("button", name="Reset to defaults").click()
+    page.wait_for_function("() => !location.search.includes('seq_len')", timeout=15_000)
+    _settle(page)
+    page.wait_for_timeout(1000)
+    window = page.locator('[data-testid="stSlider"]').filter(has_text="Window size K")
+    assert window.locator('[data-testid="stSliderThumbValue"]').inner_text() == "20"
+    assert "window" not in page.url and "clip" not in page.url, page.url
+    assert page.locator('[data-testid="stToast"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []

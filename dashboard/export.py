@@ -1,0 +1,112 @@
+"""Every chart with its downloads: PNG and SVG of the chart itself, CSV of the data it draws.
+
+The images are rendered on the server by vl-convert (Vega-Lite compiled and drawn in-process:
+no browser, no network; `allowed_base_urls=[]` forbids any fetch), and only when a button is
+clicked: the buttons hold callables, so a rerun costs three small widgets, not three renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from .i18n import t
+
+EXPORT_WIDTH = 720  # px of a chart that fills the page's width on screen ("container" has no size off-screen)
+PNG_SCALE = 2.0  # 2x pixels: sharp on a projector or a slide
+FILE_PREFIX = "gradient-lab"
+_COMPOUND = ("hconcat", "vconcat", "concat", "facet", "repeat")
+
+
+def export_spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite spec, sized for a file: a width-less (page-wide) chart gets EXPORT_WIDTH."""
+    spec = chart.to_dict()
+    if spec.get("width", "container") == "container" and not any(key in spec for key in _COMPOUND):
+        spec["width"] = EXPORT_WIDTH
+    spec.setdefault("background", "white")
+    return spec
+
+
+def to_png(chart: alt.TopLevelMixin) -> bytes:
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_png(export_spec(chart), scale=PNG_SCALE, allowed_base_urls=[])
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(export_spec(chart), allowed_base_urls=[])
+
+
+def _frames(chart) -> list[pd.DataFrame]:
+    """The DataFrames a chart draws, its own and its layers' / panels', each once, in order."""
+    found: list[pd.DataFrame] = []
+    stack = [chart]
+    while stack:
+        node = stack.pop(0)
+        data = getattr(node, "data", alt.Undefined)
+        if isinstance(data, pd.DataFrame) and not any(data is seen for seen in found):
+            found.append(data)
+        for attr in ("layer", "hconcat", "vconcat", "concat"):
+            stack.extend(getattr(node, attr, None) or [])
+        inner = getattr(node, "spec", alt.Undefined)
+        if inner is not alt.Undefined and not isinstance(inner, dict):
+            stack.append(inner)
+    return found
+
+
+def chart_table(chart: alt.TopLevelMixin) -> pd.DataFrame:
+    """The chart's data as one table; several frames (layers) are stacked with a `part` column."""
+    frames = _frames(chart)
+    if len(frames) == 1:
+        return frames[0]
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat([f.assign(part=k) for k, f in enumerate(frames)], ignore_index=True)
+
+
+def to_csv(table: pd.DataFrame) -> str:
+    return table.to_csv(index=False)
+
+
+Table = pd.DataFrame | Callable[[], pd.DataFrame] | None
+
+
+def table_of(chart: alt.TopLevelMixin, data: Table = None) -> pd.DataFrame:
+    """What the CSV holds: `data` (a frame, or a callable making one) or else the chart's own data."""
+    if data is None:
+        return chart_table(chart)
+    return data() if callable(data) else data
+
+
+def export_ui(chart: alt.TopLevelMixin, name: str, data: Table = None) -> None:
+    """PNG, SVG and CSV buttons in one row; nothing is computed until one is clicked."""
+    files = {
+        "png": (lambda: to_png(chart), "image/png"),
+        "svg": (lambda: to_svg(chart), "image/svg+xml"),
+        "csv": (lambda: to_csv(table_of(chart, data)), "text/csv"),
+    }
+    with st.container(horizontal=True, gap="small"):
+        for fmt, (make, mime) in files.items():
+            st.download_button(
+                fmt.upper(),
+                make,
+                file_name=f"{FILE_PREFIX}-{name}.{fmt}",
+                mime=mime,
+                key=f"export-{name}-{fmt}",
+                help=t(f"export.{fmt}_help"),
+                on_click="ignore",
+                type="tertiary",
+                icon=":material/download:",
+            )
+
+
+def chart_ui(chart: alt.TopLevelMixin, name: str, data: Table = None, width: str = "stretch") -> None:
+    """Draw a chart and its download row.  `name` makes the file names and must be unique on a page;
+    `data` replaces the chart's own data in the CSV (e.g. every point of a thinned curve)."""
+    st.altair_chart(chart, width=width)
+    export_ui(chart, name, data)
