@@ -1,0 +1,177 @@
+"""No session mutates what sessions share.
+
+Shared between the sessions of one server are: the module-level objects of core/ and dashboard/
+(registries, ranges, colour tables, the i18n catalogues), the st.cache_data entries, and the
+st.cache_resource objects.  The tests below show that
+- running every page, in several sessions with different controls and languages, leaves every
+  module-level object of core/ and dashboard/ bit-for-bit as it was;
+- every st.cache_data function hands each caller its own copy: emptying a returned table in place
+  does not reach the next caller;
+- the only st.cache_resource is the training-job semaphore, which is meant to be shared and is
+  thread-safe.
+"""
+
+import hashlib
+import importlib
+import math
+import pkgutil
+import sys
+import threading
+import types
+
+import numpy as np
+import pandas as pd
+import torch
+from streamlit.runtime.caching.cache_type import CacheType
+from streamlit.runtime.caching.cache_utils import CachedFunc
+
+from dashboard import attention_view, cached, charts, h2h_view, training_view
+from dashboard.i18n import catalog
+from tests.apptest_helpers import run_app
+
+PAGES = (
+    None,
+    "pages/vanishing_exploding.py",
+    "pages/remedies.py",
+    "pages/training.py",
+    "pages/attention.py",
+    "pages/head_to_head.py",
+)
+SESSIONS = (  # (URL parameters, language) of each simulated visitor
+    ({}, "en"),
+    ({"seq_len": "2000", "weight_scale": "2.0", "hidden_size": "128", "att_mode": "random"}, "ko"),
+    ({"seq_len": "2", "weight_scale": "0.05", "nonlinearity": "linear", "init": "gaussian"}, "en"),
+)
+
+
+def fingerprint(obj, depth: int = 0) -> str:
+    """A digest of an object's contents (tables, arrays and tensors by their bytes)."""
+    h = hashlib.sha256()
+    if depth > 6:
+        h.update(repr(type(obj)).encode())
+    elif isinstance(obj, pd.DataFrame):
+        h.update(repr((list(obj.columns), list(obj.dtypes.astype(str)), obj.shape)).encode())
+        h.update(pd.util.hash_pandas_object(obj, index=True).to_numpy().tobytes())
+    elif isinstance(obj, pd.Series):
+        h.update(pd.util.hash_pandas_object(obj, index=True).to_numpy().tobytes())
+    elif isinstance(obj, np.ndarray):
+        h.update(repr((obj.dtype, obj.shape)).encode() + np.ascontiguousarray(obj).tobytes())
+    elif isinstance(obj, torch.Tensor):
+        h.update(repr((obj.dtype, tuple(obj.shape))).encode() + obj.detach().contiguous().numpy().tobytes())
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            h.update(repr(key).encode() + fingerprint(value, depth + 1).encode())
+    elif isinstance(obj, (list, tuple)):
+        for value in obj:
+            h.update(fingerprint(value, depth + 1).encode())
+    elif isinstance(obj, (set, frozenset)):
+        h.update(repr(sorted(map(repr, obj))).encode())
+    else:
+        h.update(repr(obj).encode())
+    return h.hexdigest()
+
+
+SHARED_TYPES = (dict, list, set, pd.DataFrame, pd.Series, np.ndarray, torch.Tensor, tuple)
+
+
+def shared_objects() -> dict[str, object]:
+    """Every module-level container of core/ and dashboard/, plus the cached i18n catalogues."""
+    found = {f"catalog:{lang}": catalog(lang) for lang in ("en", "ko")}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(("core", "dashboard")) or not isinstance(module, types.ModuleType):
+            continue
+        for attr, value in vars(module).items():
+            if not attr.startswith("__") and isinstance(value, SHARED_TYPES):
+                found[f"{name}.{attr}"] = value
+    return found
+
+
+def _import_everything() -> None:
+    """Import every module of core/ and dashboard/ without running any page."""
+    import core
+    import dashboard
+
+    for package in (core, dashboard):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if not info.name.endswith("__main__"):
+                importlib.import_module(info.name)
+
+
+def test_running_every_page_in_several_sessions_leaves_shared_objects_untouched():
+    _import_everything()  # before any page has run
+    before = {name: fingerprint(obj) for name, obj in shared_objects().items()}
+    assert len(before) > 30  # registries, ranges, label tables, catalogues ...
+    for query, lang in SESSIONS:
+        for page in PAGES:
+            at = run_app(query, page=page)
+            if lang != "en":
+                at.session_state["lang"] = lang
+                at.run()
+            assert not at.exception, (page, query, [e.value for e in at.exception])
+    after = {name: fingerprint(obj) for name, obj in shared_objects().items()}
+    changed = [name for name in before if after.get(name) != before[name]]
+    assert changed == []
+
+
+def _cached_functions(kind: CacheType) -> dict[str, CachedFunc]:
+    found = {}
+    for module in (cached, attention_view, h2h_view, training_view, charts):
+        for attr, value in vars(module).items():
+            if isinstance(value, CachedFunc) and value._info.cache_type is kind:
+                found[f"{module.__name__}.{attr}"] = value
+    return found
+
+
+def _calls() -> dict:
+    """Arguments for one call of every st.cache_data function (small, fast settings)."""
+    config = attention_view.TransformerConfig(16, 2, 1, True, 0)
+    labels = {name: catalog("en")[key] for name, key in charts.LABEL_KEYS.items()}
+    return {
+        "dashboard.cached.probe": (("rnn", 40), {"hidden_size": 8}),
+        "dashboard.cached.clipping": ((1.0, 40, 8, 0), {}),
+        "dashboard.cached.rnn_spectrum": ((8, 0.9, "orthogonal", 0), {}),
+        "dashboard.cached.rnn_sweep_cells": ((40, 8, "tanh", "orthogonal", 1.0, 0, labels), {}),
+        "dashboard.cached.order_blindness": ((config, 8), {}),
+        "dashboard.attention_view._maps": ((config, ("the", "cat", "sat", "down"), "sentence"), {}),
+        "dashboard.attention_view._trained_and_untrained": ((), {}),
+        "dashboard.h2h_view._timings": ((), {}),
+        "dashboard.h2h_view._paths": ((64,), {}),
+        "dashboard.training_view.sweep_table": ((training_view.SWEEP_CSV.stat().st_mtime,), {}),
+    }
+
+
+def _vandalise(value) -> None:
+    """What a careless page could do to a result it was handed: change it in place."""
+    if isinstance(value, pd.DataFrame):
+        value.drop(value.index, inplace=True)
+        value["vandal"] = []
+    elif isinstance(value, dict):
+        value.clear()
+        value["vandal"] = math.nan
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            _vandalise(item)
+        if isinstance(value, list):
+            value.clear()
+    elif isinstance(value, np.ndarray):
+        value.fill(np.nan)
+
+
+def test_every_cache_data_function_hands_out_copies():
+    functions, calls = _cached_functions(CacheType.DATA), _calls()
+    assert set(functions) == set(calls), "a cached function without an entry here is untested"
+    for name, (args, kwargs) in calls.items():
+        first = functions[name](*args, **kwargs)
+        expected = fingerprint(first)
+        _vandalise(first)
+        assert fingerprint(first) != expected or first is None, f"{name}: the vandalism changed nothing"
+        again = functions[name](*args, **kwargs)
+        assert fingerprint(again) == expected, f"{name}: a caller's in-place change reached the next caller"
+
+
+def test_the_only_shared_resource_is_the_thread_safe_job_semaphore():
+    resources = _cached_functions(CacheType.RESOURCE)
+    assert set(resources) == {"dashboard.training_view.job_slots"}
+    slots = resources["dashboard.training_view.job_slots"]()
+    assert slots is training_view.job_slots()  # one object for every session, by design
+    assert isinstance(slots, type(threading.BoundedSemaphore()))
