@@ -136,9 +136,9 @@ def heatmap_section(c: dict, big: bool) -> None:
         .mark_rect()
         .encode(
             x=alt.X("key:Q", title=t("att.axis_key"), scale=alt.Scale(nice=False, zero=True)),
-            x2="key_end:Q",
+            x2=alt.X2("key_end"),
             y=alt.Y("query:Q", title=t("att.axis_query"), scale=alt.Scale(nice=False, reverse=True)),
-            y2="query_end:Q",
+            y2=alt.Y2("query_end"),
             color=alt.Color("weight:Q", title=t("att.axis_weight"), scale=alt.Scale(scheme="blues", domain=[0, 1])),
             tooltip=[
                 alt.Tooltip("query_token:N", title=t("att.axis_query")),
@@ -165,7 +165,7 @@ def trained_section(big: bool) -> None:
             x=alt.X("position:Q", title=t("train.axis_position")),
             y=alt.Y("weight:Q", title=t("train.axis_weight")),
             color=alt.Color("line:N", title=None),
-            tooltip=["line:N", "position:Q", alt.Tooltip("weight:Q", format=".3f")],
+            tooltip=[alt.Tooltip("line:N"), alt.Tooltip("position:Q"), alt.Tooltip("weight:Q", format=".3f")],
         )
         .properties(width=380, height=240)
         .facet(column=alt.Column("model:N", title=None))
@@ -184,7 +184,7 @@ def positional_section(c: dict, big: bool) -> None:
         .encode(
             x=alt.X("dimension:O", title=t("att.axis_dimension"), axis=alt.Axis(labels=size <= 32)),
             y=alt.Y("position:Q", title=t("att.axis_position"), scale=alt.Scale(reverse=True, nice=False)),
-            y2="position_end:Q",
+            y2=alt.Y2("position_end"),
             color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1]), title="PE"),
         )
         .properties(width=300, height=300)
@@ -194,9 +194,9 @@ def positional_section(c: dict, big: bool) -> None:
         .mark_rect()
         .encode(
             x=alt.X("i:Q", title=t("att.axis_position"), scale=alt.Scale(nice=False)),
-            x2="i_end:Q",
+            x2=alt.X2("i_end"),
             y=alt.Y("j:Q", title=t("att.axis_position"), scale=alt.Scale(nice=False, reverse=True)),
-            y2="j_end:Q",
+            y2=alt.Y2("j_end"),
             color=alt.Color("similarity:Q", scale=alt.Scale(scheme="viridis"), title=t("att.similarity")),
         )
         .properties(width=300, height=300)

@@ -214,8 +214,8 @@ def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, 
         .encode(
             x=alt.X("re:Q", scale=scale, title=labels["axis_re"]),
             y=alt.Y("im:Q", scale=scale, title=labels["axis_im"]),
-            order="order:Q",
-            detail="ring:N",
+            order=alt.Order("order:Q"),
+            detail=alt.Detail("ring:N"),
             color=alt.Color(
                 "ring:N", title=None, scale=alt.Scale(domain=order, range=["#9ca3af", COLORS["measured"], "#c2410c"])
             ),
@@ -228,8 +228,8 @@ def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, 
         alt.Chart(eigs.assign(size=eigs["abs"].map(lambda v: f"|λ| = {v:.4f}")))
         .mark_circle(size=60 if big else 36, color="#111827", opacity=0.7)
         .encode(
-            x="re:Q",
-            y="im:Q",
+            x=alt.X("re:Q"),
+            y=alt.Y("im:Q"),
             tooltip=[
                 alt.Tooltip("re:Q", format=".4f"),
                 alt.Tooltip("im:Q", format=".4f"),
@@ -273,7 +273,7 @@ def sweep_heatmap(
         alt.Tooltip("distance:Q", title=labels["axis_distance"]),
         alt.Tooltip("value:N", title=labels["tooltip_value"]),
     ]
-    position = {"x": x, "x2": "x2:Q", "y": y, "y2": "y2:Q", "tooltip": tooltip}
+    position = {"x": x, "x2": alt.X2("x2"), "y": y, "y2": alt.Y2("y2"), "tooltip": tooltip}
     scale = alt.Scale(scheme="redblue", reverse=True, domain=[-clip, clip], domainMid=0)
     no_path = cells["kind"] == "no_path"
     legend = alt.Legend(orient="right", gradientLength=200 if big else 160)
@@ -287,12 +287,12 @@ def sweep_heatmap(
     rule = (
         alt.Chart(marker)
         .mark_rule(color="black", strokeWidth=2.5 if big else 1.5)
-        .encode(y="rho:Q", tooltip=[alt.Tooltip("rho:Q", title=labels["current_scale"], format=".2f")])
+        .encode(y=alt.Y("rho:Q"), tooltip=[alt.Tooltip("rho:Q", title=labels["current_scale"], format=".2f")])
     )
     one = alt.Chart(pd.DataFrame({"rho": [1.0], "label": ["ρ = 1"]}))
-    boundary = one.mark_rule(color="#374151", strokeDash=[5, 4], strokeWidth=1.5).encode(y="rho:Q")
+    boundary = one.mark_rule(color="#374151", strokeDash=[5, 4], strokeWidth=1.5).encode(y=alt.Y("rho:Q"))
     boundary_label = one.mark_text(align="left", dx=4, dy=-7, fontSize=15 if big else 11, color="#374151").encode(
-        y="rho:Q", x=alt.value(0), text="label:N"
+        y=alt.Y("rho:Q"), x=alt.XValue(0), text=alt.Text("label:N")
     )
     return alt.layer(colored, grey, boundary, boundary_label, rule, height=400 if big else 320, config=_config(big))
 
@@ -327,5 +327,5 @@ def clipping_chart(table: pd.DataFrame, current_scale: float, labels: dict, big:
             ],
         )
     )
-    rule = alt.Chart(pd.DataFrame({"rho": [current_scale]})).mark_rule(color="black").encode(x="rho:Q")
+    rule = alt.Chart(pd.DataFrame({"rho": [current_scale]})).mark_rule(color="black").encode(x=alt.X("rho:Q"))
     return alt.layer(lines, rule, height=320 if not big else 400, config=_config(big))

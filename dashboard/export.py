@@ -1,5 +1,10 @@
 """Every chart with its downloads: PNG and SVG of the chart itself, CSV of the data it draws.
 
+Charts are drawn with `st.vega_lite_chart` from `vega_spec(chart)`: the Altair chart as a
+Vega-Lite dict without Altair's JSON-schema validation, which took about a third of a page's run
+on every slider move (measured; see benchmarks/app_speed.py).  The builders are validated against
+the schema in the tests instead (tests/test_export.py validates every chart of every page).
+
 The images are rendered on the server by vl-convert (Vega-Lite compiled and drawn in-process:
 no browser, no network; `allowed_base_urls=[]` forbids any fetch), and only when a button is
 clicked: the buttons hold callables, so a rerun costs three small widgets, not three renders.
@@ -7,6 +12,8 @@ clicked: the buttons hold callables, so a rerun costs three small widgets, not t
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Callable
 
 import altair as alt
@@ -19,6 +26,30 @@ EXPORT_WIDTH = 720  # px of a chart that fills the page's width on screen ("cont
 PNG_SCALE = 2.0  # 2x pixels: sharp on a projector or a slide
 FILE_PREFIX = "gradient-lab"
 _COMPOUND = ("hconcat", "vconcat", "concat", "facet", "repeat")
+_TRANSFORMER = "gradient_lab_named"
+_ALTAIR_GLOBALS = threading.Lock()  # Altair's data transformer and theme are process-wide settings
+
+
+def _named_dataset(data, datasets: dict) -> dict:
+    """Altair data transformer: keep the table itself under a content-derived name (stable across
+    reruns, so an unchanged chart is not redrawn); Streamlit sends it to the browser as Arrow."""
+    table = pd.DataFrame(data)
+    digest = hashlib.sha1(repr(list(table.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+    name = "data-" + digest.hexdigest()[:20]
+    datasets[name] = table
+    return {"name": name}
+
+
+def vega_spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a Vega-Lite dict for st.vega_lite_chart (no schema validation, no theme)."""
+    datasets: dict = {}
+    with _ALTAIR_GLOBALS:
+        alt.data_transformers.register(_TRANSFORMER, _named_dataset)
+        with alt.theme.enable("none"), alt.data_transformers.enable(_TRANSFORMER, datasets=datasets):
+            spec = chart.to_dict(validate=False)
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
 
 
 def export_spec(chart: alt.TopLevelMixin) -> dict:
@@ -108,5 +139,5 @@ def export_ui(chart: alt.TopLevelMixin, name: str, data: Table = None) -> None:
 def chart_ui(chart: alt.TopLevelMixin, name: str, data: Table = None, width: str = "stretch") -> None:
     """Draw a chart and its download row.  `name` makes the file names and must be unique on a page;
     `data` replaces the chart's own data in the CSV (e.g. every point of a thinned curve)."""
-    st.altair_chart(chart, width=width)
+    st.vega_lite_chart(spec=vega_spec(chart), width=width)
     export_ui(chart, name, data)

@@ -91,7 +91,7 @@ def table_section(big: bool) -> None:
             x=alt.X("n:Q", title=t("h2h.axis_n"), scale=alt.Scale(type="log", base=2)),
             y=alt.Y("ms:Q", title=t("h2h.axis_time"), scale=alt.Scale(type="log")),
             color=alt.Color("layer:N", title=None),
-            tooltip=["layer:N", "n:Q", alt.Tooltip("ms:Q", format=".3f")],
+            tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("n:Q"), alt.Tooltip("ms:Q", format=".3f")],
         )
         .properties(height=360, config=_config(big))
     )

@@ -60,7 +60,9 @@ def timeline_chart(big: bool) -> alt.LayerChart:
         ],
     )
     points = base.mark_circle(size=260 if big else 160, opacity=0.95)
-    notes = base.mark_text(align="left", dx=10, fontSize=15 if big else 11, color="#4b5563").encode(text="note:N")
+    notes = base.mark_text(align="left", dx=10, fontSize=15 if big else 11, color="#4b5563").encode(
+        text=alt.Text("note:N")
+    )
     return alt.layer(points, notes, height=(40 if big else 32) * len(data), config=_config(big))
 
 

@@ -24,7 +24,7 @@ from core.tasks import TaskSpec, make_batch
 from core.training import StepState, TrainConfig, train
 
 from .charts import _config
-from .export import chart_ui
+from .export import chart_ui, vega_spec
 from .i18n import t
 
 SWEEP_CSV = Path(__file__).resolve().parent.parent / "data" / "sweep.csv"
@@ -62,13 +62,19 @@ def sweep_chart(table: pd.DataFrame, chance: float, big: bool) -> alt.LayerChart
                 title=None,
                 scale=alt.Scale(domain=list(MODEL_ORDER), range=[[1, 0], [1, 0], [1, 0], [1, 0], [7, 5]]),
             ),
-            tooltip=["model:N", "seq_len:Q", alt.Tooltip("accuracy:Q", format=".3f"), "steps:Q", "seconds:Q"],
+            tooltip=[
+                alt.Tooltip("model:N"),
+                alt.Tooltip("seq_len:Q"),
+                alt.Tooltip("accuracy:Q", format=".3f"),
+                alt.Tooltip("steps:Q"),
+                alt.Tooltip("seconds:Q"),
+            ],
         )
     )
     rule = (
         alt.Chart(pd.DataFrame({"chance": [chance], "label": [t("train.chance")]}))
         .mark_rule(strokeDash=[5, 4], color="#6b7280")
-        .encode(y="chance:Q", tooltip=["label:N"])
+        .encode(y=alt.Y("chance:Q"), tooltip=[alt.Tooltip("label:N")])
     )
     return alt.layer(lines, rule, height=340, config=_config(big))
 
@@ -88,7 +94,7 @@ def curves_chart(history: pd.DataFrame, field: str, title: str, log: bool, big: 
         .encode(
             x=alt.X("step:Q", title=t("train.axis_step")),
             y=alt.Y(f"{field}:Q", title=title, scale=scale),
-            tooltip=["step:Q", alt.Tooltip(f"{field}:Q", format=".3g")],
+            tooltip=[alt.Tooltip("step:Q"), alt.Tooltip(f"{field}:Q", format=".3g")],
         )
         .properties(height=240, config=_config(big))
     )
@@ -111,7 +117,7 @@ def draw_history(job: dict, slots, big: bool, export: bool = False) -> None:
             with slot.container():
                 chart_ui(chart, f"training-{field.replace('_', '-')}", data=frame)
         else:
-            slot.altair_chart(chart, width="stretch")
+            slot.vega_lite_chart(spec=vega_spec(chart), width="stretch")
 
 
 def readout_attention(model, config: TrainConfig, batch: int = 64) -> pd.DataFrame:
@@ -131,7 +137,7 @@ def attention_chart(frame: pd.DataFrame, big: bool) -> alt.Chart:
             x=alt.X("position:Q", title=t("train.axis_position")),
             y=alt.Y("weight:Q", title=t("train.axis_weight")),
             color=alt.Color("head:N", title=None),
-            tooltip=["head:N", "position:Q", alt.Tooltip("weight:Q", format=".3f")],
+            tooltip=[alt.Tooltip("head:N"), alt.Tooltip("position:Q"), alt.Tooltip("weight:Q", format=".3f")],
         )
         .properties(height=280, config=_config(big))
     )

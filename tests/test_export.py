@@ -68,6 +68,34 @@ def _check_file(button: dict) -> None:
         assert (finite | numbers.isna()).all().all(), name
 
 
+def _capture_charts(monkeypatch) -> list:
+    """Record every chart drawn through dashboard.export.vega_spec."""
+    drawn, real = [], export.vega_spec
+
+    def recording(chart):
+        drawn.append(chart)
+        return real(chart)
+
+    monkeypatch.setattr(export, "vega_spec", recording)
+    return drawn
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_chart_validates_against_the_vega_lite_schema(page, monkeypatch):
+    """The pages skip Altair's validation on each rerun (for speed): the tests do it instead."""
+    unpatched = export.vega_spec
+    drawn = _capture_charts(monkeypatch)
+    path, query = PAGES[page]
+    at = run_app(query, page=path)
+    if page == "training":
+        at.button(key="train_button").click().run()
+    assert not at.exception
+    assert len(drawn) >= len(page_charts(at)) > 0
+    for chart in drawn:
+        spec = chart.to_dict(validate=True)  # raises SchemaValidationError on any invalid spec
+        assert unpatched(chart).keys() - {"datasets"} == spec.keys() - {"datasets"}
+
+
 @pytest.mark.parametrize("page", list(PAGES))
 def test_every_chart_has_working_png_svg_and_csv_downloads(page, monkeypatch):
     seen = _capture(monkeypatch)

@@ -1,0 +1,173 @@
+"""The app in headless Chromium: cold start, page responsiveness against a trivial-page floor,
+and server memory (one visitor, then five at once), all in one run.
+
+    python -m benchmarks.app_speed [--nudges 4]
+
+- Cold start: from launching `streamlit run` to the home page drawn and settled.
+- Responsiveness: every slider in each page's main area is nudged with the arrow keys
+  (right, left, ...); each sample is the time from the key press to the settled page.  The floor
+  is benchmarks/floor_app.py, one slider and one line of text, on its own server, nudged the same
+  way in the same run.  Home has no slider, so it has no row.
+- Memory: the server's resident memory after one visitor has opened every page, then the peak
+  while five visitors open every page and move their sliders at the same time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from .browser import ROOT, Server, Session, launch, percentile
+
+APP = ROOT / "streamlit_app.py"
+FLOOR_APP = ROOT / "benchmarks" / "floor_app.py"
+PAGES = {  # URL path: name in the table
+    "vanishing_exploding": "Vanishing & exploding",
+    "remedies": "Remedies",
+    "training": "Train them (controls)",
+    "attention": "Attention",
+    "head_to_head": "Head to head",
+}
+TARGETS = {"ratio": 1.5, "p95_ms": 600.0, "cold_start_s": 8.0, "memory_mb": 600.0, "memory5_mb": 900.0}
+
+
+@dataclass
+class AppReport:
+    cold_health_s: float = 0.0
+    cold_start_s: float | None = None
+    floor_ms: list[float] = field(default_factory=list)
+    pages_ms: dict[str, list[float]] = field(default_factory=dict)
+    memory_mb: float = 0.0
+    memory5_mb: float = 0.0  # peak resident memory of the server's life, five visitors at once included
+    errors: list[str] = field(default_factory=list)
+
+
+async def nudge_all(session: Session, nudges: int) -> list[float]:
+    """Nudge every slider `nudges` times (right, left, right ...); the settled times in ms."""
+    times = []
+    for index in range(await session.slider_count()):
+        for n in range(nudges):
+            ms = await session.nudge(index, "ArrowRight" if n % 2 == 0 else "ArrowLeft")
+            if ms is not None:
+                times.append(ms)
+    return times
+
+
+async def visitor(browser, base: str, nudges: int) -> list[str]:
+    """One of the five concurrent visitors: every page, each slider nudged."""
+    session = await Session.open(browser, base)
+    for path in ("", *PAGES):
+        await session.visit("/" + path)
+        await nudge_all(session, nudges)
+    await session.page.context.close()
+    return session.errors
+
+
+async def measure(nudges: int = 4, concurrent: int = 5) -> AppReport:
+    from playwright.async_api import async_playwright
+
+    report = AppReport()
+    async with async_playwright() as p:
+        browser = await launch(p)
+        # cold start: the browser is up first, so only the server and the first page are timed
+        server = Server(APP).start()
+        try:
+            report.cold_health_s = server.healthy_s
+            first = await Session.open(browser, server.base)
+            asked = time.perf_counter()
+            drawn = await first.visit("/")  # seconds from the request to the page's last change
+            report.cold_start_s = None if drawn is None else asked - server.started + drawn
+            # one visitor opens every page
+            for path in PAGES:
+                await first.visit("/" + path)
+            report.memory_mb = server.rss_mb()[0]
+            # responsiveness, page by page
+            for path, name in PAGES.items():
+                await first.visit("/" + path)
+                report.pages_ms[name] = await nudge_all(first, nudges)
+            report.errors += first.errors
+            # five visitors at once
+            results = await asyncio.gather(*(visitor(browser, server.base, 2) for _ in range(concurrent)))
+            report.errors += [e for errors in results for e in errors]
+            report.memory5_mb = server.rss_mb()[1]
+        finally:
+            server.stop()
+        floor_server = Server(FLOOR_APP).start()
+        try:
+            floor = await Session.open(browser, floor_server.base)
+            await floor.visit("/")
+            count = max(len(v) for v in report.pages_ms.values())
+            for n in range(count):
+                ms = await floor.nudge(0, "ArrowRight" if n % 2 == 0 else "ArrowLeft")
+                if ms is not None:
+                    report.floor_ms.append(ms)
+            report.errors += floor.errors
+        finally:
+            floor_server.stop()
+        await browser.close()
+    return report
+
+
+def table(report: AppReport) -> tuple[str, list[str]]:
+    """The README table and the list of missed targets."""
+    floor = statistics.median(report.floor_ms)
+    lines = [
+        "| page | nudges | median (ms) | p95 (ms) | median / floor |",
+        "|---|---:|---:|---:|---:|",
+        f"| trivial one-slider page (floor) | {len(report.floor_ms)} | {floor:.0f} | "
+        f"{percentile(report.floor_ms, 95):.0f} | 1.00 |",
+    ]
+    missed = []
+    for name, times in report.pages_ms.items():
+        median, p95 = statistics.median(times), percentile(times, 95)
+        ratio = median / floor
+        lines.append(f"| {name} | {len(times)} | {median:.0f} | {p95:.0f} | {ratio:.2f} |")
+        if ratio > TARGETS["ratio"]:
+            missed.append(f"{name}: median {ratio:.2f}× the floor (target ≤ {TARGETS['ratio']})")
+        if p95 > TARGETS["p95_ms"]:
+            missed.append(f"{name}: p95 {p95:.0f} ms (target ≤ {TARGETS['p95_ms']:.0f})")
+    cold = report.cold_start_s
+    lines += [
+        "",
+        "| measure | value | target |",
+        "|---|---:|---:|",
+        f"| cold start: server launch to the home page drawn | {cold:.1f} s | ≤ {TARGETS['cold_start_s']:.0f} s |"
+        if cold is not None
+        else "| cold start | failed | |",
+        f"| (of which: server answering its health check) | {report.cold_health_s:.1f} s | |",
+        f"| server memory after one visitor opened every page | {report.memory_mb:.0f} MB | "
+        f"≤ {TARGETS['memory_mb']:.0f} MB |",
+        f"| server memory, peak, five visitors at once | {report.memory5_mb:.0f} MB | "
+        f"≤ {TARGETS['memory5_mb']:.0f} MB |",
+    ]
+    if cold is None or cold > TARGETS["cold_start_s"]:
+        missed.append(f"cold start {cold} s (target ≤ {TARGETS['cold_start_s']:.0f} s)")
+    if report.memory_mb > TARGETS["memory_mb"]:
+        missed.append(f"memory {report.memory_mb:.0f} MB (target ≤ {TARGETS['memory_mb']:.0f})")
+    if report.memory5_mb > TARGETS["memory5_mb"]:
+        missed.append(f"memory with five visitors {report.memory5_mb:.0f} MB (target ≤ {TARGETS['memory5_mb']:.0f})")
+    return "\n".join(lines), missed
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--nudges", type=int, default=4, help="arrow-key presses per slider (default 4)")
+    args = ap.parse_args(argv)
+    report = asyncio.run(measure(args.nudges))
+    if not report.floor_ms or not all(report.pages_ms.values()):
+        print(report)
+        return 1
+    text, missed = table(report)
+    print(text)
+    for line in missed:
+        print(f"MISSED: {line}")
+    for line in report.errors:
+        print(f"ERROR: {line}")
+    return 1 if report.errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
