@@ -66,7 +66,7 @@ async def visitor(browser, base: str, nudges: int) -> list[str]:
     return session.errors
 
 
-async def measure(nudges: int = 4, concurrent: int = 5) -> AppReport:
+async def measure(nudges: int = 4, concurrent: int = 5, pages: dict = PAGES) -> AppReport:
     from playwright.async_api import async_playwright
 
     report = AppReport()
@@ -85,7 +85,7 @@ async def measure(nudges: int = 4, concurrent: int = 5) -> AppReport:
                 await first.visit("/" + path)
             report.memory_mb = server.rss_mb()[0]
             # responsiveness, page by page
-            for path, name in PAGES.items():
+            for path, name in pages.items():
                 await first.visit("/" + path)
                 report.pages_ms[name] = await nudge_all(first, nudges)
             report.errors += first.errors
@@ -155,8 +155,10 @@ def table(report: AppReport) -> tuple[str, list[str]]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--nudges", type=int, default=4, help="arrow-key presses per slider (default 4)")
+    ap.add_argument("--pages", nargs="*", choices=list(PAGES), default=list(PAGES), help="pages to time")
+    ap.add_argument("--visitors", type=int, default=5, help="concurrent visitors for the memory figure")
     args = ap.parse_args(argv)
-    report = asyncio.run(measure(args.nudges))
+    report = asyncio.run(measure(args.nudges, args.visitors, {path: PAGES[path] for path in args.pages}))
     if not report.floor_ms or not all(report.pages_ms.values()):
         print(report)
         return 1

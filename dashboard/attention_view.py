@@ -117,6 +117,7 @@ def gradient_section(c: dict, text: dict, big: bool) -> None:
     )
 
 
+@st.fragment  # the layer selector reruns the maps only
 def heatmap_section(c: dict, big: bool) -> None:
     st.subheader(t("att.maps_title"))
     cfg, tokens = c["config"], c["tokens"]

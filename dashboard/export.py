@@ -49,6 +49,9 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict:
         with alt.theme.enable("none"), alt.data_transformers.enable(_TRANSFORMER, datasets=datasets):
             spec = chart.to_dict(validate=False)
     spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    # Canvas, not SVG: Streamlit picks SVG for small charts, and redrawing hundreds of SVG nodes
+    # (the invisible tooltip points of each curve) dominated a slider move in the browser.
+    spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
     return spec
 
 

@@ -103,6 +103,7 @@ def gates_section(c: SharedControls, text: dict, big: bool) -> tuple[float, floa
     return forget, update
 
 
+@st.fragment  # the threshold slider reruns this section only: nothing else depends on θ
 def clipping_section(c: SharedControls, text: dict, big: bool) -> None:
     st.subheader(t("rem.clip_title"))
     st.markdown(t("rem.clip_intro"))

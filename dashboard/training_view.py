@@ -200,6 +200,28 @@ def _status_text(job: dict) -> tuple[str, str]:
     ) + " " + detail
 
 
+@st.fragment  # moving a training control reruns the controls only, not the page's charts
+def _controls_fragment() -> None:
+    from .controls import training_controls_ui
+
+    training_controls_ui()  # the values stay in session state under their keys
+
+
+def job_section(big: bool) -> None:
+    """The controls (a fragment), then Train / Stop and the job.  Train and Stop stay outside the
+    fragment: a fragment's rerun would wait for a running job instead of interrupting it."""
+    _controls_fragment()
+    state = st.session_state
+    choice = {
+        "model": state["train_model"],
+        "task": state["train_task"],
+        "seq_len": int(state["train_seq_len"]),
+        "steps": int(state["train_steps"]),
+        "seed": int(state["train_seed"]),
+    }
+    job_ui(choice, big)
+
+
 def job_ui(choice: dict, big: bool) -> None:
     """Train / Stop buttons, live progress and curves, then the job's results (kept in the session)."""
     buttons = st.columns([1, 1, 4])

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from dashboard import training_view as view
-from dashboard.controls import training_controls_ui
 from dashboard.defaults import reset_ui
 from dashboard.export import chart_ui
 from dashboard.frame import presenter, require_router
@@ -25,7 +24,7 @@ def main():
     view.live_subset_ui(big)
 
     st.subheader(t("train.job_title"))
-    view.job_ui(training_controls_ui(), big)
+    view.job_section(big)
 
 
 main()

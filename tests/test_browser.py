@@ -7,7 +7,6 @@ under CI=true, where a missing browser is a failure (`.ci/run` installs it).
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,17 +17,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from benchmarks.browser import CHROMIUM, FLAGS  # the benchmarks' Chromium, with the same flags
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 pytestmark = pytest.mark.browser
 
 if not os.path.exists(CHROMIUM) and os.environ.get("CI") != "true":

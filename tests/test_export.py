@@ -93,7 +93,9 @@ def test_every_chart_validates_against_the_vega_lite_schema(page, monkeypatch):
     assert len(drawn) >= len(page_charts(at)) > 0
     for chart in drawn:
         spec = chart.to_dict(validate=True)  # raises SchemaValidationError on any invalid spec
-        assert unpatched(chart).keys() - {"datasets"} == spec.keys() - {"datasets"}
+        sent = unpatched(chart)
+        assert sent.keys() - {"datasets", "usermeta"} == spec.keys() - {"datasets"}
+        assert sent["usermeta"] == {"embedOptions": {"renderer": "canvas"}}
 
 
 @pytest.mark.parametrize("page", list(PAGES))
