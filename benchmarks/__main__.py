@@ -1,0 +1,54 @@
+"""Every benchmark in one run, each against its baseline measured in the same run:
+
+    python -m benchmarks            # probe speed, app speed (cold start, responsiveness, memory), soak
+    python -m benchmarks --quick    # fewer repeats and nudges, a 30 s soak
+
+Prints the tables the README records.  Missed speed or memory targets are printed as MISSED and
+do not fail the run (speed is measured, not asserted); errors in the app or a failed soak
+(an error in any session, or memory not bounded) exit with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+import torch
+
+from . import app_speed, probe_speed, soak
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer repeats and nudges, a 30 s soak")
+    ap.add_argument("--sessions", type=int, default=10, help="browser sessions in the soak (default 10)")
+    args = ap.parse_args(argv)
+    started = time.perf_counter()
+
+    print("## Probe speed (exact probe against naive float32 autograd, same run)\n")
+    probe_speed.main(["--quick"] if args.quick else [])
+
+    print("\n## The app in headless Chromium (floor: a trivial one-slider page, same run)\n")
+    report = asyncio.run(app_speed.measure(nudges=2 if args.quick else 4))
+    text, missed = app_speed.table(report)
+    print(text)
+
+    seconds = 30.0 if args.quick else 60.0
+    print(f"\n## Soak: {args.sessions} sessions moving sliders for {seconds:.0f} s against one server\n")
+    soaked = asyncio.run(soak.soak(args.sessions, seconds))
+    soak_text, soak_ok = soak.summary(soaked)
+    print(soak_text)
+
+    print(f"\ntorch {torch.__version__}; all benchmarks took {time.perf_counter() - started:.0f} s")
+    for line in missed:
+        print(f"MISSED: {line}")
+    for line in report.errors + soaked.errors[:50]:
+        print(f"ERROR: {line}")
+    ok = not report.errors and soak_ok
+    print("benchmarks: no errors" if ok else "benchmarks: FAILED (errors above)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
