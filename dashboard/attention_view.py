@@ -158,16 +158,9 @@ def heatmap_section(c: dict, big: bool) -> None:
 
 def trained_section(big: bool) -> None:
     st.subheader(t("att.trained_title"))
-    frame = _trained_and_untrained().assign(line=lambda d: "L" + d["layer"].astype(str) + " h" + d["head"].astype(str))
+    frame = _trained_and_untrained().pipe(lambda d: d.assign(line=charts.head_labels(d)))
     chart = (
-        alt.Chart(frame)
-        .mark_line(point=True, strokeWidth=2.5 if big else 1.5)
-        .encode(
-            x=alt.X("position:Q", title=t("train.axis_position")),
-            y=alt.Y("weight:Q", title=t("train.axis_weight")),
-            color=alt.Color("line:N", title=None),
-            tooltip=[alt.Tooltip("line:N"), alt.Tooltip("position:Q"), alt.Tooltip("weight:Q", format=".3f")],
-        )
+        charts.readout_attention_chart(frame, t("train.axis_position"), t("train.axis_weight"), big)
         .properties(width=380, height=240)
         .facet(column=alt.Column("model:N", title=None))
     )

@@ -297,6 +297,26 @@ def sweep_heatmap(
     return alt.layer(colored, grey, boundary, boundary_label, rule, height=400 if big else 320, config=_config(big))
 
 
+def head_labels(frame: pd.DataFrame) -> pd.Series:
+    """ "L1 h2" for layer 1, head 2: one name per attention line."""
+    return "L" + frame["layer"].astype(str) + " h" + frame["head"].astype(str)
+
+
+def readout_attention_chart(frame: pd.DataFrame, x_title: str, y_title: str, big: bool = False) -> alt.Chart:
+    """How much the readout position attends to each position: one line per `line` (head_labels).
+    No config or size: callers facet it (trained vs untrained) or size and configure it."""
+    return (
+        alt.Chart(frame)
+        .mark_line(point=True, strokeWidth=3 if big else 2)
+        .encode(
+            x=alt.X("position:Q", title=x_title),
+            y=alt.Y("weight:Q", title=y_title),
+            color=alt.Color("line:N", title=None),
+            tooltip=[alt.Tooltip("line:N"), alt.Tooltip("position:Q"), alt.Tooltip("weight:Q", format=".3f")],
+        )
+    )
+
+
 def clipping_chart(table: pd.DataFrame, current_scale: float, labels: dict, big: bool = False) -> alt.LayerChart:
     """log10 of the first word's gradient against ρ, before (solid) and after (dashed) clipping."""
     raw, clipped = labels["clip_raw"], labels["clip_clipped"]

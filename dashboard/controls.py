@@ -125,23 +125,33 @@ def clip_ui() -> float:
     return float(st.select_slider(t("rem.clip"), CLIP_THRESHOLDS, 1.0, **bound("clip", 1.0), help=t("rem.clip_help")))
 
 
-def training_controls_ui() -> dict:
-    """Model, task, sequence length, steps and seed for one training job (plain values)."""
+def training_controls_ui() -> None:
+    """Model, task, sequence length, steps and seed for one training job; read them with
+    training_choice() (these controls live in a fragment, which cannot return values)."""
     from core.models.sequence import SEQUENCE_MODELS
     from core.tasks import TASKS
 
     cols = st.columns([3, 2, 3, 3, 1])
-    model = cols[0].selectbox(
+    cols[0].selectbox(
         t("train.model"),
         SEQUENCE_MODELS,
         SEQUENCE_MODELS.index("transformer"),
         **bound("train_model", "transformer"),
         help=t("train.model_help"),
     )
-    task = cols[1].selectbox(t("train.task"), TASKS, 0, **bound("train_task", TASKS[0]), help=t("train.task_help"))
-    seq_len = cols[2].slider(
-        t("train.seq_len"), 2, 200, 100, 1, **bound("train_seq_len", 100), help=t("train.seq_len_help")
-    )
-    steps = cols[3].slider(t("train.steps"), 20, 2000, 400, 20, **bound("train_steps", 400), help=t("train.steps_help"))
-    seed = cols[4].slider(t("rnn.seed"), 0, 9999, 0, 1, **bound("train_seed", 0))
-    return {"model": model, "task": task, "seq_len": int(seq_len), "steps": int(steps), "seed": int(seed)}
+    cols[1].selectbox(t("train.task"), TASKS, 0, **bound("train_task", TASKS[0]), help=t("train.task_help"))
+    cols[2].slider(t("train.seq_len"), 2, 200, 100, 1, **bound("train_seq_len", 100), help=t("train.seq_len_help"))
+    cols[3].slider(t("train.steps"), 20, 2000, 400, 20, **bound("train_steps", 400), help=t("train.steps_help"))
+    cols[4].slider(t("rnn.seed"), 0, 9999, 0, 1, **bound("train_seed", 0))
+
+
+def training_choice() -> dict:
+    """The training controls' values (plain types), from session state."""
+    state = st.session_state
+    return {
+        "model": state["train_model"],
+        "task": state["train_task"],
+        "seq_len": int(state["train_seq_len"]),
+        "steps": int(state["train_steps"]),
+        "seed": int(state["train_seed"]),
+    }

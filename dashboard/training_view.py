@@ -23,7 +23,8 @@ from core import attention
 from core.tasks import TaskSpec, make_batch
 from core.training import StepState, TrainConfig, train
 
-from .charts import _config
+from .charts import _config, head_labels, readout_attention_chart
+from .controls import training_choice, training_controls_ui
 from .export import chart_ui, vega_spec
 from .i18n import t
 
@@ -125,22 +126,12 @@ def readout_attention(model, config: TrainConfig, batch: int = 64) -> pd.DataFra
     inputs, _ = make_batch(TaskSpec(config.task, config.seq_len, config.vocab), batch, torch.Generator().manual_seed(0))
     with torch.no_grad():
         frame = attention.readout_attention(model.body, model.embed(inputs))
-    label = "L" + frame["layer"].astype(str) + " h" + frame["head"].astype(str)
-    return pd.DataFrame({"head": label, "position": frame["position"], "weight": frame["weight"]})
+    return pd.DataFrame({"line": head_labels(frame), "position": frame["position"], "weight": frame["weight"]})
 
 
 def attention_chart(frame: pd.DataFrame, big: bool) -> alt.Chart:
-    return (
-        alt.Chart(frame)
-        .mark_line(point=True, strokeWidth=3 if big else 2)
-        .encode(
-            x=alt.X("position:Q", title=t("train.axis_position")),
-            y=alt.Y("weight:Q", title=t("train.axis_weight")),
-            color=alt.Color("head:N", title=None),
-            tooltip=[alt.Tooltip("head:N"), alt.Tooltip("position:Q"), alt.Tooltip("weight:Q", format=".3f")],
-        )
-        .properties(height=280, config=_config(big))
-    )
+    chart = readout_attention_chart(frame, t("train.axis_position"), t("train.axis_weight"), big)
+    return chart.properties(height=280, config=_config(big))
 
 
 def run_job(config: TrainConfig, slots, progress, big: bool) -> None:
@@ -202,8 +193,6 @@ def _status_text(job: dict) -> tuple[str, str]:
 
 @st.fragment  # moving a training control reruns the controls only, not the page's charts
 def _controls_fragment() -> None:
-    from .controls import training_controls_ui
-
     training_controls_ui()  # the values stay in session state under their keys
 
 
@@ -211,15 +200,7 @@ def job_section(big: bool) -> None:
     """The controls (a fragment), then Train / Stop and the job.  Train and Stop stay outside the
     fragment: a fragment's rerun would wait for a running job instead of interrupting it."""
     _controls_fragment()
-    state = st.session_state
-    choice = {
-        "model": state["train_model"],
-        "task": state["train_task"],
-        "seq_len": int(state["train_seq_len"]),
-        "steps": int(state["train_steps"]),
-        "seed": int(state["train_seed"]),
-    }
-    job_ui(choice, big)
+    job_ui(training_choice(), big)
 
 
 def job_ui(choice: dict, big: bool) -> None:
