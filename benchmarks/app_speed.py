@@ -159,8 +159,10 @@ def main(argv=None) -> int:
     ap.add_argument("--visitors", type=int, default=5, help="concurrent visitors for the memory figure")
     args = ap.parse_args(argv)
     report = asyncio.run(measure(args.nudges, args.visitors, {path: PAGES[path] for path in args.pages}))
-    if not report.floor_ms or not all(report.pages_ms.values()):
-        print(report)
+    if not report.floor_ms or not all(report.pages_ms.values()):  # nothing to compare: say why
+        print("benchmarks.app_speed: a page (or the floor) gave no slider timings")
+        for line in report.errors:
+            print(f"ERROR: {line}")
         return 1
     text, missed = table(report)
     print(text)
