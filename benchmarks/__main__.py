@@ -31,6 +31,9 @@ def main(argv=None) -> int:
 
     print("\n## The app in headless Chromium (floor: a trivial one-slider page, same run)\n")
     report = asyncio.run(app_speed.measure(nudges=2 if args.quick else 4))
+    if not report.floor_ms or not all(report.pages_ms.values()):
+        print("a page (or the floor) gave no slider timings:", *report.errors, sep="\nERROR: ")
+        return 1
     text, missed = app_speed.table(report)
     print(text)
 
