@@ -131,7 +131,7 @@ def heatmap_section(c: dict, big: bool) -> None:
         )
     else:
         frame = frame.assign(query_token=frame["query"].astype(str), key_token=frame["key"].astype(str))
-    side = 220 if cfg.heads > 2 else 300
+    side = 190 if cfg.heads > 2 else 300  # four panels of 190 px fit the page; more heads wrap
     chart = (
         alt.Chart(frame)
         .mark_rect()
@@ -148,7 +148,7 @@ def heatmap_section(c: dict, big: bool) -> None:
             ],
         )
         .properties(width=side, height=side)
-        .facet(column=alt.Column("head:O", title=t("att.head")))
+        .facet(facet=alt.Facet("head:O", title=t("att.head")), columns=4)
     )
     chart_ui(chart.configure(**_config(big).to_dict()), "attention-maps", width="content")
     if c["mode"] == "sentence" and len(tokens) <= 40:
