@@ -12,6 +12,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from .figure import Figure, template
+
 MAX_POINTS = 800  # points per line sent to the browser; both ends always kept
 HEATMAP_CLIP = 20.0  # colour scale saturates at 10^±20
 # Every label the builders read, with the i18n key the pages fill it from.
@@ -115,6 +117,38 @@ def y_domain(data: pd.DataFrame, anchors) -> tuple[float, float]:
     return (math.floor(lo - pad), math.ceil(hi + pad))
 
 
+def clip_to_box(x, y, box) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The parts of the polyline (x, y) inside box = (x0, x1, y0, y1), as (x, y, run): a segment
+    that leaves the box is cut exactly where it crosses the edge (Liang-Barsky), and `run`
+    numbers the unbroken pieces, so a line that leaves and comes back is drawn as two lines.
+
+    The charts use this instead of a literal axis range: with every drawn point inside the box,
+    the axis is the data's own extent, so the chart's spec does not change with the data."""
+    x0, x1, y0, y1 = box
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) < 2:
+        keep = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        return x[keep], y[keep], np.zeros(int(keep.sum()), dtype=int)
+    dx, dy = np.diff(x), np.diff(y)
+    t0, t1 = np.zeros(len(dx)), np.ones(len(dx))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for p, q in ((-dx, x[:-1] - x0), (dx, x1 - x[:-1]), (-dy, y[:-1] - y0), (dy, y1 - y[:-1])):
+            r = q / p
+            t0 = np.where(p < 0, np.maximum(t0, r), t0)
+            t1 = np.where(p > 0, np.minimum(t1, r), t1)
+            t1 = np.where((p == 0) & (q < 0), -1.0, t1)  # parallel to this edge and outside it
+    seg = np.flatnonzero(t0 < t1)  # a piece of positive length (a corner merely touched is left out)
+    a, b = t0[seg], t1[seg]
+    joined = np.zeros(len(seg), dtype=bool)  # continues the previous visible segment
+    joined[1:] = (seg[1:] == seg[:-1] + 1) & (b[:-1] == 1.0) & (a[1:] == 0.0)
+    run = np.cumsum(~joined) - 1
+    starts = ~joined
+    px = np.concatenate([x[seg][starts] + a[starts] * dx[seg][starts], x[seg] + b * dx[seg]])
+    py = np.concatenate([y[seg][starts] + a[starts] * dy[seg][starts], y[seg] + b * dy[seg]])
+    order = np.argsort(np.concatenate([2 * seg[starts], 2 * seg + 1]), kind="stable")
+    return px[order], py[order], np.concatenate([run[starts], run])[order]
+
+
 def _config(big: bool) -> alt.Config:
     """Font sizes and legend placement, passed at construction: each configure_*() call would
     deep-copy the whole chart, data included (a third of the build time)."""
@@ -127,49 +161,41 @@ def _config(big: bool) -> alt.Config:
 
 
 SOLID, DASHED, DOTTED = [1, 0], [8, 5], [2, 3]
+FREE = alt.Scale(nice=False, zero=False)  # an axis spanning exactly the data (see clip_to_box)
 
 
-def curves_chart(
-    data: pd.DataFrame, labels: dict, styles: dict, anchors, big: bool = False, height: int | None = None
-) -> alt.LayerChart:
-    """log10 gradient against distance for several named curves.
-
-    styles maps series name -> (colour, dash); anchors are the measured series the y range must
-    show in full.  Exactly-zero gradients appear as ticks along the bottom, one row per series.
-    """
-    lo, hi = y_domain(data, anchors)
+@template
+def _curves_template(labels: dict, styles: dict, big: bool, height: int) -> alt.LayerChart:
     order = list(styles)
     color_scale = alt.Scale(domain=order, range=[c for c, _ in styles.values()])
     color = alt.Color("series:N", title=None, scale=color_scale)
     dash = alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=order, range=[d for _, d in styles.values()]))
-    x = alt.X("distance:Q", title=labels["axis_distance"], scale=alt.Scale(nice=False))
-    y_scale = alt.Scale(domain=[lo, hi])
+    x = alt.X("distance:Q", title=labels["axis_distance"], scale=FREE)
+    title = labels["axis_log10"]
     tooltip = [
         alt.Tooltip("series:N", title=labels["series"]),
-        alt.Tooltip("distance:Q", title=labels["axis_distance"]),
+        alt.Tooltip("distance:Q", title=labels["axis_distance"], format=",.4~f"),
         alt.Tooltip("value:N", title=labels["tooltip_value"]),
     ]
     lines = (
-        alt.Chart(data[data["kind"] == "line"])
-        .mark_line(strokeWidth=4 if big else 2.5, clip=True)
+        alt.Chart(alt.NamedData("lines"))
+        .mark_line(strokeWidth=4 if big else 2.5)
         .encode(
             x=x,
-            y=alt.Y("log10:Q", title=labels["axis_log10"], scale=y_scale),
+            y=alt.Y("log10:Q", title=title, scale=FREE),
             color=color,
             strokeDash=dash,
+            detail=alt.Detail("part:N"),
             tooltip=tooltip,
         )
     )
-    points = lines.mark_point(size=30, opacity=0, clip=True)  # invisible, for hover tooltips on every point
-    no_path = data[data["kind"] == "no_path"].copy()
-    row = no_path["series"].map({name: k for k, name in enumerate(order)}).fillna(0).astype(float)
-    no_path["y"] = lo + (0.025 + 0.035 * row) * (hi - lo)
+    points = lines.mark_point(size=30, opacity=0)  # invisible, for hover tooltips on every point
     band = (
-        alt.Chart(no_path.assign(label=labels["no_path"]))
+        alt.Chart(alt.NamedData("no_path"))
         .mark_tick(thickness=2, size=10, opacity=0.8)
         .encode(
             x=x,
-            y=alt.Y("y:Q", scale=y_scale),
+            y=alt.Y("y:Q", title=title, scale=FREE),
             color=alt.Color("series:N", scale=color_scale, title=None),
             tooltip=[
                 alt.Tooltip("series:N", title=labels["series"]),
@@ -178,10 +204,44 @@ def curves_chart(
             ],
         )
     )
-    return alt.layer(band, lines, points, height=height or (420 if big else 360), config=_config(big))
+    extent = alt.Chart(alt.NamedData("_extent")).mark_point(opacity=0).encode(y=alt.Y("log10:Q", title=title))
+    return alt.layer(band, lines, points, extent, height=height, config=_config(big))
 
 
-def gradient_chart(data: pd.DataFrame, labels: dict, big: bool = False) -> alt.LayerChart:
+def curves_chart(
+    data: pd.DataFrame, labels: dict, styles: dict, anchors, big: bool = False, height: int | None = None
+) -> Figure:
+    """log10 gradient against distance for several named curves.
+
+    styles maps series name -> (colour, dash); anchors are the measured series the y range must
+    show in full (other lines are cut where they leave it).  Exactly-zero gradients appear as
+    ticks along the bottom, one row per series."""
+    lo, hi = y_domain(data, anchors)
+    order = list(styles)
+    pieces = []
+    lines = data[data["kind"] == "line"]
+    for k, (name, curve) in enumerate(lines.groupby("series", sort=False)):
+        curve = curve.sort_values("distance")
+        x, y, run = clip_to_box(curve["distance"], curve["log10"], (-math.inf, math.inf, lo, hi))
+        pieces.append(pd.DataFrame({"distance": x, "log10": y, "series": name, "part": run + k * len(curve)}))
+    shown = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=["distance", "log10", "series"])
+    shown["value"] = [pow10_label(v) for v in shown["log10"]]
+    shown["kind"] = "line"
+    no_path = data.loc[data["kind"] == "no_path", ["distance", "series", "kind"]].copy()
+    row = no_path["series"].map({name: k for k, name in enumerate(order)}).fillna(0).astype(float)
+    no_path["y"] = lo + (0.025 + 0.035 * row) * (hi - lo)
+    no_path["label"] = labels["no_path"]
+    keys = ("axis_distance", "axis_log10", "series", "tooltip_value")
+    spec = _curves_template(
+        {k: labels[k] for k in keys},
+        {name: (color, list(dash)) for name, (color, dash) in styles.items()},
+        big,
+        height or (420 if big else 360),
+    )
+    return Figure(spec, {"lines": shown, "no_path": no_path, "_extent": pd.DataFrame({"log10": [lo, hi]})})
+
+
+def gradient_chart(data: pd.DataFrame, labels: dict, big: bool = False) -> Figure:
     """The RNN lab's chart: measured (solid), ρ^d (dashed), Pascanu bound (dotted)."""
     styles = {
         labels["measured"]: (COLORS["measured"], SOLID),
@@ -196,26 +256,19 @@ def circle(radius: float, n: int = 181) -> pd.DataFrame:
     return pd.DataFrame({"re": radius * np.cos(angle), "im": radius * np.sin(angle), "order": np.arange(n)})
 
 
-def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, big: bool = False) -> alt.Chart:
-    """Eigenvalues in the complex plane with the unit circle, |λ| = ρ(W) and radius ‖W‖₂."""
-    extent = max(1.25, 1.15 * rho, min(1.15 * norm, 4.0))
-    scale = alt.Scale(domain=[-extent, extent], nice=False)
-    rings = pd.concat(
-        [
-            circle(1.0).assign(ring=labels["circle_unit"]),
-            circle(max(rho, 1e-9)).assign(ring=labels["circle_rho"]),
-            circle(norm).assign(ring=labels["circle_norm"]),
-        ]
-    )
+@template
+def _eigenvalue_template(labels: dict, big: bool) -> alt.LayerChart:
     order = [labels["circle_unit"], labels["circle_rho"], labels["circle_norm"]]
+    x = alt.X("re:Q", scale=FREE, title=labels["axis_re"])
+    y = alt.Y("im:Q", scale=FREE, title=labels["axis_im"])
     ring_chart = (
-        alt.Chart(rings)
-        .mark_line(clip=True, strokeWidth=2 if big else 1.5)
+        alt.Chart(alt.NamedData("rings"))
+        .mark_line(strokeWidth=2 if big else 1.5)
         .encode(
-            x=alt.X("re:Q", scale=scale, title=labels["axis_re"]),
-            y=alt.Y("im:Q", scale=scale, title=labels["axis_im"]),
+            x=x,
+            y=y,
             order=alt.Order("order:Q"),
-            detail=alt.Detail("ring:N"),
+            detail=alt.Detail("part:N"),
             color=alt.Color(
                 "ring:N", title=None, scale=alt.Scale(domain=order, range=["#9ca3af", COLORS["measured"], "#c2410c"])
             ),
@@ -225,11 +278,11 @@ def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, 
         )
     )
     dots = (
-        alt.Chart(eigs.assign(size=eigs["abs"].map(lambda v: f"|λ| = {v:.4f}")))
+        alt.Chart(alt.NamedData("eigenvalues"))
         .mark_circle(size=60 if big else 36, color="#111827", opacity=0.7)
         .encode(
-            x=alt.X("re:Q"),
-            y=alt.Y("im:Q"),
+            x=x,
+            y=y,
             tooltip=[
                 alt.Tooltip("re:Q", format=".4f"),
                 alt.Tooltip("im:Q", format=".4f"),
@@ -237,11 +290,39 @@ def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, 
             ],
         )
     )
+    extent = alt.Chart(alt.NamedData("_extent")).mark_point(opacity=0).encode(x=x, y=y)
     side = 380 if big else 320
     # autosize "pad": width and height are the plot area itself, so the unit circle stays round
     return alt.layer(
-        dots, ring_chart, width=side, height=side, autosize=alt.AutoSizeParams(type="pad"), config=_config(big)
+        dots, ring_chart, extent, width=side, height=side, autosize=alt.AutoSizeParams(type="pad"), config=_config(big)
     )
+
+
+def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, big: bool = False) -> Figure:
+    """Eigenvalues in the complex plane with the unit circle, |λ| = ρ(W) and radius ‖W‖₂ (the
+    circles cut at the square's edge, which is the larger of ±1.25, ±1.15ρ and ±min(1.15‖W‖₂, 4))."""
+    extent = max(1.25, 1.15 * rho, min(1.15 * norm, 4.0))
+    rings = []
+    for name, radius in (("circle_unit", 1.0), ("circle_rho", max(rho, 1e-9)), ("circle_norm", norm)):
+        ring = circle(radius)
+        x, y, run = clip_to_box(ring["re"], ring["im"], (-extent, extent, -extent, extent))
+        rings.append(
+            pd.DataFrame(
+                {
+                    "re": x,
+                    "im": y,
+                    "order": np.arange(len(x)),
+                    "ring": labels[name],
+                    "part": [f"{name}-{r}" for r in run],
+                }
+            )
+        )
+    dots = eigs.assign(size=eigs["abs"].map(lambda v: f"|λ| = {v:.4f}"))
+    corners = pd.DataFrame({"re": [-extent, extent], "im": [-extent, extent]})
+    spec = _eigenvalue_template(
+        {k: labels[k] for k in ("circle_unit", "circle_rho", "circle_norm", "axis_re", "axis_im")}, big
+    )
+    return Figure(spec, {"eigenvalues": dots, "rings": pd.concat(rings, ignore_index=True), "_extent": corners})
 
 
 def heatmap_data(sweep: pd.DataFrame, labels: dict, clip: float = HEATMAP_CLIP) -> pd.DataFrame:
@@ -262,11 +343,9 @@ def heatmap_data(sweep: pd.DataFrame, labels: dict, clip: float = HEATMAP_CLIP) 
     return data.drop(columns=["log10_grad_norm"])
 
 
-def sweep_heatmap(
-    cells: pd.DataFrame, current_scale: float, labels: dict, clip: float = HEATMAP_CLIP, big: bool = False
-) -> alt.Chart:
-    """Weight scale × distance, coloured by log10 gradient; a rule at the current ρ."""
-    x = alt.X("x:Q", title=labels["axis_distance"], scale=alt.Scale(nice=False, zero=False))
+@template
+def _heatmap_template(labels: dict, clip: float, big: bool) -> alt.LayerChart:
+    x = alt.X("x:Q", title=labels["axis_distance"], scale=FREE)
     y = alt.Y("y:Q", title=labels["axis_scale"], scale=alt.Scale(domain=[0, 2.05], nice=False))
     tooltip = [
         alt.Tooltip("weight_scale:Q", title=labels["axis_scale"], format=".2f"),
@@ -275,26 +354,35 @@ def sweep_heatmap(
     ]
     position = {"x": x, "x2": alt.X2("x2"), "y": y, "y2": alt.Y2("y2"), "tooltip": tooltip}
     scale = alt.Scale(scheme="redblue", reverse=True, domain=[-clip, clip], domainMid=0)
-    no_path = cells["kind"] == "no_path"
     legend = alt.Legend(orient="right", gradientLength=200 if big else 160)
     colored = (
-        alt.Chart(cells[~no_path])
+        alt.Chart(alt.NamedData("cells"))
         .mark_rect()
         .encode(color=alt.Color("color:Q", title="log10", scale=scale, legend=legend), **position)
     )
-    grey = alt.Chart(cells[no_path]).mark_rect(color=COLORS["no_path"]).encode(**position)
-    marker = pd.DataFrame({"rho": [current_scale], "label": [labels["current_scale"]]})
+    grey = alt.Chart(alt.NamedData("no_path")).mark_rect(color=COLORS["no_path"]).encode(**position)
     rule = (
-        alt.Chart(marker)
+        alt.Chart(alt.NamedData("marker"))
         .mark_rule(color="black", strokeWidth=2.5 if big else 1.5)
         .encode(y=alt.Y("rho:Q"), tooltip=[alt.Tooltip("rho:Q", title=labels["current_scale"], format=".2f")])
     )
-    one = alt.Chart(pd.DataFrame({"rho": [1.0], "label": ["ρ = 1"]}))
+    one = alt.Chart(alt.Data(values=[{"rho": 1.0, "label": "ρ = 1"}]))
     boundary = one.mark_rule(color="#374151", strokeDash=[5, 4], strokeWidth=1.5).encode(y=alt.Y("rho:Q"))
     boundary_label = one.mark_text(align="left", dx=4, dy=-7, fontSize=15 if big else 11, color="#374151").encode(
         y=alt.Y("rho:Q"), x=alt.XValue(0), text=alt.Text("label:N")
     )
     return alt.layer(colored, grey, boundary, boundary_label, rule, height=400 if big else 320, config=_config(big))
+
+
+def sweep_heatmap(
+    cells: pd.DataFrame, current_scale: float, labels: dict, clip: float = HEATMAP_CLIP, big: bool = False
+) -> Figure:
+    """Weight scale × distance, coloured by log10 gradient; a rule at the current ρ."""
+    no_path = cells["kind"] == "no_path"
+    keys = ("axis_distance", "axis_scale", "tooltip_value", "current_scale")
+    spec = _heatmap_template({k: labels[k] for k in keys}, clip, big)
+    marker = pd.DataFrame({"rho": [current_scale]})
+    return Figure(spec, {"cells": cells[~no_path], "no_path": cells[no_path], "marker": marker})
 
 
 def head_labels(frame: pd.DataFrame) -> pd.Series:
@@ -317,21 +405,11 @@ def readout_attention_chart(frame: pd.DataFrame, x_title: str, y_title: str, big
     )
 
 
-def clipping_chart(table: pd.DataFrame, current_scale: float, labels: dict, big: bool = False) -> alt.LayerChart:
-    """log10 of the first word's gradient against ρ, before (solid) and after (dashed) clipping."""
-    raw, clipped = labels["clip_raw"], labels["clip_clipped"]
-    data = pd.concat(
-        [
-            pd.DataFrame({"weight_scale": table["weight_scale"], "log10": table["log10_first"], "series": raw}),
-            pd.DataFrame(
-                {"weight_scale": table["weight_scale"], "log10": table["log10_first_clipped"], "series": clipped}
-            ),
-        ]
-    )
-    data = data[np.isfinite(data["log10"])].assign(value=lambda d: [pow10_label(v) for v in d["log10"]])
-    order = [raw, clipped]
+@template
+def _clipping_template(labels: dict, big: bool) -> alt.LayerChart:
+    order = [labels["clip_raw"], labels["clip_clipped"]]
     lines = (
-        alt.Chart(data)
+        alt.Chart(alt.NamedData("lines"))
         .mark_line(strokeWidth=4 if big else 2.5, point=True)
         .encode(
             x=alt.X("weight_scale:Q", title=labels["axis_scale"]),
@@ -347,5 +425,22 @@ def clipping_chart(table: pd.DataFrame, current_scale: float, labels: dict, big:
             ],
         )
     )
-    rule = alt.Chart(pd.DataFrame({"rho": [current_scale]})).mark_rule(color="black").encode(x=alt.X("rho:Q"))
+    rule = alt.Chart(alt.NamedData("marker")).mark_rule(color="black").encode(x=alt.X("rho:Q"))
     return alt.layer(lines, rule, height=320 if not big else 400, config=_config(big))
+
+
+def clipping_chart(table: pd.DataFrame, current_scale: float, labels: dict, big: bool = False) -> Figure:
+    """log10 of the first word's gradient against ρ, before (solid) and after (dashed) clipping."""
+    raw, clipped = labels["clip_raw"], labels["clip_clipped"]
+    data = pd.concat(
+        [
+            pd.DataFrame({"weight_scale": table["weight_scale"], "log10": table["log10_first"], "series": raw}),
+            pd.DataFrame(
+                {"weight_scale": table["weight_scale"], "log10": table["log10_first_clipped"], "series": clipped}
+            ),
+        ]
+    )
+    data = data[np.isfinite(data["log10"])].assign(value=lambda d: [pow10_label(v) for v in d["log10"]])
+    keys = ("clip_raw", "clip_clipped", "axis_scale", "axis_total", "series", "tooltip_value")
+    spec = _clipping_template({k: labels[k] for k in keys}, big)
+    return Figure(spec, {"lines": data.reset_index(drop=True), "marker": pd.DataFrame({"rho": [current_scale]})})

@@ -13,13 +13,13 @@ clicked: the buttons hold callables, so a rerun costs three small widgets, not t
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from .figure import _ALTAIR_GLOBALS, CANVAS, Figure
 from .i18n import t
 
 EXPORT_WIDTH = 720  # px of a chart that fills the page's width on screen ("container" has no size off-screen)
@@ -27,7 +27,7 @@ PNG_SCALE = 2.0  # 2x pixels: sharp on a projector or a slide
 FILE_PREFIX = "gradient-lab"
 _COMPOUND = ("hconcat", "vconcat", "concat", "facet", "repeat")
 _TRANSFORMER = "gradient_lab_named"
-_ALTAIR_GLOBALS = threading.Lock()  # Altair's data transformer and theme are process-wide settings
+Chart = alt.TopLevelMixin | Figure  # what chart_ui draws: an Altair chart, or a template and its tables
 
 
 def _named_dataset(data, datasets: dict) -> dict:
@@ -41,8 +41,12 @@ def _named_dataset(data, datasets: dict) -> dict:
     return {"name": name}
 
 
-def vega_spec(chart: alt.TopLevelMixin) -> dict:
-    """The chart as a Vega-Lite dict for st.vega_lite_chart (no schema validation, no theme)."""
+def vega_spec(chart: Chart) -> dict:
+    """The chart as a Vega-Lite dict for st.vega_lite_chart (no schema validation, no theme).
+    A Figure's spec is its cached template (see dashboard/figure.py); an Altair chart is
+    converted on every call."""
+    if isinstance(chart, Figure):
+        return chart.vega_lite()
     datasets: dict = {}
     with _ALTAIR_GLOBALS:
         alt.data_transformers.register(_TRANSFORMER, _named_dataset)
@@ -51,26 +55,27 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict:
     spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     # Canvas, not SVG: Streamlit picks SVG for small charts, and redrawing hundreds of SVG nodes
     # (the invisible tooltip points of each curve) dominated a slider move in the browser.
-    spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
+    spec["usermeta"] = CANVAS
     return spec
 
 
-def export_spec(chart: alt.TopLevelMixin) -> dict:
+def export_spec(chart: Chart) -> dict:
     """The chart's Vega-Lite spec, sized for a file: a width-less (page-wide) chart gets EXPORT_WIDTH."""
-    spec = chart.to_dict()
+    spec = chart.inline() if isinstance(chart, Figure) else chart.to_dict()
+    spec.pop("usermeta", None)
     if spec.get("width", "container") == "container" and not any(key in spec for key in _COMPOUND):
         spec["width"] = EXPORT_WIDTH
     spec.setdefault("background", "white")
     return spec
 
 
-def to_png(chart: alt.TopLevelMixin) -> bytes:
+def to_png(chart: Chart) -> bytes:
     import vl_convert as vlc
 
     return vlc.vegalite_to_png(export_spec(chart), scale=PNG_SCALE, allowed_base_urls=[])
 
 
-def to_svg(chart: alt.TopLevelMixin) -> str:
+def to_svg(chart: Chart) -> str:
     import vl_convert as vlc
 
     return vlc.vegalite_to_svg(export_spec(chart), allowed_base_urls=[])
@@ -93,8 +98,10 @@ def _frames(chart) -> list[pd.DataFrame]:
     return found
 
 
-def chart_table(chart: alt.TopLevelMixin) -> pd.DataFrame:
+def chart_table(chart: Chart) -> pd.DataFrame:
     """The chart's data as one table; several frames (layers) are stacked with a `part` column."""
+    if isinstance(chart, Figure):
+        return chart.table()
     frames = _frames(chart)
     if len(frames) == 1:
         return frames[0]
@@ -110,14 +117,14 @@ def to_csv(table: pd.DataFrame) -> str:
 Table = pd.DataFrame | Callable[[], pd.DataFrame] | None
 
 
-def table_of(chart: alt.TopLevelMixin, data: Table = None) -> pd.DataFrame:
+def table_of(chart: Chart, data: Table = None) -> pd.DataFrame:
     """What the CSV holds: `data` (a frame, or a callable making one) or else the chart's own data."""
     if data is None:
         return chart_table(chart)
     return data() if callable(data) else data
 
 
-def export_ui(chart: alt.TopLevelMixin, name: str, data: Table = None) -> None:
+def export_ui(chart: Chart, name: str, data: Table = None) -> None:
     """PNG, SVG and CSV buttons in one row; nothing is computed until one is clicked."""
     files = {
         "png": (lambda: to_png(chart), "image/png"),
@@ -139,7 +146,7 @@ def export_ui(chart: alt.TopLevelMixin, name: str, data: Table = None) -> None:
             )
 
 
-def chart_ui(chart: alt.TopLevelMixin, name: str, data: Table = None, width: str = "stretch") -> None:
+def chart_ui(chart: Chart, name: str, data: Table = None, width: str = "stretch") -> None:
     """Draw a chart and its download row.  `name` makes the file names and must be unique on a page;
     `data` replaces the chart's own data in the CSV (e.g. every point of a thinned curve)."""
     st.vega_lite_chart(spec=vega_spec(chart), width=width)

@@ -1,8 +1,10 @@
 """The chart builders' data: finite or explicitly "no path", thinned with both ends kept."""
 
+import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.probe import gradient_through_time
@@ -58,12 +60,84 @@ def test_heatmap_cells_tile_the_plane_and_mark_no_path():
     assert cells["color"].between(-charts.HEATMAP_CLIP, charts.HEATMAP_CLIP).all()
 
 
-def test_chart_builders_return_altair_charts_with_data():
+def test_chart_builders_return_a_template_and_its_tables():
     probe = gradient_through_time(seq_len=20, hidden_size=8)
-    data = charts.gradient_chart_data(probe, theory_frame(probe["distance"], 0.9, 0.9), LABELS)
-    spec = charts.gradient_chart(data, LABELS).to_dict()
-    assert spec["layer"] and spec["datasets"]
-    eig = charts.eigenvalue_chart(
-        __import__("pandas").DataFrame({"re": [0.9], "im": [0.0], "abs": [0.9]}), 0.9, 0.9, LABELS
-    ).to_dict()
-    assert eig["autosize"]["type"] == "pad" and eig["width"] == eig["height"]
+    fig = charts.gradient_chart(
+        charts.gradient_chart_data(probe, theory_frame(probe["distance"], 0.9, 0.9), LABELS), LABELS
+    )
+    spec = json.loads(fig.spec)
+    assert spec["layer"] and "datasets" not in spec and set(fig.data) == {"lines", "no_path", "_extent"}
+    eig = charts.eigenvalue_chart(pd.DataFrame({"re": [0.9], "im": [0.0], "abs": [0.9]}), 0.9, 0.9, LABELS)
+    spec = json.loads(eig.spec)
+    assert spec["autosize"]["type"] == "pad" and spec["width"] == spec["height"]
+
+
+def _spec_for(rho, seq_len, nonlinearity="tanh"):
+    probe = gradient_through_time(seq_len=seq_len, hidden_size=8, weight_scale=rho, nonlinearity=nonlinearity)
+    theory = theory_frame(probe["distance"], rho, rho)
+    return charts.gradient_chart(charts.gradient_chart_data(probe, theory, LABELS), LABELS)
+
+
+def test_moving_a_slider_changes_the_tables_and_never_the_spec():
+    """Streamlit redraws a chart in place only when its spec is unchanged but for the data."""
+    figures = [_spec_for(rho, T, nl) for rho in (0.3, 1.0, 1.7) for T in (5, 300) for nl in ("tanh", "linear")]
+    assert len({f.spec for f in figures}) == 1
+    assert len({f.data["_extent"]["log10"].iloc[0] for f in figures}) > 3
+    eigs = [
+        charts.eigenvalue_chart(pd.DataFrame({"re": [r], "im": [0.0], "abs": [r]}), r, n, LABELS)
+        for r, n in ((0.1, 0.1), (1.9, 1.9), (0.0, 16.0))
+    ]
+    assert len({e.spec for e in eigs}) == 1
+    cells = charts.heatmap_data(weight_scale_sweep(seq_len=30, hidden_size=8, max_distances=10), LABELS)
+    assert len({charts.sweep_heatmap(cells, r, LABELS).spec for r in (0.05, 1.0, 2.0)}) == 1
+
+
+def test_every_drawn_point_lies_inside_the_axes_given_by_the_extent():
+    """The y range is the measured curve's; steeper theory lines are cut exactly at its edge."""
+    fig = _spec_for(1.9, 400)  # tanh saturates, so the measured curve falls while 1.9^d climbs
+    lo, hi = fig.data["_extent"]["log10"]
+    lines = fig.data["lines"]
+    assert lines["log10"].between(lo, hi).all() and fig.data["no_path"].empty
+    rho = lines[lines["series"] == "rho"]
+    assert rho["log10"].max() == hi and rho["distance"].max() < 399  # ρ^d is cut where it leaves the axes
+    d = rho["distance"].max()
+    assert hi == pytest.approx(rho["log10"].min() + d * math.log10(1.9))  # exactly on the line: not bent
+    measured = lines[lines["series"] == "measured"]
+    assert len(measured) == 400  # the anchor is never cut
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_clip_to_box_keeps_what_is_inside_and_cuts_exactly_at_the_edges(seed):
+    rng = np.random.default_rng(seed)
+    x = np.cumsum(rng.uniform(0.1, 1.0, 60))
+    y = rng.normal(0, 3, 60).cumsum()
+    box = (x[5], x[50], y[20] - 2.0, y[20] + 2.5)  # y[20] is inside: something is always drawn
+    cx, cy, run = charts.clip_to_box(x, y, box)
+    assert ((cx >= box[0] - 1e-12) & (cx <= box[1] + 1e-12) & (cy >= box[2] - 1e-12) & (cy <= box[3] + 1e-12)).all()
+    inside = (x >= box[0]) & (x <= box[1]) & (y >= box[2]) & (y <= box[3])
+    for px, py in zip(x[inside], y[inside], strict=True):  # every original point inside is kept
+        assert np.any((cx == px) & (cy == py))
+    for px, py in zip(cx, cy, strict=True):  # every output point lies on the original polyline
+        k = np.searchsorted(x, px) - 1 if px > x[0] else 0
+        k = min(max(k, 0), len(x) - 2)
+        assert py == pytest.approx(y[k] + (px - x[k]) * (y[k + 1] - y[k]) / (x[k + 1] - x[k]), abs=1e-9)
+    assert (np.diff(run) >= 0).all() and (np.diff(cx)[np.diff(run) == 0] > 0).all()
+    # a run breaks exactly where the polyline leaves the box (brute force: sample every segment)
+    t = np.linspace(0, 1, 2001)
+    seen = []
+    for k in range(len(x) - 1):
+        px, py = x[k] + t * (x[k + 1] - x[k]), y[k] + t * (y[k + 1] - y[k])
+        seen.append(((px >= box[0]) & (px <= box[1]) & (py >= box[2]) & (py <= box[3])).sum() > 1)
+    starts = [k for k in range(len(seen)) if seen[k] and not (k and seen[k - 1] and inside[k])]
+    assert len(set(run.tolist())) == len(starts) > 0
+
+
+def test_clip_to_box_handles_circles_and_degenerate_input():
+    angle = np.linspace(0, 2 * np.pi, 181)
+    x, y, run = charts.clip_to_box(2.5 * np.cos(angle), 2.5 * np.sin(angle), (-2, 2, -2, 2))
+    assert len(set(run.tolist())) == 4  # the four arcs near the corners; the ones past x, y = ±2 cut off
+    on_edge = np.isclose(np.abs(x), 2) | np.isclose(np.abs(y), 2)
+    assert on_edge.sum() == 8 and np.allclose(np.hypot(x, y)[on_edge], 2.5, rtol=1e-3)  # chords: within 0.1%
+    assert [len(a) for a in charts.clip_to_box([], [], (0, 1, 0, 1))] == [0, 0, 0]
+    assert [a.tolist() for a in charts.clip_to_box([0.5], [0.5], (0, 1, 0, 1))] == [[0.5], [0.5], [0]]
+    assert len(charts.clip_to_box([5.0, 6.0], [5.0, 6.0], (0, 1, 0, 1))[0]) == 0

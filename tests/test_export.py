@@ -5,6 +5,7 @@ The page tests capture the very callables the download buttons hold (by wrapping
 """
 
 import io
+import re
 import xml.etree.ElementTree as ET
 
 import altair as alt
@@ -13,7 +14,11 @@ import pandas as pd
 import pytest
 import streamlit
 
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema import load_schema
+
 from dashboard import charts, export
+from dashboard.figure import Figure
 from dashboard.i18n import catalog
 from tests.apptest_helpers import charts as page_charts
 from tests.apptest_helpers import run_app
@@ -80,6 +85,16 @@ def _capture_charts(monkeypatch) -> list:
     return drawn
 
 
+def validated(chart) -> dict:
+    """The chart's full spec (a Figure's template with its tables inlined), checked against the
+    Vega-Lite schema: raises on any invalid spec."""
+    if isinstance(chart, Figure):
+        spec = chart.inline()
+        validate_jsonschema(spec, load_schema())
+        return spec
+    return chart.to_dict(validate=True)
+
+
 @pytest.mark.parametrize("page", list(PAGES))
 def test_every_chart_validates_against_the_vega_lite_schema(page, monkeypatch):
     """The pages skip Altair's validation on each rerun (for speed): the tests do it instead."""
@@ -92,10 +107,13 @@ def test_every_chart_validates_against_the_vega_lite_schema(page, monkeypatch):
     assert not at.exception
     assert len(drawn) >= len(page_charts(at)) > 0
     for chart in drawn:
-        spec = chart.to_dict(validate=True)  # raises SchemaValidationError on any invalid spec
+        spec = validated(chart)
         sent = unpatched(chart)
-        assert sent.keys() - {"datasets", "usermeta"} == spec.keys() - {"datasets"}
+        assert sent.keys() - {"datasets", "usermeta"} == spec.keys() - {"datasets", "usermeta"}
         assert sent["usermeta"] == {"embedOptions": {"renderer": "canvas"}}
+        if isinstance(chart, Figure):  # every table a layer names is sent, and nothing else
+            named = set(re.findall(r'"data": \{"name": "([^"]+)"\}', chart.spec))
+            assert named == set(sent["datasets"]) == set(chart.data)
 
 
 @pytest.mark.parametrize("page", list(PAGES))
