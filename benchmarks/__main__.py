@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     print("## Probe speed (exact probe against naive float32 autograd, same run)\n")
     probe_speed.main(["--quick"] if args.quick else [])
 
-    print("\n## The app in headless Chromium (floor: a trivial one-slider page, same run)\n")
+    print("\n## The app in headless Chromium (floor: one slider and a 1000-point Altair line, same run)\n")
     report = asyncio.run(app_speed.measure(nudges=2 if args.quick else 4))
     if not report.floor_ms or not all(report.pages_ms.values()):
         print("a page (or the floor) gave no slider timings:", *report.errors, sep="\nERROR: ")

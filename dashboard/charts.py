@@ -168,8 +168,11 @@ FREE = alt.Scale(nice=False, zero=False)  # an axis spanning exactly the data (s
 def _curves_template(labels: dict, styles: dict, big: bool, height: int) -> alt.LayerChart:
     order = list(styles)
     color_scale = alt.Scale(domain=order, range=[c for c, _ in styles.values()])
-    color = alt.Color("series:N", title=None, scale=color_scale)
-    dash = alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=order, range=[d for _, d in styles.values()]))
+    legend = alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolSize=400)  # line samples, dashes shown
+    color = alt.Color("series:N", title=None, scale=color_scale, legend=legend)
+    dash = alt.StrokeDash(
+        "series:N", title=None, scale=alt.Scale(domain=order, range=[d for _, d in styles.values()]), legend=legend
+    )
     x = alt.X("distance:Q", title=labels["axis_distance"], scale=FREE)
     title = labels["axis_log10"]
     tooltip = [

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import streamlit
-
 from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema import load_schema
 
