@@ -223,10 +223,10 @@ def curves_chart(
     order = list(styles)
     pieces = []
     lines = data[data["kind"] == "line"]
-    for k, (name, curve) in enumerate(lines.groupby("series", sort=False)):
+    for name, curve in lines.groupby("series", sort=False):  # a line per (series, part): parts are per series
         curve = curve.sort_values("distance")
         x, y, run = clip_to_box(curve["distance"], curve["log10"], (-math.inf, math.inf, lo, hi))
-        pieces.append(pd.DataFrame({"distance": x, "log10": y, "series": name, "part": run + k * len(curve)}))
+        pieces.append(pd.DataFrame({"distance": x, "log10": y, "series": name, "part": run}))
     shown = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=["distance", "log10", "series"])
     shown["value"] = [pow10_label(v) for v in shown["log10"]]
     shown["kind"] = "line"

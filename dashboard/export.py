@@ -19,7 +19,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from .figure import _ALTAIR_GLOBALS, CANVAS, Figure
+from .figure import ALTAIR_GLOBALS, CANVAS, Figure
 from .i18n import t
 
 EXPORT_WIDTH = 720  # px of a chart that fills the page's width on screen ("container" has no size off-screen)
@@ -48,7 +48,7 @@ def vega_spec(chart: Chart) -> dict:
     if isinstance(chart, Figure):
         return chart.vega_lite()
     datasets: dict = {}
-    with _ALTAIR_GLOBALS:
+    with ALTAIR_GLOBALS:
         alt.data_transformers.register(_TRANSFORMER, _named_dataset)
         with alt.theme.enable("none"), alt.data_transformers.enable(_TRANSFORMER, datasets=datasets):
             spec = chart.to_dict(validate=False)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import altair as alt
 import pandas as pd
 
-_ALTAIR_GLOBALS = threading.Lock()  # Altair's theme is a process-wide setting
+ALTAIR_GLOBALS = threading.Lock()  # Altair's theme and data transformers are process-wide settings
 HELPER_PREFIX = "_"  # tables named so (e.g. "_extent") only size the axes: not in a chart's CSV
 CANVAS = {"embedOptions": {"renderer": "canvas"}}  # hundreds of SVG nodes per curve redraw slowly
 
@@ -85,7 +85,7 @@ def template(build: Callable[..., alt.TopLevelMixin], max_entries: int = 256) ->
             if key in cache:
                 cache.move_to_end(key)
                 return cache[key]
-        with _ALTAIR_GLOBALS, alt.theme.enable("none"):
+        with ALTAIR_GLOBALS, alt.theme.enable("none"):
             spec = build(*args, **kwargs).to_dict(validate=False)
         spec["usermeta"] = CANVAS
         text = json.dumps(spec)
