@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -196,7 +198,14 @@ class Session:
     async def nudge(self, index: int, key: str) -> float | None:
         """Press an arrow key on slider `index`; ms from the key press to the settled page."""
         thumb = self.page.locator(SLIDERS).nth(index)
-        await thumb.focus(timeout=10_000)
+        try:
+            await thumb.focus(timeout=10_000)
+        except PlaywrightTimeout:  # a rerun under load may still be replacing the page's widgets
+            await self.settle()
+            if index >= await self.slider_count():  # settled, and still gone: that is the app's fault
+                self.errors.append(f"slider {index} is gone from the settled page {self.page.url}")
+                return None
+            await thumb.focus(timeout=10_000)
         await self.page.evaluate(WATCH_JS)
         t0 = await self.page.evaluate("() => performance.now()")
         await thumb.press(key)

@@ -57,8 +57,8 @@ async def _visitor(browser, base: str, number: int, deadline: float, report: Soa
         if await session.visit("/" + path) is None:
             break
         report.page_loads += 1
-        sliders = await session.slider_count()
         for _ in range(rng.randint(3, 8)):
+            sliders = await session.slider_count()  # counted afresh: a rerun may redraw a section's widgets
             if time.perf_counter() >= deadline or not sliders:
                 break
             ms = await session.nudge(rng.randrange(sliders), rng.choice(("ArrowRight", "ArrowLeft")))

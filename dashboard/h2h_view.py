@@ -27,7 +27,6 @@ KIND_KEYS = {
 R, K = 32, 3  # restriction and kernel size for the table
 
 
-@st.fragment  # its window slider reruns this section only (the shared controls rerun the page)
 def all_models_section(c: SharedControls, text: dict, big: bool) -> None:
     st.subheader(t("h2h.all_title"))
     window = int(st.slider(t("h2h.window"), 2, 64, 8, **bound("h2h_window", 8), help=t("h2h.window_help")))
@@ -65,7 +64,6 @@ def _paths(n: int) -> dict:
     return {kind: max_path_length(kind, n, K, R) for kind in LAYER_KINDS}
 
 
-@st.fragment  # its n slider reruns this section only
 def table_section(big: bool) -> None:
     st.subheader(t("h2h.table_title"))
     n = int(st.select_slider(t("h2h.n"), TABLE_NS, 256, **bound("h2h_n", 256)))
