@@ -151,9 +151,15 @@ def clip_to_box(x, y, box) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _config(big: bool) -> alt.Config:
     """Font sizes and legend placement, passed at construction: each configure_*() call would
-    deep-copy the whole chart, data included (a third of the build time)."""
+    deep-copy the whole chart, data included (a third of the build time).
+
+    aria=False: Vega-Lite otherwise gives every mark item an ARIA description built by several
+    format() calls, evaluated on every redraw through Streamlit's CSP-safe expression interpreter
+    (about a fifth of a chart's redraw, measured), and a canvas, which is what the page draws on,
+    never shows it.  Exported files get it back (export.export_spec)."""
     size = 18 if big else 12
     return alt.Config(
+        aria=False,
         axis=alt.AxisConfig(labelFontSize=size, titleFontSize=size + 1),
         legend=alt.LegendConfig(labelFontSize=size, titleFontSize=size, orient="bottom", labelLimit=400),
         title=alt.TitleConfig(fontSize=size + 3),

@@ -63,6 +63,7 @@ def export_spec(chart: Chart) -> dict:
     """The chart's Vega-Lite spec, sized for a file: a width-less (page-wide) chart gets EXPORT_WIDTH."""
     spec = chart.inline() if isinstance(chart, Figure) else chart.to_dict()
     spec.pop("usermeta", None)
+    spec.get("config", {}).pop("aria", None)  # a file keeps its marks' ARIA descriptions (screen readers)
     if spec.get("width", "container") == "container" and not any(key in spec for key in _COMPOUND):
         spec["width"] = EXPORT_WIDTH
     spec.setdefault("background", "white")

@@ -110,6 +110,8 @@ def test_every_chart_validates_against_the_vega_lite_schema(page, monkeypatch):
         sent = unpatched(chart)
         assert sent.keys() - {"datasets", "usermeta"} == spec.keys() - {"datasets", "usermeta"}
         assert sent["usermeta"] == {"embedOptions": {"renderer": "canvas"}}
+        # no per-item ARIA descriptions on the canvas (a redraw cost); the exported file keeps them
+        assert sent["config"]["aria"] is False and "aria" not in export.export_spec(chart)["config"]
         if isinstance(chart, Figure):  # every table a layer names is sent, and nothing else
             named = set(re.findall(r'"data": \{"name": "([^"]+)"\}', chart.spec))
             assert named == set(sent["datasets"]) == set(chart.data)
