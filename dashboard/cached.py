@@ -14,7 +14,7 @@ from core.probe import gradient_through_time
 from core.sweep import weight_scale_sweep
 from core.theory import eigenvalue_frame, spectral_norm, spectral_radius
 
-from .charts import heatmap_data
+from .charts import heatmap_data, heatmap_image
 
 _TTL = 3600  # seconds an entry may live on a shared server
 
@@ -39,9 +39,10 @@ def rnn_spectrum(hidden_size, weight_scale, init, seed):
 
 
 @st.cache_data(max_entries=32, ttl=_TTL, show_spinner=False)
-def rnn_sweep_cells(seq_len, hidden_size, nonlinearity, init, input_scale, seed, labels, max_distances=120):
-    """The ρ × distance map's cells (see charts.heatmap_data): 40 weight scales at up to
-    `max_distances` sampled distances.  Independent of the current ρ, so moving ρ reuses it."""
+def rnn_sweep_map(seq_len, hidden_size, nonlinearity, init, input_scale, seed, labels, max_distances=120):
+    """The ρ × distance map: its cells (charts.heatmap_data: 40 weight scales at up to
+    `max_distances` sampled distances) and their image (charts.heatmap_image).  Independent of
+    the current ρ, so moving ρ reuses both."""
     sweep = weight_scale_sweep(
         seq_len=seq_len,
         hidden_size=hidden_size,
@@ -51,7 +52,8 @@ def rnn_sweep_cells(seq_len, hidden_size, nonlinearity, init, input_scale, seed,
         seed=seed,
         max_distances=max_distances,
     )
-    return heatmap_data(sweep, labels)
+    cells = heatmap_data(sweep, labels)
+    return cells, heatmap_image(cells)
 
 
 @st.cache_data(max_entries=64, ttl=_TTL, show_spinner=False)

@@ -6,16 +6,24 @@ The data-shaping helpers (`*_data`) are pure pandas, so tests can check what a c
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 
 import altair as alt
 import numpy as np
 import pandas as pd
+from PIL import Image
 
 from .figure import Figure, template
 
 MAX_POINTS = 800  # points per line sent to the browser; both ends always kept
 HEATMAP_CLIP = 20.0  # colour scale saturates at 10^±20
+# ColorBrewer RdBu (11 classes), blue for vanishing (log10 < 0) through white to red for exploding
+HEATMAP_COLORS = (
+    "#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
+    "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f",
+)  # fmt: skip
 # Every label the builders read, with the i18n key the pages fill it from.
 LABEL_KEYS = {
     **{
@@ -260,7 +268,9 @@ def gradient_chart(data: pd.DataFrame, labels: dict, big: bool = False) -> Figur
     return curves_chart(data, labels, styles, labels["measured"], big)
 
 
-def circle(radius: float, n: int = 181) -> pd.DataFrame:
+def circle(radius: float, n: int = 73) -> pd.DataFrame:
+    """A closed polygon of n-1 sides: at 5° a side, it leaves the true circle by at most
+    r·(1 - cos 2.5°) < 0.001·r, under 0.2 px on the largest circle the chart draws (≤ 170 px)."""
     angle = np.linspace(0, 2 * np.pi, n)
     return pd.DataFrame({"re": radius * np.cos(angle), "im": radius * np.sin(angle), "order": np.arange(n)})
 
@@ -335,16 +345,16 @@ def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, 
 
 
 def heatmap_data(sweep: pd.DataFrame, labels: dict, clip: float = HEATMAP_CLIP) -> pd.DataFrame:
-    """Cells with edges (x, x2, y, y2), the clipped colour value, a tooltip text, and kind."""
+    """Cells with edges (x, x2, y, y2), the clipped colour value, a value text, and kind: the
+    map's numbers, as its CSV gives them (the chart draws them as one image, heatmap_image)."""
     data = sweep.copy()
     dists = np.sort(data["distance"].unique())
     edges = np.concatenate([[dists[0] - 0.5], (dists[1:] + dists[:-1]) / 2, [dists[-1] + 0.5]])
     index = np.searchsorted(dists, data["distance"])
-    # each cell overlaps its right and upper neighbour by 10%: no antialiasing seams between cells
-    data["x"], data["x2"] = edges[index], edges[index + 1] + 0.1 * np.diff(edges)[index]
+    data["x"], data["x2"] = edges[index], edges[index + 1]
     scales = np.sort(data["weight_scale"].unique())
     half = (scales[1] - scales[0]) / 2 if len(scales) > 1 else 0.025
-    data["y"], data["y2"] = data["weight_scale"] - half, data["weight_scale"] + 1.2 * half
+    data["y"], data["y2"] = data["weight_scale"] - half, data["weight_scale"] + half
     data["color"] = data["log10_grad_norm"].clip(-clip, clip)
     data["kind"] = np.where(np.isneginf(data["log10_grad_norm"]), "no_path", "value")
     data["value"] = [pow10_label(v, labels["no_path"]) for v in data["log10_grad_norm"]]
@@ -352,24 +362,61 @@ def heatmap_data(sweep: pd.DataFrame, labels: dict, clip: float = HEATMAP_CLIP) 
     return data.drop(columns=["log10_grad_norm"])
 
 
+def _rgb(hex_colors) -> np.ndarray:
+    return np.array([[int(h[k : k + 2], 16) for k in (1, 3, 5)] for h in hex_colors], dtype=np.float64)
+
+
+def heatmap_rgb(values, clip: float = HEATMAP_CLIP) -> np.ndarray:
+    """Colours (…, 3) uint8 of log10 values: piecewise-linear RGB between HEATMAP_COLORS at evenly
+    spaced stops from -clip to clip, exactly what the legend's scale (interpolate "rgb") draws;
+    NaN (no path) is COLORS["no_path"]."""
+    values = np.asarray(values, dtype=np.float64)
+    stops, colors = np.linspace(-clip, clip, len(HEATMAP_COLORS)), _rgb(HEATMAP_COLORS)
+    flat = np.clip(values.ravel(), -clip, clip)
+    rgb = np.stack([np.interp(flat, stops, colors[:, k]) for k in range(3)], axis=-1)
+    rgb[np.isnan(flat)] = _rgb([COLORS["no_path"]])[0]
+    return np.rint(rgb).astype(np.uint8).reshape(values.shape + (3,))
+
+
+def heatmap_image(cells: pd.DataFrame, clip: float = HEATMAP_CLIP, max_columns: int = 1000) -> pd.DataFrame:
+    """The map as one PNG (a data: URL) with its corners (x, x2, y, y2): a pixel per weight scale
+    and per unit of distance (at most `max_columns` evenly spaced columns), each pixel the colour
+    of the cell it falls in.  One image is one item for Vega to redraw, where thousands of cell
+    rectangles were (measured in benchmarks/app_speed.py)."""
+    x0, x1 = cells["x"].min(), cells["x2"].max()
+    columns = int(min(max(round(x1 - x0), 1), max_columns))
+    centres = x0 + (np.arange(columns) + 0.5) * (x1 - x0) / columns
+    edges = np.sort(cells["x"].unique())
+    col_of = np.clip(np.searchsorted(edges, centres, side="right") - 1, 0, len(edges) - 1)
+    scales = np.sort(cells["weight_scale"].unique())
+    grid = cells.pivot_table(index="weight_scale", columns="x", values="color", aggfunc="first", dropna=False)
+    grid = grid.reindex(index=scales, columns=edges)
+    pixels = heatmap_rgb(grid.to_numpy()[::-1][:, col_of], clip)  # top row: the largest scale
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, "RGB").save(buffer, "PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return pd.DataFrame({"x": [x0], "x2": [x1], "y": [cells["y"].min()], "y2": [cells["y2"].max()], "url": [url]})
+
+
 @template
 def _heatmap_template(labels: dict, clip: float, big: bool) -> alt.LayerChart:
     x = alt.X("x:Q", title=labels["axis_distance"], scale=FREE)
     y = alt.Y("y:Q", title=labels["axis_scale"], scale=alt.Scale(domain=[0, 2.05], nice=False))
-    tooltip = [
-        alt.Tooltip("weight_scale:Q", title=labels["axis_scale"], format=".2f"),
-        alt.Tooltip("distance:Q", title=labels["axis_distance"]),
-        alt.Tooltip("value:N", title=labels["tooltip_value"]),
-    ]
-    position = {"x": x, "x2": alt.X2("x2"), "y": y, "y2": alt.Y2("y2"), "tooltip": tooltip}
-    scale = alt.Scale(scheme="redblue", reverse=True, domain=[-clip, clip], domainMid=0)
-    legend = alt.Legend(orient="right", gradientLength=200 if big else 160)
-    colored = (
-        alt.Chart(alt.NamedData("cells"))
-        .mark_rect()
-        .encode(color=alt.Color("color:Q", title="log10", scale=scale, legend=legend), **position)
+    image = (
+        alt.Chart(alt.NamedData("image"))
+        .mark_image(aspect=False, smooth=False)  # smooth=False: crisp cells, no blur between them
+        .encode(x=x, x2=alt.X2("x2"), y=y, y2=alt.Y2("y2"), url=alt.Url("url:N"))
     )
-    grey = alt.Chart(alt.NamedData("no_path")).mark_rect(color=COLORS["no_path"]).encode(**position)
+    stops = [float(v) for v in np.linspace(-clip, clip, len(HEATMAP_COLORS))]
+    scale = alt.Scale(domain=stops, range=list(HEATMAP_COLORS), interpolate="rgb")
+    legend = alt.Legend(
+        orient="right", gradientLength=200 if big else 160, values=[-clip, -clip / 2, 0, clip / 2, clip]
+    )
+    key = (
+        alt.Chart(alt.NamedData("_legend"))
+        .mark_point(opacity=0)
+        .encode(color=alt.Color("color:Q", title="log10", scale=scale, legend=legend), y=alt.Y("rho:Q"))
+    )
     rule = (
         alt.Chart(alt.NamedData("marker"))
         .mark_rule(color="black", strokeWidth=2.5 if big else 1.5)
@@ -380,18 +427,18 @@ def _heatmap_template(labels: dict, clip: float, big: bool) -> alt.LayerChart:
     boundary_label = one.mark_text(align="left", dx=4, dy=-7, fontSize=15 if big else 11, color="#374151").encode(
         y=alt.Y("rho:Q"), x=alt.XValue(0), text=alt.Text("label:N")
     )
-    return alt.layer(colored, grey, boundary, boundary_label, rule, height=400 if big else 320, config=_config(big))
+    return alt.layer(image, key, boundary, boundary_label, rule, height=400 if big else 320, config=_config(big))
 
 
 def sweep_heatmap(
-    cells: pd.DataFrame, current_scale: float, labels: dict, clip: float = HEATMAP_CLIP, big: bool = False
+    image: pd.DataFrame, current_scale: float, labels: dict, clip: float = HEATMAP_CLIP, big: bool = False
 ) -> Figure:
-    """Weight scale × distance, coloured by log10 gradient; a rule at the current ρ."""
-    no_path = cells["kind"] == "no_path"
-    keys = ("axis_distance", "axis_scale", "tooltip_value", "current_scale")
+    """Weight scale × distance, coloured by log10 gradient (`image`: heatmap_image of the cells);
+    a rule at the current ρ."""
+    keys = ("axis_distance", "axis_scale", "current_scale")
     spec = _heatmap_template({k: labels[k] for k in keys}, clip, big)
-    marker = pd.DataFrame({"rho": [current_scale]})
-    return Figure(spec, {"cells": cells[~no_path], "no_path": cells[no_path], "marker": marker})
+    legend = pd.DataFrame({"color": [-clip, clip], "rho": [1.0, 1.0]})
+    return Figure(spec, {"image": image, "_legend": legend, "marker": pd.DataFrame({"rho": [current_scale]})})
 
 
 def head_labels(frame: pd.DataFrame) -> pd.Series:

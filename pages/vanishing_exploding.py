@@ -57,8 +57,9 @@ def main():
         st.caption(t("rnn.eigen_caption"))
     with right:
         st.subheader(t("rnn.sweep_chart"))
-        cells = cached.rnn_sweep_cells(c.seq_len, c.hidden_size, c.nonlinearity, c.init, c.input_scale, c.seed, text)
-        chart_ui(charts.sweep_heatmap(cells, c.weight_scale, text, big=big), "weight-scale-map", data=cells)
+        args = (c.seq_len, c.hidden_size, c.nonlinearity, c.init, c.input_scale, c.seed)
+        cells, image = cached.rnn_sweep_map(*args, text)
+        chart_ui(charts.sweep_heatmap(image, c.weight_scale, text, big=big), "weight-scale-map", data=cells)
         st.caption(t("rnn.sweep_caption", clip=int(charts.HEATMAP_CLIP)))
 
     with st.expander(t("rnn.idea_title"), expanded=True):

@@ -1,11 +1,14 @@
 """The chart builders' data: finite or explicitly "no path", thinned with both ends kept."""
 
+import base64
+import io
 import json
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from core.probe import gradient_through_time
 from core.sweep import weight_scale_sweep
@@ -56,8 +59,58 @@ def test_heatmap_cells_tile_the_plane_and_mark_no_path():
     cells = charts.heatmap_data(sweep, LABELS)
     one_row = cells[cells["weight_scale"] == cells["weight_scale"].iloc[0]].sort_values("x")
     starts, ends = one_row["x"].to_numpy(), one_row["x2"].to_numpy()
-    assert (ends[:-1] > starts[1:]).all() and (ends[:-1] < ends[1:]).all()  # neighbours overlap: no seams
+    assert (ends[:-1] == starts[1:]).all() and (starts < ends).all()  # cells tile the row exactly
     assert cells["color"].between(-charts.HEATMAP_CLIP, charts.HEATMAP_CLIP).all()
+
+
+def _pixels(image: pd.DataFrame) -> np.ndarray:
+    url = image["url"].iloc[0]
+    assert url.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
+
+
+@pytest.mark.parametrize("seq_len, max_distances", [(30, 10), (40, 40), (2000, 120)])
+def test_heatmap_image_pixels_are_the_cells_colours(seq_len, max_distances):
+    """Every pixel, at its centre's data coordinates, has the colour of the cell containing it."""
+    sweep = weight_scale_sweep(seq_len=seq_len, hidden_size=8, nonlinearity="relu", max_distances=max_distances)
+    cells = charts.heatmap_data(sweep, LABELS)
+    image = charts.heatmap_image(cells)
+    pixels = _pixels(image)
+    x0, x1, y0, y1 = (float(image[k].iloc[0]) for k in ("x", "x2", "y", "y2"))
+    assert (x0, x1, y0, y1) == (cells["x"].min(), cells["x2"].max(), cells["y"].min(), cells["y2"].max())
+    rows, columns, _ = pixels.shape
+    assert rows == cells["weight_scale"].nunique() and columns == min(round(x1 - x0), 1000)
+    rng = np.random.default_rng(0)
+    for r, c in zip(rng.integers(0, rows, 300), rng.integers(0, columns, 300), strict=True):
+        x = x0 + (c + 0.5) * (x1 - x0) / columns
+        y = y1 - (r + 0.5) * (y1 - y0) / rows  # the top row is the largest scale
+        cell = cells[(cells["x"] <= x) & (x < cells["x2"]) & (cells["y"] <= y) & (y < cells["y2"])]
+        assert len(cell) == 1
+        np.testing.assert_array_equal(pixels[r, c], charts.heatmap_rgb(cell["color"].to_numpy())[0])
+
+
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{int(v):02x}" for v in rgb)
+
+
+def test_heatmap_colours_follow_the_legend_scale_and_grey_marks_no_path():
+    clip, colors = charts.HEATMAP_CLIP, charts.HEATMAP_COLORS
+    stops = np.linspace(-clip, clip, len(colors))
+    hexes = [_hex(rgb) for rgb in charts.heatmap_rgb(stops)]
+    assert hexes == list(colors)  # every stop exactly its legend colour
+    low, high = charts.heatmap_rgb([-1e9, 1e9])  # beyond the clip: the end colours
+    assert _hex(low) == colors[0] and _hex(high) == colors[-1]
+    mid = charts.heatmap_rgb([(stops[0] + stops[1]) / 2])[0]  # halfway: the RGB midpoint, rounded
+    a, b = (np.array([int(h[k : k + 2], 16) for k in (1, 3, 5)]) for h in colors[:2])
+    np.testing.assert_array_equal(mid, np.rint((a + b) / 2))
+    assert _hex(charts.heatmap_rgb([np.nan])[0]) == charts.COLORS["no_path"]
+    spec = json.loads(charts.sweep_heatmap(charts.heatmap_image(_cells()), 1.0, LABELS).spec)
+    scale = next(layer["encoding"]["color"]["scale"] for layer in spec["layer"] if "color" in layer["encoding"])
+    assert scale == {"domain": list(stops), "range": list(colors), "interpolate": "rgb"}
+
+
+def _cells() -> pd.DataFrame:
+    return charts.heatmap_data(weight_scale_sweep(seq_len=30, hidden_size=8, max_distances=10), LABELS)
 
 
 def test_chart_builders_return_a_template_and_its_tables():
@@ -88,8 +141,11 @@ def test_moving_a_slider_changes_the_tables_and_never_the_spec():
         for r, n in ((0.1, 0.1), (1.9, 1.9), (0.0, 16.0))
     ]
     assert len({e.spec for e in eigs}) == 1
-    cells = charts.heatmap_data(weight_scale_sweep(seq_len=30, hidden_size=8, max_distances=10), LABELS)
-    assert len({charts.sweep_heatmap(cells, r, LABELS).spec for r in (0.05, 1.0, 2.0)}) == 1
+    images = [
+        charts.heatmap_image(charts.heatmap_data(weight_scale_sweep(seq_len=T, hidden_size=8), LABELS))
+        for T in (5, 300)
+    ]
+    assert len({charts.sweep_heatmap(im, r, LABELS).spec for r in (0.05, 1.0, 2.0) for im in images}) == 1
 
 
 def test_every_drawn_point_lies_inside_the_axes_given_by_the_extent():
@@ -141,3 +197,13 @@ def test_clip_to_box_handles_circles_and_degenerate_input():
     assert [len(a) for a in charts.clip_to_box([], [], (0, 1, 0, 1))] == [0, 0, 0]
     assert [a.tolist() for a in charts.clip_to_box([0.5], [0.5], (0, 1, 0, 1))] == [[0.5], [0.5], [0]]
     assert len(charts.clip_to_box([5.0, 6.0], [5.0, 6.0], (0, 1, 0, 1))[0]) == 0
+
+
+def test_circle_polygon_stays_within_a_fifth_of_a_pixel_of_the_circle():
+    ring = charts.circle(2.0)
+    points = ring[["re", "im"]].to_numpy()
+    assert np.allclose(np.hypot(*points.T), 2.0) and np.allclose(points[0], points[-1])  # closed, on the circle
+    mids = (points[1:] + points[:-1]) / 2  # the farthest a side gets from the circle
+    sag = 1 - np.hypot(*mids.T).min() / 2.0
+    largest_px = (380 / 2) / 1.15  # the big chart's half side over the smallest extent/ρ ratio (eigenvalue_chart)
+    assert sag < 0.001 and sag * largest_px < 0.2

@@ -130,7 +130,7 @@ def _calls() -> dict:
         "dashboard.cached.probe": (("rnn", 40), {"hidden_size": 8}),
         "dashboard.cached.clipping": ((1.0, 40, 8, 0), {}),
         "dashboard.cached.rnn_spectrum": ((8, 0.9, "orthogonal", 0), {}),
-        "dashboard.cached.rnn_sweep_cells": ((40, 8, "tanh", "orthogonal", 1.0, 0, labels), {}),
+        "dashboard.cached.rnn_sweep_map": ((40, 8, "tanh", "orthogonal", 1.0, 0, labels), {}),
         "dashboard.cached.order_blindness": ((config, 8), {}),
         "dashboard.attention_view._maps": ((config, ("the", "cat", "sat", "down"), "sentence"), {}),
         "dashboard.attention_view._trained_and_untrained": ((), {}),
