@@ -62,31 +62,47 @@ def pow10_label(log10_value: float, zero_label: str = "0") -> str:
     return f"10^{log10_value:.1f}"
 
 
-def _thin(frame: pd.DataFrame, column: str, max_points: int | None) -> pd.DataFrame:
-    if max_points is None or len(frame) <= max_points:
-        return frame
-    keep = np.unique(np.linspace(0, len(frame) - 1, max_points).round().astype(int))
-    return frame.sort_values(column).iloc[keep]
+def pow10_labels(log10_values, zero_label: str = "0") -> list[str]:
+    """pow10_label of every value (the same text), without a numpy call per value."""
+    return [
+        f"10^{v:.1f}" if math.isfinite(v) else (zero_label if v == -math.inf else "—")
+        for v in np.asarray(log10_values, dtype=float).tolist()
+    ]
+
+
+def _thin(distance: np.ndarray, log10: np.ndarray, max_points: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The curve sorted by distance, at most `max_points` evenly spaced points, both ends kept."""
+    order = np.argsort(distance, kind="stable")
+    if max_points is not None and len(order) > max_points:
+        order = order[np.unique(np.linspace(0, len(order) - 1, max_points).round().astype(int))]
+    return distance[order], log10[order]
 
 
 def curves_data(curves: dict[str, pd.DataFrame], labels: dict, max_points: int | None = MAX_POINTS) -> pd.DataFrame:
-    """Long table for a curves chart: distance, log10, series, value (tooltip), kind.
+    """Long table for a curves chart: distance, log10, series, kind, value (the CSV's text).
 
-    curves maps a series name to a frame with columns distance and log10.  kind is "line" for
-    finite points and "no_path" for exactly-zero gradients (log10 = -inf), which the chart draws
-    as a band at the bottom instead of dropping them silently.
+    curves maps a series name to a frame with columns distance and log10, each sorted by
+    distance here.  kind is "line" for finite points and "no_path" for exactly-zero gradients
+    (log10 = -inf), which the chart draws as a band at the bottom instead of dropping them
+    silently; other non-finite points (NaN, +inf) are left out.
     """
-    parts = []
+    names, distances, logs = [], [], []
     for name, frame in curves.items():
-        frame = _thin(frame, "distance", max_points)
-        parts.append(
-            pd.DataFrame({"distance": frame["distance"].to_numpy(), "log10": frame["log10"].to_numpy(), "series": name})
-        )
-    data = pd.concat(parts, ignore_index=True)
-    data = data[np.isfinite(data["log10"]) | np.isneginf(data["log10"])].copy()
-    data["kind"] = np.where(np.isneginf(data["log10"]), "no_path", "line")
-    data["value"] = [pow10_label(v, labels["no_path"]) for v in data["log10"]]
-    return data.reset_index(drop=True)
+        x, y = _thin(frame["distance"].to_numpy(), frame["log10"].to_numpy(dtype=float), max_points)
+        keep = np.isfinite(y) | np.isneginf(y)
+        names.append(np.full(int(keep.sum()), name, dtype=object))
+        distances.append(x[keep])
+        logs.append(y[keep])
+    log10 = np.concatenate(logs) if logs else np.array([], dtype=float)
+    return pd.DataFrame(
+        {
+            "distance": np.concatenate(distances) if distances else np.array([], dtype=float),
+            "log10": log10,
+            "series": np.concatenate(names) if names else np.array([], dtype=object),
+            "kind": np.where(np.isneginf(log10), "no_path", "line").astype(object),
+            "value": pow10_labels(log10, labels["no_path"]),
+        }
+    )
 
 
 def probe_curve(probe: pd.DataFrame) -> pd.DataFrame:
@@ -113,14 +129,15 @@ def gradient_chart_data(probe: pd.DataFrame, theory: pd.DataFrame, labels: dict,
 def y_domain(data: pd.DataFrame, anchors) -> tuple[float, float]:
     """The y range: all of the anchor (measured) curves; other lines only up to two spans beyond."""
     anchors = [anchors] if isinstance(anchors, str) else list(anchors)
-    lines = data[data["kind"] == "line"]
-    measured = lines.loc[lines["series"].isin(anchors), "log10"]
-    if measured.empty:
+    line = data["kind"].to_numpy() == "line"
+    logs = data["log10"].to_numpy(dtype=float)[line]
+    measured = logs[np.isin(data["series"].to_numpy()[line], anchors)]
+    if not len(measured):
         return (-1.0, 1.0)
     lo, hi = float(measured.min()), float(measured.max())
     span = max(hi - lo, 2.0)
-    lo = max(min(lo, float(lines["log10"].min())), lo - 2 * span)
-    hi = min(max(hi, float(lines["log10"].max())), hi + 2 * span)
+    lo = max(min(lo, float(logs.min())), lo - 2 * span)
+    hi = min(max(hi, float(logs.max())), hi + 2 * span)
     pad = 0.05 * (hi - lo)
     return (math.floor(lo - pad), math.ceil(hi + pad))
 
@@ -192,7 +209,7 @@ def _curves_template(labels: dict, styles: dict, big: bool, height: int) -> alt.
     tooltip = [
         alt.Tooltip("series:N", title=labels["series"]),
         alt.Tooltip("distance:Q", title=labels["axis_distance"], format=",.4~f"),
-        alt.Tooltip("value:N", title=labels["tooltip_value"]),
+        alt.Tooltip("log10:Q", title=title, format=".2f"),  # the number itself; no text column to send
     ]
     lines = (
         alt.Chart(alt.NamedData("lines"))
@@ -235,20 +252,37 @@ def curves_chart(
     ticks along the bottom, one row per series."""
     lo, hi = y_domain(data, anchors)
     order = list(styles)
-    pieces = []
-    lines = data[data["kind"] == "line"]
-    for name, curve in lines.groupby("series", sort=False):  # a line per (series, part): parts are per series
-        curve = curve.sort_values("distance")
-        x, y, run = clip_to_box(curve["distance"], curve["log10"], (-math.inf, math.inf, lo, hi))
-        pieces.append(pd.DataFrame({"distance": x, "log10": y, "series": name, "part": run}))
-    shown = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=["distance", "log10", "series"])
-    shown["value"] = [pow10_label(v) for v in shown["log10"]]
-    shown["kind"] = "line"
-    no_path = data.loc[data["kind"] == "no_path", ["distance", "series", "kind"]].copy()
-    row = no_path["series"].map({name: k for k, name in enumerate(order)}).fillna(0).astype(float)
-    no_path["y"] = lo + (0.025 + 0.035 * row) * (hi - lo)
-    no_path["label"] = labels["no_path"]
-    keys = ("axis_distance", "axis_log10", "series", "tooltip_value")
+    kind, series = data["kind"].to_numpy(), data["series"].to_numpy()
+    distance, log10 = data["distance"].to_numpy(dtype=float), data["log10"].to_numpy(dtype=float)
+    pieces = []  # (series, x, y, run): a line per (series, part); parts are numbered per series
+    for name in dict.fromkeys(series[kind == "line"]):
+        pick = (kind == "line") & (series == name)
+        by_distance = np.argsort(distance[pick], kind="stable")
+        x, y, run = clip_to_box(distance[pick][by_distance], log10[pick][by_distance], (-math.inf, math.inf, lo, hi))
+        pieces.append((name, x, y, run))
+    shown = pd.DataFrame(
+        {
+            "distance": np.concatenate([p[1] for p in pieces]) if pieces else np.array([], dtype=float),
+            "log10": np.concatenate([p[2] for p in pieces]) if pieces else np.array([], dtype=float),
+            "series": np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in pieces])
+            if pieces
+            else np.array([], dtype=object),
+            "part": np.concatenate([p[3] for p in pieces]) if pieces else np.array([], dtype=int),
+            "kind": "line",
+        }
+    )
+    gap = kind == "no_path"
+    row = np.array([order.index(n) if n in order else 0 for n in series[gap]], dtype=float)
+    no_path = pd.DataFrame(
+        {
+            "distance": distance[gap],
+            "series": series[gap],
+            "kind": "no_path",
+            "y": lo + (0.025 + 0.035 * row) * (hi - lo),
+            "label": labels["no_path"],
+        }
+    )
+    keys = ("axis_distance", "axis_log10", "series")
     spec = _curves_template(
         {k: labels[k] for k in keys},
         {name: (color, list(dash)) for name, (color, dash) in styles.items()},
@@ -357,7 +391,7 @@ def heatmap_data(sweep: pd.DataFrame, labels: dict, clip: float = HEATMAP_CLIP) 
     data["y"], data["y2"] = data["weight_scale"] - half, data["weight_scale"] + half
     data["color"] = data["log10_grad_norm"].clip(-clip, clip)
     data["kind"] = np.where(np.isneginf(data["log10_grad_norm"]), "no_path", "value")
-    data["value"] = [pow10_label(v, labels["no_path"]) for v in data["log10_grad_norm"]]
+    data["value"] = pow10_labels(data["log10_grad_norm"], labels["no_path"])
     data.loc[data["kind"] == "no_path", "color"] = np.nan
     return data.drop(columns=["log10_grad_norm"])
 
@@ -496,7 +530,7 @@ def clipping_chart(table: pd.DataFrame, current_scale: float, labels: dict, big:
             ),
         ]
     )
-    data = data[np.isfinite(data["log10"])].assign(value=lambda d: [pow10_label(v) for v in d["log10"]])
+    data = data[np.isfinite(data["log10"])].assign(value=lambda d: pow10_labels(d["log10"]))
     keys = ("clip_raw", "clip_clipped", "axis_scale", "axis_total", "series", "tooltip_value")
     spec = _clipping_template({k: labels[k] for k in keys}, big)
     return Figure(spec, {"lines": data.reset_index(drop=True), "marker": pd.DataFrame({"rho": [current_scale]})})

@@ -207,3 +207,8 @@ def test_circle_polygon_stays_within_a_fifth_of_a_pixel_of_the_circle():
     sag = 1 - np.hypot(*mids.T).min() / 2.0
     largest_px = (380 / 2) / 1.15  # the big chart's half side over the smallest extent/ρ ratio (eigenvalue_chart)
     assert sag < 0.001 and sag * largest_px < 0.2
+
+
+def test_pow10_labels_is_pow10_label_of_each_value():
+    values = [-45.24, 352.0, -math.inf, math.inf, math.nan, 0.0, -0.04]
+    assert charts.pow10_labels(values, "none") == [charts.pow10_label(v, "none") for v in values]
