@@ -18,6 +18,7 @@ from PIL import Image
 from .figure import Figure, template
 
 MAX_POINTS = 800  # points per line sent to the browser; both ends always kept
+CIRCLE_POINTS = 73  # a circle drawn as a 72-gon (see circle)
 HEATMAP_CLIP = 20.0  # colour scale saturates at 10^±20
 # ColorBrewer RdBu (11 classes), blue for vanishing (log10 < 0) through white to red for exploding
 HEATMAP_COLORS = (
@@ -302,7 +303,7 @@ def gradient_chart(data: pd.DataFrame, labels: dict, big: bool = False) -> Figur
     return curves_chart(data, labels, styles, labels["measured"], big)
 
 
-def circle(radius: float, n: int = 73) -> pd.DataFrame:
+def circle(radius: float, n: int = CIRCLE_POINTS) -> pd.DataFrame:
     """A closed polygon of n-1 sides: at 5° a side, it leaves the true circle by at most
     r·(1 - cos 2.5°) < 0.001·r, under 0.2 px on the largest circle the chart draws (≤ 170 px)."""
     angle = np.linspace(0, 2 * np.pi, n)
@@ -355,27 +356,37 @@ def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, 
     """Eigenvalues in the complex plane with the unit circle, |λ| = ρ(W) and radius ‖W‖₂ (the
     circles cut at the square's edge, which is the larger of ±1.25, ±1.15ρ and ±min(1.15‖W‖₂, 4))."""
     extent = max(1.25, 1.15 * rho, min(1.15 * norm, 4.0))
-    rings = []
+    box = (-extent, extent, -extent, extent)
+    angle = np.linspace(0, 2 * np.pi, CIRCLE_POINTS)
+    res, ims, names, parts = [], [], [], []
     for name, radius in (("circle_unit", 1.0), ("circle_rho", max(rho, 1e-9)), ("circle_norm", norm)):
-        ring = circle(radius)
-        x, y, run = clip_to_box(ring["re"], ring["im"], (-extent, extent, -extent, extent))
-        rings.append(
-            pd.DataFrame(
-                {
-                    "re": x,
-                    "im": y,
-                    "order": np.arange(len(x)),
-                    "ring": labels[name],
-                    "part": [f"{name}-{r}" for r in run],
-                }
-            )
-        )
-    dots = eigs.assign(size=eigs["abs"].map(lambda v: f"|λ| = {v:.4f}"))
+        x, y, run = clip_to_box(radius * np.cos(angle), radius * np.sin(angle), box)
+        res.append(x)
+        ims.append(y)
+        names.append(np.full(len(x), labels[name], dtype=object))
+        parts.append(np.array([f"{name}-{r}" for r in range(run.max() + 1 if len(run) else 0)], dtype=object)[run])
+    rings = pd.DataFrame(
+        {
+            "re": np.concatenate(res),
+            "im": np.concatenate(ims),
+            "order": np.concatenate([np.arange(len(x)) for x in res]),
+            "ring": np.concatenate(names),
+            "part": np.concatenate(parts),
+        }
+    )
+    dots = pd.DataFrame(
+        {
+            "re": eigs["re"].to_numpy(),
+            "im": eigs["im"].to_numpy(),
+            "abs": eigs["abs"].to_numpy(),
+            "size": [f"|λ| = {v:.4f}" for v in eigs["abs"].tolist()],
+        }
+    )
     corners = pd.DataFrame({"re": [-extent, extent], "im": [-extent, extent]})
     spec = _eigenvalue_template(
         {k: labels[k] for k in ("circle_unit", "circle_rho", "circle_norm", "axis_re", "axis_im")}, big
     )
-    return Figure(spec, {"eigenvalues": dots, "rings": pd.concat(rings, ignore_index=True), "_extent": corners})
+    return Figure(spec, {"eigenvalues": dots, "rings": rings, "_extent": corners})
 
 
 def heatmap_data(sweep: pd.DataFrame, labels: dict, clip: float = HEATMAP_CLIP) -> pd.DataFrame:

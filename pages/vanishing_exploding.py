@@ -19,6 +19,14 @@ def main():
     st.title(t("rnn.title"))
     st.markdown(t("rnn.intro"))
     reset_ui()
+    lab()
+    with st.expander(t("rnn.idea_title"), expanded=True):
+        st.markdown(t("rnn.idea"))
+
+
+@st.fragment
+def lab():
+    """Everything a control changes: a slider move reruns only this (the text around it stays)."""
     c = rnn_controls_ui()
     big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
     probe = cached.probe(
@@ -61,9 +69,6 @@ def main():
         cells, image = cached.rnn_sweep_map(*args, text)
         chart_ui(charts.sweep_heatmap(image, c.weight_scale, text, big=big), "weight-scale-map", data=cells)
         st.caption(t("rnn.sweep_caption", clip=int(charts.HEATMAP_CLIP)))
-
-    with st.expander(t("rnn.idea_title"), expanded=True):
-        st.markdown(t("rnn.idea"))
 
 
 main()
