@@ -80,7 +80,8 @@ def table_section(big: bool) -> None:
                 t("h2h.col_path"): f"{path} · {paths[kind]}",
             }
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    # a plain table: four rows need no grid, and a grid redraws its cells well after the run ends
+    st.table(pd.DataFrame(rows).set_index(t("h2h.col_layer")))
     st.caption(t("h2h.table_caption", n=n, r=R, k=K))
     label = {kind: f"{t(f'h2h.kind_{KIND_KEYS[kind]}')} (n^{slopes[kind]:.2f})" for kind in LAYER_KINDS}
     data = timings.assign(layer=timings["kind"].map(label), ms=timings["seconds"] * 1000)

@@ -15,6 +15,12 @@ def main():
     st.title(t("att.title"))
     st.markdown(t("att.intro"))
     reset_ui()
+    lab()
+
+
+@st.fragment
+def lab():
+    """The controls and everything they change: a slider move reruns only this."""
     c = view.controls_ui()
     big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
     view.gradient_section(c, text, big)

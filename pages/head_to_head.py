@@ -16,10 +16,16 @@ def main():
     st.title(t("h2h.title"))
     st.markdown(t("h2h.intro"))
     reset_ui()
+    lab()
+    st.fragment(view.table_section)(presenter())  # its own slider (n) reruns the table only
+
+
+@st.fragment
+def lab():
+    """The shared controls and the all-models chart they change: a slider move reruns only this."""
     c = shared_controls_ui()
     big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
     view.all_models_section(c, text, big)
-    view.table_section(big)
 
 
 main()

@@ -15,6 +15,12 @@ def main():
     st.title(t("rem.title"))
     st.markdown(t("rem.intro"))
     reset_ui()
+    lab()
+
+
+@st.fragment
+def lab():
+    """The controls and everything they change: a slider move reruns only this."""
     c = shared_controls_ui()
     big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
     window = remedies.truncation_section(c, text, big)

@@ -38,7 +38,7 @@ def test_controls_at_their_extremes(query):
 
 @pytest.mark.parametrize("n", [16, 512])
 def test_the_table_states_the_measured_path_lengths(n):
-    table = _open({"h2h_n": n}).dataframe[0].value
+    table = _open({"h2h_n": n}).table[0].value
     expected = [
         f"O(n) · {n}",
         "O(1) · 1",

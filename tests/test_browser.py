@@ -247,7 +247,8 @@ def test_head_to_head_page_draws(page, server):
     page.goto(server + "/head_to_head")
     _settle(page)
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2
-    assert page.locator('[data-testid="stDataFrame"]').count() == 1
+    table = page.locator('[data-testid="stTable"]')
+    assert table.count() == 1 and table.locator("tbody tr").count() == 4  # the four layer types
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.console_errors == [] and page.offsite == []
 
