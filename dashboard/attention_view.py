@@ -3,6 +3,8 @@ the trained model beside an untrained one, the positional encoding, and order bl
 
 from __future__ import annotations
 
+import functools
+from dataclasses import astuple
 from pathlib import Path
 
 import altair as alt
@@ -18,7 +20,8 @@ from . import cached, charts
 from .charts import DASHED, SOLID, _config, pow10_label
 from .defaults import bound, remember
 from .export import chart_ui
-from .i18n import t
+from .figure import memo
+from .i18n import language, t
 
 CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "recall-transformer-T64.pt"
 DEFAULT_TEXT = "The cat that the dog chased all morning finally sat down on the mat by the door."
@@ -74,9 +77,9 @@ def _trained_and_untrained() -> pd.DataFrame:
     tokens, _ = make_batch(TaskSpec("recall", cfg.seq_len, cfg.vocab), 64, torch.Generator().manual_seed(0))
     fresh = type(model)(model.config, cfg.vocab, cfg.vocab).eval()
     frames = []
-    for label, net in ((t("att.trained"), model), (t("att.untrained"), fresh)):
-        frames.append(attention.readout_attention(net.body, net.embed(tokens).detach()).assign(model=label))
-    return pd.concat(frames, ignore_index=True)
+    for code, net in (("trained", model), ("untrained", fresh)):
+        frames.append(attention.readout_attention(net.body, net.embed(tokens).detach()).assign(model=code))
+    return pd.concat(frames, ignore_index=True)  # model: a code; att.<code> is its label in each language
 
 
 def gradient_section(c: dict, text: dict, big: bool) -> None:
@@ -117,15 +120,13 @@ def gradient_section(c: dict, text: dict, big: bool) -> None:
     )
 
 
-@st.fragment  # the layer selector reruns the maps only
-def heatmap_section(c: dict, big: bool) -> None:
-    st.subheader(t("att.maps_title"))
-    cfg, tokens = c["config"], c["tokens"]
-    layers = list(range(1, cfg.layers + 1))
-    layer = st.segmented_control(t("att.layer"), layers, default=1, key=remember("att_layer", 1)) or 1
-    frame = _maps(cfg, tuple(tokens), c["mode"])
-    frame = frame[frame["layer"] == min(layer, cfg.layers)]
-    if c["mode"] == "sentence" and len(tokens) <= HEATMAP_BINS:
+@functools.partial(memo, max_entries=16)  # a 2000-token map is about 1 MB of tables
+def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, lang: str, big: bool) -> alt.FacetChart:
+    """One layer's attention maps, a panel per head (built once per setting and language)."""
+    cfg = TransformerConfig(*config)
+    frame = _maps(cfg, tokens, mode)
+    frame = frame[frame["layer"] == layer]
+    if mode == "sentence" and len(tokens) <= HEATMAP_BINS:
         frame = frame.assign(
             query_token=[tokens[i] for i in frame["query"]], key_token=[tokens[i] for i in frame["key"]]
         )
@@ -150,27 +151,44 @@ def heatmap_section(c: dict, big: bool) -> None:
         .properties(width=side, height=side)
         .facet(facet=alt.Facet("head:O", title=t("att.head")), columns=4)
     )
-    chart_ui(chart.configure(**_config(big).to_dict()), "attention-maps", width="content")
+    return chart.configure(**_config(big).to_dict())
+
+
+@st.fragment  # the layer selector reruns the maps only
+def heatmap_section(c: dict, big: bool) -> None:
+    st.subheader(t("att.maps_title"))
+    cfg, tokens = c["config"], c["tokens"]
+    layers = list(range(1, cfg.layers + 1))
+    layer = st.segmented_control(t("att.layer"), layers, default=1, key=remember("att_layer", 1)) or 1
+    chart = _maps_figure(astuple(cfg), tuple(tokens), c["mode"], min(layer, cfg.layers), language(), big)
+    chart_ui(chart, "attention-maps", width="content")
     if c["mode"] == "sentence" and len(tokens) <= 40:
         st.caption(" · ".join(f"{i}: {tok}" for i, tok in enumerate(tokens)))
     st.caption(t("att.maps_caption", T=len(tokens), bins=HEATMAP_BINS))
 
 
-def trained_section(big: bool) -> None:
-    st.subheader(t("att.trained_title"))
-    frame = _trained_and_untrained().pipe(lambda d: d.assign(line=charts.head_labels(d)))
+@memo
+def _trained_figure(lang: str, big: bool) -> alt.FacetChart:
+    """The checkpoint's readout attention beside an untrained model's (fixed: built once per language)."""
+    frame = _trained_and_untrained()
+    frame = frame.assign(line=charts.head_labels(frame), model=frame["model"].map(lambda code: t(f"att.{code}")))
     chart = (
         charts.readout_attention_chart(frame, t("train.axis_position"), t("train.axis_weight"), big)
         .properties(width=380, height=240)
         .facet(column=alt.Column("model:N", title=None))
     )
-    chart_ui(chart.configure(**_config(big).to_dict()), "trained-vs-untrained", width="content")
+    return chart.configure(**_config(big).to_dict())
+
+
+def trained_section(big: bool) -> None:
+    st.subheader(t("att.trained_title"))
+    chart_ui(_trained_figure(language(), big), "trained-vs-untrained", width="content")
     st.caption(t("att.trained_caption"))
 
 
-def positional_section(c: dict, big: bool) -> None:
-    st.subheader(t("att.pe_title"))
-    T, size = max(len(c["tokens"]), 8), c["config"].hidden_size
+@memo
+def _positional_figure(T: int, size: int, lang: str, big: bool) -> alt.HConcatChart:
+    """The encoding and its position-by-position similarity (depends on T and d only)."""
     pe, sim = attention.positional_frames(T, size, 64)
     left = (
         alt.Chart(pe)
@@ -195,9 +213,23 @@ def positional_section(c: dict, big: bool) -> None:
         )
         .properties(width=300, height=300)
     )
+    return alt.hconcat(left, right).resolve_scale(color="independent").configure(**_config(big).to_dict())
+
+
+def positional_section(c: dict, big: bool) -> None:
+    st.subheader(t("att.pe_title"))
+    T, size = max(len(c["tokens"]), 8), c["config"].hidden_size
     chart_ui(
-        alt.hconcat(left, right).resolve_scale(color="independent").configure(**_config(big).to_dict()),
+        _positional_figure(T, size, language(), big),
         "positional-encoding",
+        data=lambda: pd.concat(
+            [
+                frame.assign(part=part)
+                for part, frame in zip(
+                    ("encoding", "similarity"), attention.positional_frames(T, size, 64), strict=True
+                )
+            ]
+        ),
         width="content",
     )
     st.caption(t("att.pe_caption", T=T))

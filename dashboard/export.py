@@ -12,51 +12,29 @@ clicked: the buttons hold callables, so a rerun costs three small widgets, not t
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from .figure import ALTAIR_GLOBALS, CANVAS, Figure
+from .figure import Figure
 from .i18n import t
 
 EXPORT_WIDTH = 720  # px of a chart that fills the page's width on screen ("container" has no size off-screen)
 PNG_SCALE = 2.0  # 2x pixels: sharp on a projector or a slide
 FILE_PREFIX = "gradient-lab"
 _COMPOUND = ("hconcat", "vconcat", "concat", "facet", "repeat")
-_TRANSFORMER = "gradient_lab_named"
 Chart = alt.TopLevelMixin | Figure  # what chart_ui draws: an Altair chart, or a template and its tables
-
-
-def _named_dataset(data, datasets: dict) -> dict:
-    """Altair data transformer: keep the table itself under a content-derived name (stable across
-    reruns, so an unchanged chart is not redrawn); Streamlit sends it to the browser as Arrow."""
-    table = pd.DataFrame(data)
-    digest = hashlib.sha1(repr(list(table.columns)).encode())
-    digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
-    name = "data-" + digest.hexdigest()[:20]
-    datasets[name] = table
-    return {"name": name}
 
 
 def vega_spec(chart: Chart) -> dict:
     """The chart as a Vega-Lite dict for st.vega_lite_chart (no schema validation, no theme).
     A Figure's spec is its cached template (see dashboard/figure.py); an Altair chart is
     converted on every call."""
-    if isinstance(chart, Figure):
-        return chart.vega_lite()
-    datasets: dict = {}
-    with ALTAIR_GLOBALS:
-        alt.data_transformers.register(_TRANSFORMER, _named_dataset)
-        with alt.theme.enable("none"), alt.data_transformers.enable(_TRANSFORMER, datasets=datasets):
-            spec = chart.to_dict(validate=False)
-    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
-    # Canvas, not SVG: Streamlit picks SVG for small charts, and redrawing hundreds of SVG nodes
-    # (the invisible tooltip points of each curve) dominated a slider move in the browser.
-    spec["usermeta"] = CANVAS
-    return spec
+    # Canvas, not SVG (both paths): Streamlit picks SVG for small charts, and redrawing hundreds of
+    # SVG nodes (the invisible tooltip points of each curve) dominated a slider move in the browser.
+    return (chart if isinstance(chart, Figure) else Figure.from_altair(chart)).vega_lite()
 
 
 def export_spec(chart: Chart) -> dict:

@@ -14,6 +14,7 @@ the data (see charts.clip_to_box and the `extent` tables), never from literal sc
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 import threading
@@ -27,6 +28,18 @@ import pandas as pd
 ALTAIR_GLOBALS = threading.Lock()  # Altair's theme and data transformers are process-wide settings
 HELPER_PREFIX = "_"  # tables named so (e.g. "_extent") only size the axes: not in a chart's CSV
 CANVAS = {"embedOptions": {"renderer": "canvas"}}  # hundreds of SVG nodes per curve redraw slowly
+_TRANSFORMER = "gradient_lab_named"
+
+
+def _named_dataset(data, datasets: dict) -> dict:
+    """Altair data transformer: keep the table itself under a content-derived name (stable across
+    reruns, so an unchanged chart is not redrawn); Streamlit sends it to the browser as Arrow."""
+    table = pd.DataFrame(data)
+    digest = hashlib.sha1(repr(list(table.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+    name = "data-" + digest.hexdigest()[:20]
+    datasets[name] = table
+    return {"name": name}
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,19 @@ class Figure:
 
     spec: str
     data: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @classmethod
+    def from_altair(cls, chart: alt.TopLevelMixin) -> Figure:
+        """Any Altair chart as a Figure: its Vega-Lite spec (no schema validation, no theme, drawn on
+        a canvas) with every table it holds moved into named datasets."""
+        datasets: dict = {}
+        with ALTAIR_GLOBALS:
+            alt.data_transformers.register(_TRANSFORMER, _named_dataset)
+            with alt.theme.enable("none"), alt.data_transformers.enable(_TRANSFORMER, datasets=datasets):
+                spec = chart.to_dict(validate=False)
+        datasets = {**spec.pop("datasets", {}), **datasets}
+        spec["usermeta"] = CANVAS
+        return cls(json.dumps(spec), {name: pd.DataFrame(table) for name, table in datasets.items()})
 
     def vega_lite(self) -> dict:
         """The spec for st.vega_lite_chart: tables as DataFrames (Streamlit sends them as Arrow)."""
@@ -69,6 +95,34 @@ def _key(value):
     if isinstance(value, float) and math.isnan(value):
         return ("nan",)
     return value
+
+
+def memo(build: Callable[..., alt.TopLevelMixin | Figure], max_entries: int = 64) -> Callable[..., Figure]:
+    """Cache a chart builder whose arguments say everything it draws (hashable values, the
+    language included): the Figure is built once per distinct set of arguments and shared, never
+    changed (st.vega_lite_chart and the exports only read it).  For charts that do not change
+    when a page's sliders move, and for moves back to a setting seen before."""
+    cache: OrderedDict = OrderedDict()
+    lock = threading.Lock()
+
+    @functools.wraps(build)
+    def cached(*args, **kwargs) -> Figure:
+        key = _key((args, kwargs))
+        with lock:
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
+        chart = build(*args, **kwargs)
+        figure = chart if isinstance(chart, Figure) else Figure.from_altair(chart)
+        with lock:
+            cache[key] = figure
+            while len(cache) > max_entries:
+                cache.popitem(last=False)
+        return figure
+
+    cached.uncached = build
+    cached.cache = cache
+    return cached
 
 
 def template(build: Callable[..., alt.TopLevelMixin], max_entries: int = 256) -> Callable[..., str]:

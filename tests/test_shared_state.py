@@ -25,7 +25,7 @@ import torch
 from streamlit.runtime.caching.cache_type import CacheType
 from streamlit.runtime.caching.cache_utils import CachedFunc
 
-from dashboard import attention_view, cached, charts, h2h_view, training_view
+from dashboard import attention_view, cached, charts, export, h2h_view, training_view
 from dashboard.i18n import catalog
 from tests.apptest_helpers import run_app
 
@@ -175,3 +175,42 @@ def test_the_only_shared_resource_is_the_thread_safe_job_semaphore():
     slots = resources["dashboard.training_view.job_slots"]()
     assert slots is training_view.job_slots()  # one object for every session, by design
     assert isinstance(slots, type(threading.BoundedSemaphore()))
+
+
+def _memo_caches() -> dict:
+    """Every Figure cache of dashboard.figure.memo: function name -> its OrderedDict."""
+    _import_everything()
+    found = {}
+    for name, module in list(sys.modules.items()):
+        if name.startswith("dashboard") and isinstance(module, types.ModuleType):
+            for attr, value in vars(module).items():
+                if callable(value) and isinstance(getattr(value, "cache", None), dict):
+                    found[f"{name}.{attr}"] = value.cache
+    return found
+
+
+def _figure_prints(caches: dict) -> dict:
+    return {
+        (name, key): fingerprint((figure.spec, figure.data))
+        for name, cache in caches.items()
+        for key, figure in list(cache.items())
+    }
+
+
+def test_shared_figures_are_never_changed_by_the_sessions_that_draw_them():
+    """Memoized Figures are handed to every session as they are: drawing, exporting and reading
+    their tables in other sessions (other languages, other controls) leaves each one as built."""
+    caches = _memo_caches()
+    assert {"dashboard.attention_view._maps_figure", "dashboard.attention_view._positional_figure"} <= set(caches)
+    run_app(page="pages/attention.py")
+    before = _figure_prints(caches)
+    assert len(before) >= 3
+    for query, lang in SESSIONS:
+        at = run_app({**query, "lang": lang}, page="pages/attention.py")
+        assert not at.exception
+    for cache in caches.values():  # what every session downloads reads the same objects
+        for figure in list(cache.values()):
+            export.chart_table(figure).to_csv()
+            export.vega_spec(figure)
+    after = _figure_prints(caches)
+    assert [k for k in before if k in after and after[k] != before[k]] == []
