@@ -44,19 +44,26 @@ class AppReport:
     floor_ms: list[float] = field(default_factory=list)
     floor_text_ms: list[float] = field(default_factory=list)
     pages_ms: dict[str, list[float]] = field(default_factory=dict)
+    first_ms: dict[str, list[float]] = field(default_factory=dict)  # each slider's first move: a new setting
     memory_mb: float = 0.0
     memory5_mb: float = 0.0  # peak resident memory of the server's life, five visitors at once included
     errors: list[str] = field(default_factory=list)
 
 
-async def nudge_all(session: Session, nudges: int) -> list[float]:
-    """Nudge every slider `nudges` times (right, left, right ...); the settled times in ms."""
+async def nudge_all(session: Session, nudges: int, firsts: list[float] | None = None) -> list[float]:
+    """Nudge every slider `nudges` times (right, left, right ...); the settled times in ms.
+
+    Only each slider's first move reaches a setting the server has not seen (the later ones go
+    back and forth between two seen settings, as a lecturer's would, and are served partly from
+    caches); those first moves are also appended to `firsts`."""
     times = []
     for index in range(await session.slider_count()):
         for n in range(nudges):
             ms = await session.nudge(index, "ArrowRight" if n % 2 == 0 else "ArrowLeft")
             if ms is not None:
                 times.append(ms)
+                if n == 0 and firsts is not None:
+                    firsts.append(ms)
     return times
 
 
@@ -109,7 +116,8 @@ async def measure(nudges: int = 4, concurrent: int = 5, pages: dict = PAGES) -> 
             # responsiveness, page by page
             for path, name in pages.items():
                 await first.visit("/" + path)
-                report.pages_ms[name] = await nudge_all(first, nudges)
+                report.first_ms[name] = []
+                report.pages_ms[name] = await nudge_all(first, nudges, report.first_ms[name])
             report.errors += first.errors
             # five visitors at once
             results = await asyncio.gather(*(visitor(browser, server.base, 2) for _ in range(concurrent)))
@@ -129,22 +137,26 @@ def table(report: AppReport) -> tuple[str, list[str]]:
     floor = statistics.median(report.floor_ms)
     text_floor = statistics.median(report.floor_text_ms) if report.floor_text_ms else math.nan
     lines = [
-        "| page | nudges | median (ms) | p95 (ms) | median / floor | median / text page |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| page | nudges | median (ms) | p95 (ms) | median / floor | median / text page | first moves: median (ms) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
         f"| floor: one slider and a 1000-point Altair line | {len(report.floor_ms)} | {floor:.0f} | "
-        f"{percentile(report.floor_ms, 95):.0f} | 1.00 | {floor / text_floor:.2f} |",
+        f"{percentile(report.floor_ms, 95):.0f} | 1.00 | {floor / text_floor:.2f} | |",
     ]
     if report.floor_text_ms:
         text = report.floor_text_ms
         lines.append(
             f"| (reference: one slider and a line of text) | {len(text)} | {statistics.median(text):.0f} | "
-            f"{percentile(text, 95):.0f} | {text_floor / floor:.2f} | 1.00 |"
+            f"{percentile(text, 95):.0f} | {text_floor / floor:.2f} | 1.00 | |"
         )
     missed = []
     for name, times in report.pages_ms.items():
         median, p95 = statistics.median(times), percentile(times, 95)
         ratio = median / floor
-        lines.append(f"| {name} | {len(times)} | {median:.0f} | {p95:.0f} | {ratio:.2f} | {median / text_floor:.2f} |")
+        firsts = report.first_ms.get(name) or [math.nan]
+        lines.append(
+            f"| {name} | {len(times)} | {median:.0f} | {p95:.0f} | {ratio:.2f} | {median / text_floor:.2f} | "
+            f"{statistics.median(firsts):.0f} |"
+        )
         if ratio > TARGETS["ratio"]:
             missed.append(f"{name}: median {ratio:.2f}× the floor (target ≤ {TARGETS['ratio']})")
         if p95 > TARGETS["p95_ms"]:
