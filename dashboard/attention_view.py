@@ -21,7 +21,7 @@ from .charts import DASHED, SOLID, _config, pow10_label
 from .defaults import bound, remember
 from .export import chart_ui
 from .figure import memo
-from .i18n import language, t
+from .i18n import language, speaks, t
 
 CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "recall-transformer-T64.pt"
 DEFAULT_TEXT = "The cat that the dog chased all morning finally sat down on the mat by the door."
@@ -121,6 +121,7 @@ def gradient_section(c: dict, text: dict, big: bool) -> None:
 
 
 @functools.partial(memo, max_entries=16)  # a 2000-token map is about 1 MB of tables
+@speaks
 def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, lang: str, big: bool) -> alt.FacetChart:
     """One layer's attention maps, a panel per head (built once per setting and language)."""
     cfg = TransformerConfig(*config)
@@ -168,6 +169,7 @@ def heatmap_section(c: dict, big: bool) -> None:
 
 
 @memo
+@speaks
 def _trained_figure(lang: str, big: bool) -> alt.FacetChart:
     """The checkpoint's readout attention beside an untrained model's (fixed: built once per language)."""
     frame = _trained_and_untrained()
@@ -187,6 +189,7 @@ def trained_section(big: bool) -> None:
 
 
 @memo
+@speaks
 def _positional_figure(T: int, size: int, lang: str, big: bool) -> alt.HConcatChart:
     """The encoding and its position-by-position similarity (depends on T and d only)."""
     pe, sim = attention.positional_frames(T, size, 64)

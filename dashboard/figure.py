@@ -97,23 +97,25 @@ def _key(value):
     return value
 
 
-def memo(build: Callable[..., alt.TopLevelMixin | Figure], max_entries: int = 64) -> Callable[..., Figure]:
-    """Cache a chart builder whose arguments say everything it draws (hashable values, the
-    language included): the Figure is built once per distinct set of arguments and shared, never
-    changed (st.vega_lite_chart and the exports only read it).  For charts that do not change
-    when a page's sliders move, and for moves back to a setting seen before."""
+def memo(build: Callable, max_entries: int = 64) -> Callable:
+    """Cache a builder whose arguments say everything it draws (hashable values, the language
+    included): its result is built once per distinct set of arguments and shared by every session,
+    so it must never be changed (st.vega_lite_chart and the exports only read a Figure; other
+    results are frozen dataclasses of Figures and numbers).  An Altair chart is kept as a Figure.
+    For charts that do not change when a page's sliders move, and for moves back to a setting
+    seen before."""
     cache: OrderedDict = OrderedDict()
     lock = threading.Lock()
 
     @functools.wraps(build)
-    def cached(*args, **kwargs) -> Figure:
+    def cached(*args, **kwargs):
         key = _key((args, kwargs))
         with lock:
             if key in cache:
                 cache.move_to_end(key)
                 return cache[key]
-        chart = build(*args, **kwargs)
-        figure = chart if isinstance(chart, Figure) else Figure.from_altair(chart)
+        result = build(*args, **kwargs)
+        figure = Figure.from_altair(result) if isinstance(result, alt.TopLevelMixin) else result
         with lock:
             cache[key] = figure
             while len(cache) > max_entries:

@@ -8,6 +8,8 @@ catalogue has and the other lacks.
 from __future__ import annotations
 
 import functools
+import inspect
+import threading
 import tomllib
 from pathlib import Path
 
@@ -17,6 +19,7 @@ LANGUAGES = {"en": "English", "ko": "한국어"}
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_KEY = "lang"  # session-state key and URL query parameter
 _LOCALES = Path(__file__).with_name("locales")
+_SPEAKING = threading.local()  # a language set for this thread by `speaks`, over the visitor's
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
@@ -35,8 +38,25 @@ def catalog(lang: str) -> dict[str, str]:
 
 
 def language() -> str:
-    lang = st.session_state.get(LANGUAGE_KEY, DEFAULT_LANGUAGE)
+    lang = getattr(_SPEAKING, "lang", None) or st.session_state.get(LANGUAGE_KEY, DEFAULT_LANGUAGE)
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def speaks(build):
+    """Run `build` with t() in the language of its `lang` argument, whatever the visitor's: for
+    builders whose results are cached by their arguments (figure.memo) and shared by visitors."""
+    signature = inspect.signature(build)
+
+    @functools.wraps(build)
+    def in_language(*args, **kwargs):
+        before = getattr(_SPEAKING, "lang", None)
+        _SPEAKING.lang = signature.bind(*args, **kwargs).arguments["lang"]
+        try:
+            return build(*args, **kwargs)
+        finally:
+            _SPEAKING.lang = before
+
+    return in_language
 
 
 def t(key: str, **values) -> str:

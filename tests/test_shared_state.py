@@ -11,8 +11,10 @@ st.cache_resource objects.  The tests below show that
   thread-safe.
 """
 
+import dataclasses
 import hashlib
 import importlib
+import json
 import math
 import pkgutil
 import sys
@@ -26,6 +28,7 @@ from streamlit.runtime.caching.cache_type import CacheType
 from streamlit.runtime.caching.cache_utils import CachedFunc
 
 from dashboard import attention_view, cached, charts, export, h2h_view, training_view
+from dashboard.figure import Figure
 from dashboard.i18n import catalog
 from tests.apptest_helpers import run_app
 
@@ -189,11 +192,28 @@ def _memo_caches() -> dict:
     return found
 
 
+def _contents(value):
+    """What a memoized result holds: a Figure's spec and tables, a dataclass's fields, in full."""
+    if isinstance(value, Figure):
+        return (value.spec, value.data)
+    if dataclasses.is_dataclass(value):
+        return tuple(_contents(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return value
+
+
+def _figures(value) -> list:
+    if isinstance(value, Figure):
+        return [value]
+    if dataclasses.is_dataclass(value):
+        return [f for field in dataclasses.fields(value) for f in _figures(getattr(value, field.name))]
+    return []
+
+
 def _figure_prints(caches: dict) -> dict:
     return {
-        (name, key): fingerprint((figure.spec, figure.data))
+        (name, key): fingerprint(_contents(value))
         for name, cache in caches.items()
-        for key, figure in list(cache.items())
+        for key, value in list(cache.items())
     }
 
 
@@ -201,16 +221,44 @@ def test_shared_figures_are_never_changed_by_the_sessions_that_draw_them():
     """Memoized Figures are handed to every session as they are: drawing, exporting and reading
     their tables in other sessions (other languages, other controls) leaves each one as built."""
     caches = _memo_caches()
-    assert {"dashboard.attention_view._maps_figure", "dashboard.attention_view._positional_figure"} <= set(caches)
-    run_app(page="pages/attention.py")
+    assert {"dashboard.attention_view._maps_figure", "dashboard.rnn_view.build"} <= set(caches)
+    pages = ("pages/attention.py", "pages/vanishing_exploding.py")
+    for page in pages:
+        run_app(page=page)
     before = _figure_prints(caches)
-    assert len(before) >= 3
+    assert len(before) >= 4
     for query, lang in SESSIONS:
-        at = run_app({**query, "lang": lang}, page="pages/attention.py")
-        assert not at.exception
+        for page in pages:
+            at = run_app({**query, "lang": lang}, page=page)
+            assert not at.exception
     for cache in caches.values():  # what every session downloads reads the same objects
-        for figure in list(cache.values()):
-            export.chart_table(figure).to_csv()
-            export.vega_spec(figure)
+        for value in list(cache.values()):
+            for figure in _figures(value):
+                export.chart_table(figure).to_csv()
+                export.vega_spec(figure)
     after = _figure_prints(caches)
     assert [k for k in before if k in after and after[k] != before[k]] == []
+
+
+def test_a_shared_figure_speaks_the_language_it_is_cached_under():
+    """The memo key holds the language, and the builder uses it, not the visitor's: a Korean
+    visitor's run never caches (or gets) English labels, nor the reverse."""
+    from dashboard import rnn_view
+    from dashboard.controls import RnnControls
+
+    controls = RnnControls(seq_len=30, hidden_size=8)
+    rnn_view.build.cache.clear()
+    run_app({"seq_len": "30", "hidden_size": "8", "lang": "ko"}, page="pages/vanishing_exploding.py")
+    english = rnn_view.build(controls, "en", False)  # asked outside any Korean session
+    assert next(v for k, v in rnn_view.build.cache.items() if "ko" in repr(k))  # the Korean visit's own
+    korean = rnn_view.build(RnnControls(seq_len=31, hidden_size=8), "ko", False)  # outside any session: English
+
+    def text(fig) -> str:
+        return json.dumps(json.loads(fig.spec), ensure_ascii=False)
+
+    for view, lang in ((english, "en"), (korean, "ko")):
+        assert catalog(lang)["rnn.axis_distance"] in text(view.gradient)
+        assert catalog(lang)["rnn.axis_re"] in text(view.eigenvalues)
+        assert catalog(lang)["rnn.axis_scale"] in text(view.weight_map)
+    assert catalog("ko")["rnn.axis_distance"] not in text(english.gradient)
+    assert catalog("en")["rnn.axis_distance"] not in text(korean.gradient)

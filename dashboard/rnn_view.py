@@ -1,0 +1,93 @@
+"""The RNN lab's numbers and charts for one set of controls, built once and shared (figure.memo).
+
+A slider move that returns to a setting seen before (a lecturer's back-and-forth) costs the page
+no chart building at all; a new setting builds everything here once.  The tables behind the CSV
+downloads are rebuilt from the cached probes only when a download is clicked.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from core.models.rnn import DERIVATIVE_BOUND
+from core.theory import Verdict, theory_frame, verdict
+
+from . import cached, charts
+from .controls import RnnControls
+from .figure import Figure, memo
+from .i18n import speaks, t
+
+
+@dataclass(frozen=True)
+class RnnView:
+    verdict: Verdict
+    rho: float  # spectral radius of W
+    norm: float  # spectral norm of W
+    gamma: float  # the nonlinearity's derivative bound (Pascanu's γ)
+    beyond_float: bool  # some gradient is beyond float64's range (drawn from the log domain)
+    gradient: Figure
+    eigenvalues: Figure
+    weight_map: Figure
+
+
+def labels() -> dict:
+    return {name: t(key) for name, key in charts.LABEL_KEYS.items()}
+
+
+def _probe(c: RnnControls) -> pd.DataFrame:
+    return cached.probe(
+        "rnn",
+        c.seq_len,
+        c.seed,
+        input_scale=c.input_scale,
+        hidden_size=c.hidden_size,
+        weight_scale=c.weight_scale,
+        nonlinearity=c.nonlinearity,
+        init=c.init,
+    )
+
+
+def _map(c: RnnControls, text: dict):
+    return cached.rnn_sweep_map(c.seq_len, c.hidden_size, c.nonlinearity, c.init, c.input_scale, c.seed, text)
+
+
+@functools.partial(memo, max_entries=64)
+@speaks
+def build(c: RnnControls, lang: str, big: bool) -> RnnView:
+    """Everything the lab draws for controls `c` in language `lang` (the key of the shared cache)."""
+    text = labels()
+    probe = _probe(c)
+    eigs, rho, norm = cached.rnn_spectrum(c.hidden_size, c.weight_scale, c.init, c.seed)
+    gamma = DERIVATIVE_BOUND[c.nonlinearity]
+    theory = theory_frame(probe["distance"], rho, norm, gamma)
+    logs = probe["log10_grad_norm"].to_numpy()
+    return RnnView(
+        verdict=verdict(probe),
+        rho=rho,
+        norm=norm,
+        gamma=gamma,
+        beyond_float=bool((abs(logs[~(abs(logs) == math.inf)]) > 308).any()),
+        gradient=charts.gradient_chart(charts.gradient_chart_data(probe, theory, text), text, big),
+        eigenvalues=charts.eigenvalue_chart(eigs, rho, norm, text, big),
+        weight_map=charts.sweep_heatmap(_map(c, text)[1], c.weight_scale, text, big=big),
+    )
+
+
+def gradient_table(c: RnnControls) -> pd.DataFrame:
+    """The main chart's CSV: every distance with the measured gradient and both theory lines."""
+    probe = _probe(c)
+    _, rho, norm = cached.rnn_spectrum(c.hidden_size, c.weight_scale, c.init, c.seed)
+    return probe.merge(theory_frame(probe["distance"], rho, norm, DERIVATIVE_BOUND[c.nonlinearity]), on="distance")
+
+
+def eigenvalue_table(c: RnnControls) -> pd.DataFrame:
+    return cached.rnn_spectrum(c.hidden_size, c.weight_scale, c.init, c.seed)[0]
+
+
+def map_table(c: RnnControls) -> pd.DataFrame:
+    """The weight-scale map's CSV: every cell with its value."""
+    return _map(c, labels())[0]
