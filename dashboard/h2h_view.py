@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -13,8 +15,9 @@ from .charts import DASHED, SOLID, _config, pow10_label
 from .controls import SharedControls
 from .defaults import bound
 from .export import chart_ui
-from .i18n import t
-from .remedies import MODEL_COLORS
+from .figure import memo
+from .i18n import language, speaks, t
+from .remedies import MODEL_COLORS, Section
 
 TABLE_NS = (16, 32, 64, 128, 256, 512, 1024, 2048)
 TIMING_NS = (*TABLE_NS, 4096)  # one more octave, so the fit over n ≥ 512 has four points
@@ -27,10 +30,8 @@ KIND_KEYS = {
 R, K = 32, 3  # restriction and kernel size for the table
 
 
-def all_models_section(c: SharedControls, text: dict, big: bool) -> None:
-    st.subheader(t("h2h.all_title"))
-    window = int(st.slider(t("h2h.window"), 2, 64, 8, **bound("h2h_window", 8), help=t("h2h.window_help")))
-    common = {"hidden_size": c.hidden_size}
+def all_model_curves(c: SharedControls, window: int) -> tuple[dict, dict]:
+    """Every model's probe on the same footing: ({series: probe table}, {series: (colour, dash)})."""
     runs = {
         t("rem.series_rnn"): ("rnn", {"weight_scale": c.weight_scale}, MODEL_COLORS["rnn"], SOLID),
         t("h2h.series_lstm"): ("lstm", {"weight_scale": c.weight_scale}, MODEL_COLORS["lstm"], SOLID),
@@ -39,19 +40,36 @@ def all_models_section(c: SharedControls, text: dict, big: bool) -> None:
         t("att.series_transformer"): ("transformer", {}, "#7c3aed", SOLID),
         t("h2h.series_restricted", k=window): ("transformer", {"window": window}, "#db2777", DASHED),
     }
-    curves, styles, far = {}, {}, {}
-    for name, (model, options, color, dash) in runs.items():
-        frame = cached.probe(model, c.seq_len, c.seed, **common, **options)
-        curves[name], styles[name] = charts.probe_curve(frame), (color, dash)
-        far[name] = pow10_label(frame["log10_grad_norm"].iloc[0], t("common.zero"))
-    data = charts.curves_data(curves, text)
-    chart_ui(
-        charts.curves_chart(data, text, styles, list(curves), big),
-        "all-models",
-        data=lambda: charts.curves_data(curves, text, max_points=None),
-    )
+    frames = {
+        name: cached.probe(model, c.seq_len, c.seed, hidden_size=c.hidden_size, **options)
+        for name, (model, options, _, _) in runs.items()
+    }
+    return frames, {name: (color, dash) for name, (_, _, color, dash) in runs.items()}
+
+
+@functools.partial(memo, max_entries=64)
+@speaks
+def _all_models(c: SharedControls, window: int, lang: str, big: bool) -> Section:
+    frames, styles = all_model_curves(c, window)
+    text = {name: t(key) for name, key in charts.LABEL_KEYS.items()}
+    curves = {name: charts.probe_curve(frame) for name, frame in frames.items()}
+    figure = charts.curves_chart(charts.curves_data(curves, text), text, styles, list(curves), big)
+    far = {name: pow10_label(frame["log10_grad_norm"].iloc[0], t("common.zero")) for name, frame in frames.items()}
     summary = " · ".join(f"{name}: {value}" for name, value in far.items())
-    st.caption(t("h2h.all_caption", T=c.seq_len, reach=2 * (window - 1)) + " " + summary)
+    return Section(figure, t("h2h.all_caption", T=c.seq_len, reach=2 * (window - 1)) + " " + summary)
+
+
+def all_models_section(c: SharedControls, text: dict, big: bool) -> None:
+    st.subheader(t("h2h.all_title"))
+    window = int(st.slider(t("h2h.window"), 2, 64, 8, **bound("h2h_window", 8), help=t("h2h.window_help")))
+    section = _all_models(c, window, language(), big)
+
+    def table():
+        curves = {name: charts.probe_curve(frame) for name, frame in all_model_curves(c, window)[0].items()}
+        return charts.curves_data(curves, text, max_points=None)
+
+    chart_ui(section.figure, "all-models", data=table)
+    st.caption(section.caption)
 
 
 @st.cache_data(ttl=3600, show_spinner=False)

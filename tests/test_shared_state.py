@@ -221,12 +221,17 @@ def test_shared_figures_are_never_changed_by_the_sessions_that_draw_them():
     """Memoized Figures are handed to every session as they are: drawing, exporting and reading
     their tables in other sessions (other languages, other controls) leaves each one as built."""
     caches = _memo_caches()
-    assert {"dashboard.attention_view._maps_figure", "dashboard.rnn_view.build"} <= set(caches)
-    pages = ("pages/attention.py", "pages/vanishing_exploding.py")
+    assert {
+        "dashboard.attention_view._maps_figure",
+        "dashboard.rnn_view.build",
+        "dashboard.remedies._gates",
+        "dashboard.h2h_view._all_models",
+    } <= set(caches)
+    pages = ("pages/attention.py", "pages/vanishing_exploding.py", "pages/remedies.py", "pages/head_to_head.py")
     for page in pages:
         run_app(page=page)
     before = _figure_prints(caches)
-    assert len(before) >= 4
+    assert len(before) >= 10
     for query, lang in SESSIONS:
         for page in pages:
             at = run_app({**query, "lang": lang}, page=page)
