@@ -177,7 +177,7 @@ def _trained_figure(lang: str, big: bool) -> alt.FacetChart:
     chart = (
         charts.readout_attention_chart(frame, t("train.axis_position"), t("train.axis_weight"), big)
         .properties(width=380, height=240)
-        .facet(column=alt.Column("model:N", title=None))
+        .facet(column=alt.Column("model:N", title=None, sort=[t("att.trained"), t("att.untrained")]))
     )
     return chart.configure(**_config(big).to_dict())
 
