@@ -9,6 +9,11 @@ from run to run.  This does two things, both measured in benchmarks/app_speed.py
   unchanged but for its data, instead of compiling and embedding the chart anew.
 For that, nothing that depends on the data may sit in the spec: axis ranges, for one, come from
 the data (see charts.clip_to_box and the `extent` tables), never from literal scale domains.
+
+`@memo` goes one step further for whole figures: a builder whose arguments say everything it
+draws (the language included, see i18n.speaks) runs once per distinct set of arguments, and its
+Figure is shared read-only by every session.  Any Altair chart becomes a Figure through
+`Figure.from_altair` (its tables moved into named datasets).
 """
 
 from __future__ import annotations
