@@ -111,6 +111,11 @@ def probe_curve(probe: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"distance": probe["distance"], "log10": probe["log10_grad_norm"]})
 
 
+def as_curves(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Series name -> curve: probe tables become curves (probe_curve), ready curves stay."""
+    return {name: probe_curve(f) if "log10_grad_norm" in f else f for name, f in tables.items()}
+
+
 def theory_curve(distance, log10_values) -> pd.DataFrame:
     """A theory line as a curve; -inf values (ρ = 0 past d = 0) are left out: the line stops."""
     curve = pd.DataFrame({"distance": np.asarray(distance), "log10": np.asarray(log10_values, dtype=float)})
@@ -357,10 +362,10 @@ def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, 
     circles cut at the square's edge, which is the larger of ±1.25, ±1.15ρ and ±min(1.15‖W‖₂, 4))."""
     extent = max(1.25, 1.15 * rho, min(1.15 * norm, 4.0))
     box = (-extent, extent, -extent, extent)
-    angle = np.linspace(0, 2 * np.pi, CIRCLE_POINTS)
     res, ims, names, parts = [], [], [], []
     for name, radius in (("circle_unit", 1.0), ("circle_rho", max(rho, 1e-9)), ("circle_norm", norm)):
-        x, y, run = clip_to_box(radius * np.cos(angle), radius * np.sin(angle), box)
+        ring = circle(radius)
+        x, y, run = clip_to_box(ring["re"].to_numpy(), ring["im"].to_numpy(), box)
         res.append(x)
         ims.append(y)
         names.append(np.full(len(x), labels[name], dtype=object))

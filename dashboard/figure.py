@@ -109,6 +109,30 @@ def memo(build: Callable, max_entries: int = 64) -> Callable:
     results are frozen dataclasses of Figures and numbers).  An Altair chart is kept as a Figure.
     For charts that do not change when a page's sliders move, and for moves back to a setting
     seen before."""
+    return _lru(
+        build,
+        max_entries,
+        lambda result: Figure.from_altair(result) if isinstance(result, alt.TopLevelMixin) else result,
+    )
+
+
+def template(build: Callable[..., alt.TopLevelMixin], max_entries: int = 256) -> Callable[..., str]:
+    """Cache a template builder: it returns an Altair chart on `alt.NamedData` tables, and the
+    decorated function returns that chart's Vega-Lite JSON (no schema validation, no theme: the
+    tests validate every template), built once per distinct set of arguments."""
+    return _lru(build, max_entries, _template_text)
+
+
+def _template_text(chart: alt.TopLevelMixin) -> str:
+    with ALTAIR_GLOBALS, alt.theme.enable("none"):
+        spec = chart.to_dict(validate=False)
+    spec["usermeta"] = CANVAS
+    return json.dumps(spec)
+
+
+def _lru(build: Callable, max_entries: int, keep: Callable) -> Callable:
+    """`build` cached by its arguments (least recently used dropped past `max_entries`), storing
+    keep(result); thread-safe, and exposing `.cache` and `.uncached`."""
     cache: OrderedDict = OrderedDict()
     lock = threading.Lock()
 
@@ -119,42 +143,13 @@ def memo(build: Callable, max_entries: int = 64) -> Callable:
             if key in cache:
                 cache.move_to_end(key)
                 return cache[key]
-        result = build(*args, **kwargs)
-        figure = Figure.from_altair(result) if isinstance(result, alt.TopLevelMixin) else result
+        value = keep(build(*args, **kwargs))
         with lock:
-            cache[key] = figure
+            cache[key] = value
             while len(cache) > max_entries:
                 cache.popitem(last=False)
-        return figure
+        return value
 
     cached.uncached = build
     cached.cache = cache
-    return cached
-
-
-def template(build: Callable[..., alt.TopLevelMixin], max_entries: int = 256) -> Callable[..., str]:
-    """Cache a template builder: it returns an Altair chart on `alt.NamedData` tables, and the
-    decorated function returns that chart's Vega-Lite JSON (no schema validation, no theme: the
-    tests validate every template), built once per distinct set of arguments."""
-    cache: OrderedDict = OrderedDict()
-    lock = threading.Lock()
-
-    @functools.wraps(build)
-    def cached(*args, **kwargs) -> str:
-        key = _key((args, kwargs))
-        with lock:
-            if key in cache:
-                cache.move_to_end(key)
-                return cache[key]
-        with ALTAIR_GLOBALS, alt.theme.enable("none"):
-            spec = build(*args, **kwargs).to_dict(validate=False)
-        spec["usermeta"] = CANVAS
-        text = json.dumps(spec)
-        with lock:
-            cache[key] = text
-            while len(cache) > max_entries:
-                cache.popitem(last=False)
-        return text
-
-    cached.uncached = build
     return cached

@@ -16,7 +16,7 @@ from .controls import SharedControls
 from .defaults import bound
 from .export import chart_ui
 from .figure import memo
-from .i18n import language, speaks, t
+from .i18n import chart_labels, language, speaks, t
 from .remedies import MODEL_COLORS, Section
 
 TABLE_NS = (16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -51,24 +51,22 @@ def all_model_curves(c: SharedControls, window: int) -> tuple[dict, dict]:
 @speaks
 def _all_models(c: SharedControls, window: int, lang: str, big: bool) -> Section:
     frames, styles = all_model_curves(c, window)
-    text = {name: t(key) for name, key in charts.LABEL_KEYS.items()}
-    curves = {name: charts.probe_curve(frame) for name, frame in frames.items()}
+    text, curves = chart_labels(), charts.as_curves(frames)
     figure = charts.curves_chart(charts.curves_data(curves, text), text, styles, list(curves), big)
     far = {name: pow10_label(frame["log10_grad_norm"].iloc[0], t("common.zero")) for name, frame in frames.items()}
     summary = " · ".join(f"{name}: {value}" for name, value in far.items())
     return Section(figure, t("h2h.all_caption", T=c.seq_len, reach=2 * (window - 1)) + " " + summary)
 
 
-def all_models_section(c: SharedControls, text: dict, big: bool) -> None:
+def all_models_section(c: SharedControls, big: bool) -> None:
     st.subheader(t("h2h.all_title"))
     window = int(st.slider(t("h2h.window"), 2, 64, 8, **bound("h2h_window", 8), help=t("h2h.window_help")))
     section = _all_models(c, window, language(), big)
 
-    def table():
-        curves = {name: charts.probe_curve(frame) for name, frame in all_model_curves(c, window)[0].items()}
-        return charts.curves_data(curves, text, max_points=None)
+    def csv():  # every point of every model, built only when the download is clicked
+        return charts.curves_data(charts.as_curves(all_model_curves(c, window)[0]), chart_labels(), None)
 
-    chart_ui(section.figure, "all-models", data=table)
+    chart_ui(section.figure, "all-models", data=csv)
     st.caption(section.caption)
 
 

@@ -42,6 +42,13 @@ def language() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def chart_labels() -> dict[str, str]:
+    """Every label the chart builders read (charts.LABEL_KEYS), in the current language."""
+    from .charts import LABEL_KEYS
+
+    return {name: t(key) for name, key in LABEL_KEYS.items()}
+
+
 def speaks(build):
     """Run `build` with t() in the language of its `lang` argument, whatever the visitor's: for
     builders whose results are cached by their arguments (figure.memo) and shared by visitors."""

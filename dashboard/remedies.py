@@ -22,7 +22,7 @@ from .charts import DASHED, DOTTED, SOLID, pow10_label
 from .controls import SharedControls, clip_ui, gate_bias_ui, window_ui
 from .export import chart_ui
 from .figure import Figure, memo
-from .i18n import language, speaks, t
+from .i18n import chart_labels, language, speaks, t
 
 MODEL_COLORS = {"rnn": "#1f5fbf", "truncated": "#7c3aed", "birnn": "#059669", "lstm": "#e07b00", "gru": "#dc2626"}
 
@@ -44,25 +44,16 @@ def _ratio(frame) -> str:
     return pow10_label(verdict(frame).log10_ratio, t("common.zero"))
 
 
-def _labels() -> dict:
-    return {name: t(key) for name, key in charts.LABEL_KEYS.items()}
-
-
 def _figure(curves: dict, styles: dict, big: bool, anchors=None) -> Figure:
     """Probe tables (or ready curves) as one curves chart."""
-    curves = {label: charts.probe_curve(f) if "log10_grad_norm" in f else f for label, f in curves.items()}
-    text = _labels()
+    curves, text = charts.as_curves(curves), chart_labels()
     return charts.curves_chart(charts.curves_data(curves, text), text, styles, anchors or list(curves), big)
 
 
 def _draw(section: Section, name: str, curves) -> None:
     """A section's chart with downloads (the CSV keeps every point of `curves()`) and caption."""
 
-    def table():
-        frames = {k: charts.probe_curve(f) if "log10_grad_norm" in f else f for k, f in curves().items()}
-        return charts.curves_data(frames, _labels(), max_points=None)
-
-    chart_ui(section.figure, name, data=table)
+    chart_ui(section.figure, name, data=lambda: charts.curves_data(charts.as_curves(curves()), chart_labels(), None))
     st.caption(section.caption)
 
 
@@ -79,7 +70,7 @@ def _truncation(c: SharedControls, k: int, lang: str, big: bool) -> Section:
     return Section(_figure(truncation_curves(c, k), styles, big), caption)
 
 
-def truncation_section(c: SharedControls, text: dict, big: bool) -> int:
+def truncation_section(c: SharedControls, big: bool) -> int:
     st.subheader(t("rem.trunc_title"))
     st.markdown(t("rem.trunc_intro"))
     k = window_ui(c.seq_len)
@@ -107,7 +98,7 @@ def _bidirectional(c: SharedControls, lang: str, big: bool) -> Section:
     return Section(_figure(curves, styles, big), caption)
 
 
-def bidirectional_section(c: SharedControls, text: dict, big: bool) -> None:
+def bidirectional_section(c: SharedControls, big: bool) -> None:
     st.subheader(t("rem.bi_title"))
     _draw(_bidirectional(c, language(), big), "bidirectional", lambda: bidirectional_curves(c))
 
@@ -148,7 +139,7 @@ def _gates(c: SharedControls, forget: float, update: float, lang: str, big: bool
     return Section(_figure(curves, styles, big, anchors=names[:3]), caption)
 
 
-def gates_section(c: SharedControls, text: dict, big: bool) -> tuple[float, float]:
+def gates_section(c: SharedControls, big: bool) -> tuple[float, float]:
     st.subheader(t("rem.gates_title"))
     st.markdown(t("rem.gates_intro"))
     forget, update = gate_bias_ui()
@@ -157,12 +148,12 @@ def gates_section(c: SharedControls, text: dict, big: bool) -> tuple[float, floa
 
 
 @st.fragment  # the threshold slider reruns this section only: nothing else depends on θ
-def clipping_section(c: SharedControls, text: dict, big: bool) -> None:
+def clipping_section(c: SharedControls, big: bool) -> None:
     st.subheader(t("rem.clip_title"))
     st.markdown(t("rem.clip_intro"))
     theta = clip_ui()
     table = cached.clipping(theta, c.seq_len, c.hidden_size, c.seed)
-    chart_ui(charts.clipping_chart(table, c.weight_scale, text, big), "clipping", data=table)
+    chart_ui(charts.clipping_chart(table, c.weight_scale, chart_labels(), big), "clipping", data=table)
     row = table.iloc[(table["weight_scale"] - c.weight_scale).abs().argmin()]
     m = st.columns(3)
     m[0].metric(t("rem.metric_raw"), pow10_label(row["log10_total"], t("common.zero")))
@@ -193,7 +184,7 @@ def _combined(c: SharedControls, k: int, forget: float, update: float, lang: str
     return Section(_figure(curves, styles, big), t("rem.all_caption", T=c.seq_len))
 
 
-def combined_section(c: SharedControls, k: int, forget: float, update: float, text: dict, big: bool) -> None:
+def combined_section(c: SharedControls, k: int, forget: float, update: float, big: bool) -> None:
     st.subheader(t("rem.all_title"))
     section = _combined(c, k, forget, update, language(), big)
     _draw(section, "all-remedies", lambda: combined_curves(c, k, forget, update))

@@ -8,9 +8,9 @@ downloads are rebuilt from the cached probes only when a download is clicked.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from core.models.rnn import DERIVATIVE_BOUND
@@ -19,7 +19,7 @@ from core.theory import Verdict, theory_frame, verdict
 from . import cached, charts
 from .controls import RnnControls
 from .figure import Figure, memo
-from .i18n import speaks, t
+from .i18n import chart_labels, speaks
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,6 @@ class RnnView:
     gradient: Figure
     eigenvalues: Figure
     weight_map: Figure
-
-
-def labels() -> dict:
-    return {name: t(key) for name, key in charts.LABEL_KEYS.items()}
 
 
 def _probe(c: RnnControls) -> pd.DataFrame:
@@ -59,18 +55,18 @@ def _map(c: RnnControls, text: dict):
 @speaks
 def build(c: RnnControls, lang: str, big: bool) -> RnnView:
     """Everything the lab draws for controls `c` in language `lang` (the key of the shared cache)."""
-    text = labels()
+    text = chart_labels()
     probe = _probe(c)
     eigs, rho, norm = cached.rnn_spectrum(c.hidden_size, c.weight_scale, c.init, c.seed)
     gamma = DERIVATIVE_BOUND[c.nonlinearity]
     theory = theory_frame(probe["distance"], rho, norm, gamma)
-    logs = probe["log10_grad_norm"].to_numpy()
+    logs = probe["log10_grad_norm"].to_numpy()  # ±inf (no path, overflow) is drawn from the log domain
     return RnnView(
         verdict=verdict(probe),
         rho=rho,
         norm=norm,
         gamma=gamma,
-        beyond_float=bool((abs(logs[~(abs(logs) == math.inf)]) > 308).any()),
+        beyond_float=bool((np.abs(logs[np.isfinite(logs)]) > 308).any()),
         gradient=charts.gradient_chart(charts.gradient_chart_data(probe, theory, text), text, big),
         eigenvalues=charts.eigenvalue_chart(eigs, rho, norm, text, big),
         weight_map=charts.sweep_heatmap(_map(c, text)[1], c.weight_scale, text, big=big),
@@ -90,4 +86,4 @@ def eigenvalue_table(c: RnnControls) -> pd.DataFrame:
 
 def map_table(c: RnnControls) -> pd.DataFrame:
     """The weight-scale map's CSV: every cell with its value."""
-    return _map(c, labels())[0]
+    return _map(c, chart_labels())[0]

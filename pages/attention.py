@@ -3,10 +3,9 @@
 import streamlit as st
 
 from dashboard import attention_view as view
-from dashboard import charts
 from dashboard.defaults import reset_ui
 from dashboard.frame import presenter, require_router
-from dashboard.i18n import t
+from dashboard.i18n import chart_labels, t
 
 require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
 
@@ -22,7 +21,7 @@ def main():
 def lab():
     """The controls and everything they change: a slider move reruns only this."""
     c = view.controls_ui()
-    big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
+    big, text = presenter(), chart_labels()
     view.gradient_section(c, text, big)
     view.heatmap_section(c, big)
     view.trained_section(big)

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from dashboard import charts
 from dashboard import h2h_view as view
 from dashboard.controls import shared_controls_ui
 from dashboard.defaults import reset_ui
@@ -24,8 +23,7 @@ def main():
 def lab():
     """The shared controls and the all-models chart they change: a slider move reruns only this."""
     c = shared_controls_ui()
-    big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
-    view.all_models_section(c, text, big)
+    view.all_models_section(c, presenter())
 
 
 main()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, remedies
+from dashboard import remedies
 from dashboard.controls import shared_controls_ui
 from dashboard.defaults import reset_ui
 from dashboard.frame import presenter, require_router
@@ -22,12 +22,12 @@ def main():
 def lab():
     """The controls and everything they change: a slider move reruns only this."""
     c = shared_controls_ui()
-    big, text = presenter(), {name: t(key) for name, key in charts.LABEL_KEYS.items()}
-    window = remedies.truncation_section(c, text, big)
-    remedies.bidirectional_section(c, text, big)
-    forget, update = remedies.gates_section(c, text, big)
-    remedies.clipping_section(c, text, big)
-    remedies.combined_section(c, window, forget, update, text, big)
+    big = presenter()
+    window = remedies.truncation_section(c, big)
+    remedies.bidirectional_section(c, big)
+    forget, update = remedies.gates_section(c, big)
+    remedies.clipping_section(c, big)
+    remedies.combined_section(c, window, forget, update, big)
 
 
 main()
