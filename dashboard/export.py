@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from .figure import Figure
-from .i18n import t
+from .i18n import language, speaking, t
 
 EXPORT_WIDTH = 720  # px of a chart that fills the page's width on screen ("container" has no size off-screen)
 PNG_SCALE = 2.0  # 2x pixels: sharp on a projector or a slide
@@ -103,12 +103,26 @@ def table_of(chart: Chart, data: Table = None) -> pd.DataFrame:
     return data() if callable(data) else data
 
 
-def export_ui(chart: Chart, name: str, data: Table = None) -> None:
-    """PNG, SVG and CSV buttons in one row; nothing is computed until one is clicked."""
+Shown = tuple  # (chart, data, language): what a download row gives, see export_ui
+
+
+def csv_of(chart: Chart, data: Table, lang: str) -> str:
+    """The CSV text, its labels in `lang` (a click's callable runs outside the visitor's script run)."""
+    with speaking(lang):
+        return to_csv(table_of(chart, data))
+
+
+def export_ui(chart: Chart, name: str, data: Table = None, shown: Callable[[], Shown] | None = None) -> None:
+    """PNG, SVG and CSV buttons in one row; nothing is computed until one is clicked.  The files are
+    of `chart` and `data`, or, given `shown`, of whatever it returns at the click (dashboard/slots.py:
+    a row drawn once, for a chart that a fragment redraws)."""
+    if shown is None:
+        fixed = (chart, data, language())
+        shown = lambda: fixed  # noqa: E731
     files = {
-        "png": (lambda: to_png(chart), "image/png"),
-        "svg": (lambda: to_svg(chart), "image/svg+xml"),
-        "csv": (lambda: to_csv(table_of(chart, data)), "text/csv"),
+        "png": (lambda: to_png(shown()[0]), "image/png"),
+        "svg": (lambda: to_svg(shown()[0]), "image/svg+xml"),
+        "csv": (lambda: csv_of(*shown()), "text/csv"),
     }
     with st.container(horizontal=True, gap="small"):
         for fmt, (make, mime) in files.items():

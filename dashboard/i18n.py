@@ -7,6 +7,7 @@ catalogue has and the other lacks.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import threading
@@ -49,6 +50,18 @@ def chart_labels() -> dict[str, str]:
     return {name: t(key) for name, key in LABEL_KEYS.items()}
 
 
+@contextlib.contextmanager
+def speaking(lang: str):
+    """t() in language `lang` for this thread, whatever the visitor's (or when there is no visitor:
+    a download's callable runs outside any script run, where session state is empty)."""
+    before = getattr(_SPEAKING, "lang", None)
+    _SPEAKING.lang = lang
+    try:
+        yield
+    finally:
+        _SPEAKING.lang = before
+
+
 def speaks(build):
     """Run `build` with t() in the language of its `lang` argument, whatever the visitor's: for
     builders whose results are cached by their arguments (figure.memo) and shared by visitors."""
@@ -56,12 +69,8 @@ def speaks(build):
 
     @functools.wraps(build)
     def in_language(*args, **kwargs):
-        before = getattr(_SPEAKING, "lang", None)
-        _SPEAKING.lang = signature.bind(*args, **kwargs).arguments["lang"]
-        try:
+        with speaking(signature.bind(*args, **kwargs).arguments["lang"]):
             return build(*args, **kwargs)
-        finally:
-            _SPEAKING.lang = before
 
     return in_language
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import streamlit as st
 
 from core.models.rnn import DERIVATIVE_BOUND
 from core.theory import Verdict, theory_frame, verdict
@@ -19,7 +20,8 @@ from core.theory import Verdict, theory_frame, verdict
 from . import cached, charts
 from .controls import RnnControls
 from .figure import Figure, memo
-from .i18n import chart_labels, speaks
+from .i18n import chart_labels, speaks, t
+from .slots import ChartSlot
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,54 @@ class RnnView:
     gradient: Figure
     eigenvalues: Figure
     weight_map: Figure
+
+
+@dataclass(frozen=True)
+class RnnPlaces:
+    """Where the lab's fragment draws (see dashboard/slots.py): the page's fixed text is around them."""
+
+    verdict: object  # st.empty
+    metrics: tuple  # four st.empty, side by side
+    gradient: ChartSlot
+    eigenvalues: ChartSlot
+    weight_map: ChartSlot
+
+
+def places_ui() -> RnnPlaces:
+    """The lab's frame, drawn in the full run: headings, fixed captions, download rows, places."""
+    verdict = st.empty()
+    metrics = tuple(column.empty() for column in st.columns(4))
+    st.subheader(t("rnn.main_chart"))
+    gradient = ChartSlot("gradient")
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        st.subheader(t("rnn.eigen_chart"))
+        eigenvalues = ChartSlot("eigenvalues", width="content", caption=t("rnn.eigen_caption"))
+    with right:
+        st.subheader(t("rnn.sweep_chart"))
+        weight_map = ChartSlot("weight-scale-map", caption=t("rnn.sweep_caption", clip=int(charts.HEATMAP_CLIP)))
+    return RnnPlaces(verdict, metrics, gradient, eigenvalues, weight_map)
+
+
+def metrics(view: RnnView) -> list[tuple[str, str]]:
+    """The four numbers over the charts: (label, value), in the current language."""
+    rho, norm = view.rho, view.norm
+    return [
+        (t("rnn.metric_rho"), f"{rho:.3f}"),
+        (t("rnn.metric_norm"), f"{norm:.3f}"),
+        (t("rnn.metric_bound"), f"{view.gamma * norm:.3f}"),
+        (t("rnn.metric_ratio"), charts.pow10_label(view.verdict.log10_ratio, t("common.zero"))),
+    ]
+
+
+def main_caption(view: RnnView) -> str:
+    """How to read the main chart, with the notes that apply to this setting."""
+    notes = [t("rnn.main_caption")]
+    if abs(view.rho - view.norm) < 1e-9 * view.norm:
+        notes[0] += " " + t("rnn.lines_coincide")
+    if view.beyond_float:
+        notes.append(t("common.beyond_float"))
+    return "\n\n".join(notes)
 
 
 def _probe(c: RnnControls) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from core.theory import Verdict
 from .charts import pow10_label
 from .i18n import t
 
-_ALERT = {"vanishing": st.info, "stable": st.success, "exploding": st.warning, "none": st.warning}
+_ALERT = {"vanishing": "info", "stable": "success", "exploding": "warning", "none": "warning"}
 
 
 def verdict_text(v: Verdict, seq_len: int) -> str:
@@ -22,5 +22,6 @@ def verdict_text(v: Verdict, seq_len: int) -> str:
     return t(f"rnn.verdict_{v.regime}", ratio=ratio, per_step=f"{v.per_step:.3g}", steps=seq_len - 1)
 
 
-def verdict_ui(v: Verdict, seq_len: int) -> None:
-    _ALERT[v.regime](verdict_text(v, seq_len))
+def verdict_ui(v: Verdict, seq_len: int, where=st) -> None:
+    """The verdict as a coloured box, drawn in `where` (st, or a place a fragment fills)."""
+    getattr(where, _ALERT[v.regime])(verdict_text(v, seq_len))
