@@ -4,6 +4,12 @@ Every curve comes from the same probe (core.probe via dashboard.cached), so all 
 comparable: the tanh RNN with orthogonal W is the reference in every section.  Each section's
 chart and caption are built once per setting and language and shared (figure.memo); the curves
 behind a CSV are rebuilt from the cached probes only when the download is clicked.
+
+The page draws its frame once (`places_ui`: headings, texts, download rows, places) and three
+fragments fill the places (dashboard/slots.py): the shared controls and the truncation window
+(whose range is 1..T) redraw every chart; the gate biases and the clipping threshold only the
+charts that use them.  `state()` holds each control's latest value for the fragments that do not
+draw it.
 """
 
 from __future__ import annotations
@@ -19,12 +25,62 @@ from core.theory import verdict
 
 from . import cached, charts
 from .charts import DASHED, DOTTED, SOLID, pow10_label
-from .controls import SharedControls, clip_ui, gate_bias_ui, window_ui
-from .export import chart_ui
+from .controls import SharedControls
 from .figure import Figure, memo
 from .i18n import chart_labels, language, speaks, t
+from .slots import ChartSlot
 
 MODEL_COLORS = {"rnn": "#1f5fbf", "truncated": "#7c3aed", "birnn": "#059669", "lstm": "#e07b00", "gru": "#dc2626"}
+STATE_KEY = "_remedies"  # session state: the latest value of each control, for the fragments that do not draw it
+DEFAULTS = {"forget": 1.0, "update": 0.0, "theta": 1.0}  # the section controls' defaults
+
+
+def truncation_intro_ui() -> None:
+    """The truncation section's heading and text (over its window slider)."""
+    st.subheader(t("rem.trunc_title"))
+    st.markdown(t("rem.trunc_intro"))
+
+
+def state() -> dict:
+    """This visitor's latest controls: `c` (SharedControls), window, forget, update, theta."""
+    values = st.session_state.setdefault(STATE_KEY, {})
+    for key, value in DEFAULTS.items():
+        values.setdefault(key, value)
+    return values
+
+
+@dataclass(frozen=True)
+class RemediesPlaces:
+    """The page's frame (see dashboard/slots.py): boxes for the section controls, chart places."""
+
+    truncation: ChartSlot
+    bidirectional: ChartSlot
+    gates_box: object  # the two gate biases
+    gates: ChartSlot
+    clip_box: object  # the clipping threshold
+    clipping: ChartSlot
+    clip_metrics: tuple  # three st.empty
+    clip_caption: object  # st.empty
+    combined: ChartSlot
+
+
+def places_ui() -> RemediesPlaces:
+    """Headings, texts, download rows and the places the fragments fill, in the page's order, from
+    the truncation chart on (its heading and window slider are the shared controls' fragment's)."""
+    truncation = ChartSlot("truncation")
+    st.subheader(t("rem.bi_title"))
+    bidirectional = ChartSlot("bidirectional")
+    st.subheader(t("rem.gates_title"))
+    st.markdown(t("rem.gates_intro"))
+    gates_box, gates = st.container(), ChartSlot("gates")
+    st.subheader(t("rem.clip_title"))
+    st.markdown(t("rem.clip_intro"))
+    clip_box, clipping = st.container(), ChartSlot("clipping", caption=False)
+    clip_metrics, clip_caption = tuple(column.empty() for column in st.columns(3)), st.empty()
+    st.subheader(t("rem.all_title"))
+    combined = ChartSlot("all-remedies")
+    clip = (clip_box, clipping, clip_metrics, clip_caption)
+    return RemediesPlaces(truncation, bidirectional, gates_box, gates, *clip, combined)
 
 
 @dataclass(frozen=True)
@@ -50,11 +106,11 @@ def _figure(curves: dict, styles: dict, big: bool, anchors=None) -> Figure:
     return charts.curves_chart(charts.curves_data(curves, text), text, styles, anchors or list(curves), big)
 
 
-def _draw(section: Section, name: str, curves) -> None:
-    """A section's chart with downloads (the CSV keeps every point of `curves()`) and caption."""
-
-    chart_ui(section.figure, name, data=lambda: charts.curves_data(charts.as_curves(curves()), chart_labels(), None))
-    st.caption(section.caption)
+def _draw(slot: ChartSlot, section: Section, curves) -> None:
+    """A section's chart and caption in its place (the CSV keeps every point of `curves()`)."""
+    slot.draw(
+        section.figure, lambda: charts.curves_data(charts.as_curves(curves()), chart_labels(), None), section.caption
+    )
 
 
 def truncation_curves(c: SharedControls, k: int) -> dict:
@@ -70,12 +126,8 @@ def _truncation(c: SharedControls, k: int, lang: str, big: bool) -> Section:
     return Section(_figure(truncation_curves(c, k), styles, big), caption)
 
 
-def truncation_section(c: SharedControls, big: bool) -> int:
-    st.subheader(t("rem.trunc_title"))
-    st.markdown(t("rem.trunc_intro"))
-    k = window_ui(c.seq_len)
-    _draw(_truncation(c, k, language(), big), "truncation", lambda: truncation_curves(c, k))
-    return k
+def draw_truncation(p: RemediesPlaces, c: SharedControls, k: int, big: bool) -> None:
+    _draw(p.truncation, _truncation(c, k, language(), big), lambda: truncation_curves(c, k))
 
 
 def bidirectional_curves(c: SharedControls) -> dict:
@@ -98,9 +150,8 @@ def _bidirectional(c: SharedControls, lang: str, big: bool) -> Section:
     return Section(_figure(curves, styles, big), caption)
 
 
-def bidirectional_section(c: SharedControls, big: bool) -> None:
-    st.subheader(t("rem.bi_title"))
-    _draw(_bidirectional(c, language(), big), "bidirectional", lambda: bidirectional_curves(c))
+def draw_bidirectional(p: RemediesPlaces, c: SharedControls, big: bool) -> None:
+    _draw(p.bidirectional, _bidirectional(c, language(), big), lambda: bidirectional_curves(c))
 
 
 def gate_curves(c: SharedControls, forget: float, update: float) -> dict:
@@ -139,27 +190,18 @@ def _gates(c: SharedControls, forget: float, update: float, lang: str, big: bool
     return Section(_figure(curves, styles, big, anchors=names[:3]), caption)
 
 
-def gates_section(c: SharedControls, big: bool) -> tuple[float, float]:
-    st.subheader(t("rem.gates_title"))
-    st.markdown(t("rem.gates_intro"))
-    forget, update = gate_bias_ui()
-    _draw(_gates(c, forget, update, language(), big), "gates", lambda: gate_curves(c, forget, update))
-    return forget, update
+def draw_gates(p: RemediesPlaces, c: SharedControls, forget: float, update: float, big: bool) -> None:
+    _draw(p.gates, _gates(c, forget, update, language(), big), lambda: gate_curves(c, forget, update))
 
 
-@st.fragment  # the threshold slider reruns this section only: nothing else depends on θ
-def clipping_section(c: SharedControls, big: bool) -> None:
-    st.subheader(t("rem.clip_title"))
-    st.markdown(t("rem.clip_intro"))
-    theta = clip_ui()
+def draw_clipping(p: RemediesPlaces, c: SharedControls, theta: float, big: bool) -> None:
     table = cached.clipping(theta, c.seq_len, c.hidden_size, c.seed)
-    chart_ui(charts.clipping_chart(table, c.weight_scale, chart_labels(), big), "clipping", data=table)
+    p.clipping.draw(charts.clipping_chart(table, c.weight_scale, chart_labels(), big), table)
     row = table.iloc[(table["weight_scale"] - c.weight_scale).abs().argmin()]
-    m = st.columns(3)
-    m[0].metric(t("rem.metric_raw"), pow10_label(row["log10_total"], t("common.zero")))
-    m[1].metric(t("rem.metric_clipped"), pow10_label(row["log10_total_clipped"], t("common.zero")))
-    m[2].metric(t("rem.metric_share"), pow10_label(row["log10_first_over_last"], t("common.zero")))
-    st.caption(t("rem.clip_caption", T=c.seq_len, rho=f"{row['weight_scale']:.2f}", theta=f"{theta:g}"))
+    numbers = (row["log10_total"], row["log10_total_clipped"], row["log10_first_over_last"])
+    for place, key, value in zip(p.clip_metrics, ("raw", "clipped", "share"), numbers, strict=True):
+        place.metric(t(f"rem.metric_{key}"), pow10_label(value, t("common.zero")))
+    p.clip_caption.caption(t("rem.clip_caption", T=c.seq_len, rho=f"{row['weight_scale']:.2f}", theta=f"{theta:g}"))
 
 
 def combined_curves(c: SharedControls, k: int, forget: float, update: float) -> dict:
@@ -184,7 +226,6 @@ def _combined(c: SharedControls, k: int, forget: float, update: float, lang: str
     return Section(_figure(curves, styles, big), t("rem.all_caption", T=c.seq_len))
 
 
-def combined_section(c: SharedControls, k: int, forget: float, update: float, big: bool) -> None:
-    st.subheader(t("rem.all_title"))
+def draw_combined(p: RemediesPlaces, c: SharedControls, k: int, forget: float, update: float, big: bool) -> None:
     section = _combined(c, k, forget, update, language(), big)
-    _draw(section, "all-remedies", lambda: combined_curves(c, k, forget, update))
+    _draw(p.combined, section, lambda: combined_curves(c, k, forget, update))

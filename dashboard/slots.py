@@ -34,18 +34,17 @@ class _Shown:
 
 
 class ChartSlot:
-    """A chart's place, its download row (drawn now, once) and a caption: fixed text given here, or
-    a place for `draw(caption=...)`.  `name` makes the file names and must be unique on a page."""
+    """A chart's place, its download row (drawn now, once) and its caption: a place for
+    `draw(caption=...)` (caption None), fixed text (a str), or none at all (False).
+    `name` makes the file names and must be unique on a page."""
 
-    def __init__(self, name: str, width: str = "stretch", caption: str | None = None):
+    def __init__(self, name: str, width: str = "stretch", caption: str | bool | None = None):
         self.width = width
         self.chart = st.empty()
         self.shown = st.session_state.setdefault(SHOWN_KEY, {}).setdefault(name, _Shown())
         export_ui(None, name, shown=self.shown)
-        if caption is None:
-            self.caption = st.empty()
-        else:
-            self.caption = None
+        self.caption = st.empty() if caption is None else None
+        if isinstance(caption, str):
             st.caption(caption)
 
     def draw(self, chart: Chart, data: Table = None, caption: str = "") -> None:

@@ -183,6 +183,73 @@ def test_remedies_page_draws_and_its_window_slider_changes_the_truncation_chart(
     assert page.console_errors == [] and page.offsite == []
 
 
+def _csv(page, chart_name: str):
+    import io
+
+    import pandas as pd
+
+    return pd.read_csv(io.BytesIO(_download(page, chart_name, "csv")))
+
+
+def _slider(page, label: str):
+    return page.locator('[data-testid="stSlider"]').filter(has_text=label).locator('input[type="range"]')
+
+
+def test_a_section_slider_redraws_only_its_charts_and_the_downloads_follow(page, server):
+    """The gate biases live in their own fragment, which fills places drawn once by the page
+    (dashboard/slots.py): their move redraws the gates and all-remedies charts, leaves the
+    truncation chart alone, adds no element, and the download rows (drawn once) give the charts
+    as drawn now; then a shared slider redraws everything and keeps the biases."""
+    page.goto(server + "/remedies?seq_len=200")
+    _settle(page)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    truncation, gates, combined = charts.nth(0), charts.nth(2), charts.nth(4)
+    before = [chart.screenshot() for chart in (truncation, gates, combined)]
+    elements = page.locator('[data-testid="stElementContainer"]').count()
+    assert "LSTM, b_f = 1.0" in set(_csv(page, "gates")["series"])
+
+    forget = _slider(page, "LSTM forget-gate bias")
+    forget.focus()
+    forget.press("End")  # b_f = 8: the gate holds the cell almost perfectly
+    page.wait_for_url("**forget_bias=8**", timeout=10_000)
+    page.wait_for_timeout(300)
+    _settle(page)
+    after = [chart.screenshot() for chart in (truncation, gates, combined)]
+    assert after[0] == before[0] and after[1] != before[1] and after[2] != before[2]
+    assert page.locator('[data-testid="stElementContainer"]').count() == elements  # replaced, not added
+    assert charts.count() == 5 and page.locator('[data-testid="stDownloadButton"]').count() == 5 * 3
+    assert "LSTM, b_f = 8.0" in set(_csv(page, "gates")["series"])
+    assert "LSTM, b_f = 8.0" in set(_csv(page, "all-remedies")["series"])
+
+    seq_len = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    seq_len.focus()
+    seq_len.press("ArrowRight")  # T = 201: every chart is redrawn, the biases kept
+    page.wait_for_url("**seq_len=201**", timeout=10_000)
+    page.wait_for_timeout(300)
+    _settle(page)
+    assert truncation.screenshot() != after[0]
+    table = _csv(page, "gates")
+    assert "LSTM, b_f = 8.0" in set(table["series"]) and table["distance"].max() == 200
+    assert page.locator('[data-testid="stElementContainer"]').count() == elements
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []
+
+
+def test_a_download_drawn_once_gives_the_chart_of_the_latest_move_in_the_pages_language(page, server):
+    page.goto(server + "/vanishing_exploding?seq_len=300&lang=ko")
+    _settle(page)
+    assert len(_csv(page, "gradient")) == 300
+    seq_len = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    seq_len.focus()
+    seq_len.press("ArrowRight")
+    page.wait_for_url("**seq_len=301**", timeout=10_000)
+    page.wait_for_timeout(300)
+    _settle(page)
+    assert len(_csv(page, "gradient")) == 301
+    assert "거리" in _download(page, "gradient", "svg").decode()  # drawn in Korean, so is the file
+    assert page.console_errors == [] and page.offsite == []
+
+
 def test_sidebar_navigation_keeps_the_language(page, server):
     page.goto(server + "/?lang=ko")
     _settle(page)
