@@ -4,7 +4,7 @@ the trained model beside an untrained one, the positional encoding, and order bl
 from __future__ import annotations
 
 import functools
-from dataclasses import astuple
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import altair as alt
@@ -22,6 +22,7 @@ from .defaults import bound, remember
 from .export import chart_ui
 from .figure import memo
 from .i18n import language, speaks, t
+from .slots import ChartSlot
 
 CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "recall-transformer-T64.pt"
 DEFAULT_TEXT = "The cat that the dog chased all morning finally sat down on the mat by the door."
@@ -182,12 +183,6 @@ def _trained_figure(lang: str, big: bool) -> alt.FacetChart:
     return chart.configure(**_config(big).to_dict())
 
 
-def trained_section(big: bool) -> None:
-    st.subheader(t("att.trained_title"))
-    chart_ui(_trained_figure(language(), big), "trained-vs-untrained", width="content")
-    st.caption(t("att.trained_caption"))
-
-
 @memo
 @speaks
 def _positional_figure(T: int, size: int, lang: str, big: bool) -> alt.HConcatChart:
@@ -219,31 +214,46 @@ def _positional_figure(T: int, size: int, lang: str, big: bool) -> alt.HConcatCh
     return alt.hconcat(left, right).resolve_scale(color="independent").configure(**_config(big).to_dict())
 
 
-def positional_section(c: dict, big: bool) -> None:
+@dataclass(frozen=True)
+class AttentionPlaces:
+    """What the controls change below the maps (see dashboard/slots.py); the text around stays."""
+
+    positional: ChartSlot
+    order_metrics: tuple  # three st.empty
+    order_caption: object  # st.empty
+
+
+def places_ui(big: bool) -> AttentionPlaces:
+    """The page below the maps, drawn once: the trained-vs-untrained section (no control changes
+    it), then the headings, download row and places of the positional and word-order sections."""
+    st.subheader(t("att.trained_title"))
+    chart_ui(_trained_figure(language(), big), "trained-vs-untrained", width="content")
+    st.caption(t("att.trained_caption"))
     st.subheader(t("att.pe_title"))
-    T, size = max(len(c["tokens"]), 8), c["config"].hidden_size
-    chart_ui(
-        _positional_figure(T, size, language(), big),
-        "positional-encoding",
-        data=lambda: pd.concat(
-            [
-                frame.assign(part=part)
-                for part, frame in zip(
-                    ("encoding", "similarity"), attention.positional_frames(T, size, 64), strict=True
-                )
-            ]
-        ),
-        width="content",
-    )
-    st.caption(t("att.pe_caption", T=T))
-
-
-def order_section(c: dict) -> None:
+    positional = ChartSlot("positional-encoding", width="content")
     st.subheader(t("att.order_title"))
+    metrics = tuple(column.empty() for column in st.columns(3))
+    return AttentionPlaces(positional, metrics, st.empty())
+
+
+def positional_section(c: dict, p: AttentionPlaces, big: bool) -> None:
+    T, size = max(len(c["tokens"]), 8), c["config"].hidden_size
+
+    def table() -> pd.DataFrame:
+        parts = zip(("encoding", "similarity"), attention.positional_frames(T, size, 64), strict=True)
+        return pd.concat([frame.assign(part=part) for part, frame in parts])
+
+    p.positional.draw(_positional_figure(T, size, language(), big), table, t("att.pe_caption", T=T))
+
+
+def order_section(c: dict, p: AttentionPlaces) -> None:
     T = min(max(len(c["tokens"]), 4), 256)
     numbers = cached.order_blindness(c["config"], T)
-    m = st.columns(3)
-    m[0].metric(t("att.metric_pooled_off"), f"{numbers['pooled_delta_without_pe']:.1e}")
-    m[1].metric(t("att.metric_map_off"), f"{numbers['map_delta']:.1e}")
-    m[2].metric(t("att.metric_pooled_on"), f"{numbers['pooled_delta_with_pe']:.2g}")
-    st.caption(t("att.order_caption", T=T))
+    shown = (
+        ("att.metric_pooled_off", f"{numbers['pooled_delta_without_pe']:.1e}"),
+        ("att.metric_map_off", f"{numbers['map_delta']:.1e}"),
+        ("att.metric_pooled_on", f"{numbers['pooled_delta_with_pe']:.2g}"),
+    )
+    for place, (key, value) in zip(p.order_metrics, shown, strict=True):
+        place.metric(t(key), value)
+    p.order_caption.caption(t("att.order_caption", T=T))

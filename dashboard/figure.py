@@ -36,13 +36,15 @@ CANVAS = {"embedOptions": {"renderer": "canvas"}}  # hundreds of SVG nodes per c
 _TRANSFORMER = "gradient_lab_named"
 
 
-def _named_dataset(data, datasets: dict) -> dict:
-    """Altair data transformer: keep the table itself under a content-derived name (stable across
-    reruns, so an unchanged chart is not redrawn); Streamlit sends it to the browser as Arrow."""
+def _named_dataset(data, datasets: dict, names: dict) -> dict:
+    """Altair data transformer: keep the table itself, named by its place in the chart ("data-0",
+    "data-1", ...; one name per distinct table); Streamlit sends it to the browser as Arrow.
+    Names by place, not by content, keep a chart's spec the same when only its numbers change,
+    so the browser swaps the numbers into the drawn view instead of compiling the chart anew."""
     table = pd.DataFrame(data)
     digest = hashlib.sha1(repr(list(table.columns)).encode())
     digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
-    name = "data-" + digest.hexdigest()[:20]
+    name = names.setdefault(digest.hexdigest(), f"data-{len(names)}")
     datasets[name] = table
     return {"name": name}
 
@@ -63,7 +65,8 @@ class Figure:
         datasets: dict = {}
         with ALTAIR_GLOBALS:
             alt.data_transformers.register(_TRANSFORMER, _named_dataset)
-            with alt.theme.enable("none"), alt.data_transformers.enable(_TRANSFORMER, datasets=datasets):
+            options = {"datasets": datasets, "names": {}}
+            with alt.theme.enable("none"), alt.data_transformers.enable(_TRANSFORMER, **options):
                 spec = chart.to_dict(validate=False)
         datasets = {**spec.pop("datasets", {}), **datasets}
         spec["usermeta"] = CANVAS

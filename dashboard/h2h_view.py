@@ -18,6 +18,7 @@ from .export import chart_ui
 from .figure import memo
 from .i18n import chart_labels, language, speaks, t
 from .remedies import MODEL_COLORS, Section
+from .slots import ChartSlot
 
 TABLE_NS = (16, 32, 64, 128, 256, 512, 1024, 2048)
 TIMING_NS = (*TABLE_NS, 4096)  # one more octave, so the fit over n ≥ 512 has four points
@@ -58,7 +59,13 @@ def _all_models(c: SharedControls, window: int, lang: str, big: bool) -> Section
     return Section(figure, t("h2h.all_caption", T=c.seq_len, reach=2 * (window - 1)) + " " + summary)
 
 
-def all_models_section(c: SharedControls, big: bool) -> None:
+def all_models_place() -> ChartSlot:
+    """The all-models chart's place, download row and caption place (drawn once: dashboard/slots.py)."""
+    return ChartSlot("all-models")
+
+
+def all_models_section(c: SharedControls, place: ChartSlot, big: bool) -> None:
+    """The section's heading and window slider, then its chart and caption in `place`."""
     st.subheader(t("h2h.all_title"))
     window = int(st.slider(t("h2h.window"), 2, 64, 8, **bound("h2h_window", 8), help=t("h2h.window_help")))
     section = _all_models(c, window, language(), big)
@@ -66,8 +73,7 @@ def all_models_section(c: SharedControls, big: bool) -> None:
     def csv():  # every point of every model, built only when the download is clicked
         return charts.curves_data(charts.as_curves(all_model_curves(c, window)[0]), chart_labels(), None)
 
-    chart_ui(section.figure, "all-models", data=csv)
-    st.caption(section.caption)
+    place.draw(section.figure, csv, section.caption)
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -99,9 +105,17 @@ def table_section(big: bool) -> None:
     # a plain table: four rows need no grid, and a grid redraws its cells well after the run ends
     st.table(pd.DataFrame(rows).set_index(t("h2h.col_layer")))
     st.caption(t("h2h.table_caption", n=n, r=R, k=K))
+
+
+@functools.partial(memo, max_entries=8)
+@speaks
+def _timing_figure(lang: str, big: bool) -> alt.Chart:
+    """Measured time per layer against n (measured once per server; built once per language)."""
+    timings = _timings()
+    slopes = fitted_slopes(timings)
     label = {kind: f"{t(f'h2h.kind_{KIND_KEYS[kind]}')} (n^{slopes[kind]:.2f})" for kind in LAYER_KINDS}
     data = timings.assign(layer=timings["kind"].map(label), ms=timings["seconds"] * 1000)
-    chart = (
+    return (
         alt.Chart(data)
         .mark_line(point=True, strokeWidth=3 if big else 2)
         .encode(
@@ -112,5 +126,9 @@ def table_section(big: bool) -> None:
         )
         .properties(height=360, config=_config(big))
     )
-    chart_ui(chart, "time-per-layer")
+
+
+def timing_section(big: bool) -> None:
+    """The measured times behind the table's complexity column: no control changes them."""
+    chart_ui(_timing_figure(language(), big), "time-per-layer")
     st.caption(t("h2h.time_caption"))

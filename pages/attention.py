@@ -14,19 +14,22 @@ def main():
     st.title(t("att.title"))
     st.markdown(t("att.intro"))
     reset_ui()
-    lab()
+    controls = st.container()  # the controls, the gradient and the maps go first, over the places
+    places = view.places_ui(presenter())
+    with controls:
+        lab(places)
 
 
 @st.fragment
-def lab():
-    """The controls and everything they change: a slider move reruns only this."""
+def lab(places: view.AttentionPlaces):
+    """The controls and what they change: a slider move reruns only this (the trained-vs-untrained
+    section and the headings below stay; the positional and word-order sections are redrawn in place)."""
     c = view.controls_ui()
     big, text = presenter(), chart_labels()
     view.gradient_section(c, text, big)
     view.heatmap_section(c, big)
-    view.trained_section(big)
-    view.positional_section(c, big)
-    view.order_section(c)
+    view.positional_section(c, places, big)
+    view.order_section(c, places)
 
 
 main()

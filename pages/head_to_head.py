@@ -15,15 +15,18 @@ def main():
     st.title(t("h2h.title"))
     st.markdown(t("h2h.intro"))
     reset_ui()
-    lab()
+    controls = st.container()  # the controls go first, over the chart's place
+    place = view.all_models_place()
+    with controls:
+        lab(place)
     st.fragment(view.table_section)(presenter())  # its own slider (n) reruns the table only
+    view.timing_section(presenter())  # drawn once: no control changes it
 
 
 @st.fragment
-def lab():
-    """The shared controls and the all-models chart they change: a slider move reruns only this."""
-    c = shared_controls_ui()
-    view.all_models_section(c, presenter())
+def lab(place):
+    """The shared controls and the window: a move reruns only this, and redraws the chart in its place."""
+    view.all_models_section(shared_controls_ui(), place, presenter())
 
 
 main()
