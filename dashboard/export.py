@@ -8,6 +8,8 @@ the schema in the tests instead (tests/test_export.py validates every chart of e
 The images are rendered on the server by vl-convert (Vega-Lite compiled and drawn in-process:
 no browser, no network; `allowed_base_urls=[]` forbids any fetch), and only when a button is
 clicked: the buttons hold callables, so a rerun costs three small widgets, not three renders.
+A row can also be drawn once and give whatever chart was drawn last (`shown`, dashboard/slots.py);
+either way the callable runs outside the visitor's script run, so it carries its language.
 """
 
 from __future__ import annotations

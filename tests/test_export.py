@@ -148,6 +148,23 @@ def test_the_rnn_pages_csv_holds_every_word_with_both_theory_lines(monkeypatch):
     np.testing.assert_allclose(table["rho_line"] - table["rho_line"].iloc[0], table["distance"] * np.log10(0.5))
 
 
+def test_a_download_clicked_after_the_run_gives_the_latest_chart_in_the_pages_language(monkeypatch):
+    """A download row drawn once (dashboard/slots.py) reads the visitor's latest chart when clicked,
+    and Streamlit calls its callable outside any script run (no session state there): the CSV's
+    labels must still be in the language the chart was drawn in."""
+    seen = _capture(monkeypatch)
+    at = run_app({"lang": "ko", "seq_len": "300", "forget_bias": "3.0"}, page="pages/remedies.py")
+    assert not at.exception
+    csv = next(b for b in seen if b["file_name"] == "gradient-lab-all-remedies.csv")["data"]
+    table = pd.read_csv(io.StringIO(csv()))  # called here, after the run, as a click would
+    assert KO["rem.series_birnn"] in set(table["series"])
+    assert KO["rem.series_lstm"].format(b=3.0) in set(table["series"])
+    assert table["distance"].max() == 299
+    at.slider(key="forget_bias").set_value(5.0).run()  # the same button (drawn once) now gives the new chart
+    table = pd.read_csv(io.StringIO(csv()))
+    assert KO["rem.series_lstm"].format(b=5.0) in set(table["series"])
+
+
 def test_korean_text_reaches_the_images():
     labels = {name: KO[key] for name, key in charts.LABEL_KEYS.items()}
     curve = pd.DataFrame({"distance": np.arange(50), "log10": -0.1 * np.arange(50)})
