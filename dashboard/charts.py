@@ -202,13 +202,19 @@ FREE = alt.Scale(nice=False, zero=False)  # an axis spanning exactly the data (s
 
 
 @template
-def _curves_template(labels: dict, styles: dict, big: bool, height: int) -> alt.LayerChart:
-    order = list(styles)
-    color_scale = alt.Scale(domain=order, range=[c for c, _ in styles.values()])
-    legend = alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolSize=400)  # line samples, dashes shown
-    color = alt.Color("series:N", title=None, scale=color_scale, legend=legend)
-    dash = alt.StrokeDash(
-        "series:N", title=None, scale=alt.Scale(domain=order, range=[d for _, d in styles.values()]), legend=legend
+def _curves_template(labels: dict, big: bool, height: int) -> alt.LayerChart:
+    """The curves chart's spec: it holds no series name, colour or dash, so a slider that renames
+    a series (a window K, a gate bias) changes only the tables, and the browser swaps them into
+    the drawn chart instead of compiling it anew.  The "_styles" table, first layer, gives each
+    series its colour and dash; `key` ("00 name") keeps the legend in the given order."""
+    legend = alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolSize=400, symbolOpacity=1, labelExpr=_UNKEY)
+    color = alt.Color("key:N", title=None, scale=alt.Scale(range=alt.FieldRange("stroke")), legend=legend)
+    dash = alt.StrokeDash("key:N", title=None, scale=alt.Scale(range=alt.FieldRange("dash_array")), legend=legend)
+    styles = (
+        alt.Chart(alt.NamedData("_styles"))
+        .transform_calculate(dash_array="split(datum.dash, ',')")
+        .mark_line(opacity=0)
+        .encode(color=color, strokeDash=dash)
     )
     x = alt.X("distance:Q", title=labels["axis_distance"], scale=FREE)
     title = labels["axis_log10"]
@@ -236,7 +242,8 @@ def _curves_template(labels: dict, styles: dict, big: bool, height: int) -> alt.
         .encode(
             x=x,
             y=alt.Y("y:Q", title=title, scale=FREE),
-            color=alt.Color("series:N", scale=color_scale, title=None),
+            color=color,
+            strokeDash=dash,  # a filled tick has no stroke to dash: this only keeps the two legends one
             tooltip=[
                 alt.Tooltip("series:N", title=labels["series"]),
                 alt.Tooltip("distance:Q", title=labels["axis_distance"]),
@@ -245,7 +252,21 @@ def _curves_template(labels: dict, styles: dict, big: bool, height: int) -> alt.
         )
     )
     extent = alt.Chart(alt.NamedData("_extent")).mark_point(opacity=0).encode(y=alt.Y("log10:Q", title=title))
-    return alt.layer(band, lines, points, extent, height=height, config=_config(big))
+    return alt.layer(styles, band, lines, points, extent, height=height, config=_config(big))
+
+
+_KEY_DIGITS = 2  # a series' key is its rank, zero-padded, a space and its name: "00 measured"
+_UNKEY = f"substring(datum.label, {_KEY_DIGITS + 1})"  # the legend shows the name alone
+
+
+def _keys(names: np.ndarray, order: list) -> np.ndarray:
+    """Each series name's key: rank in `order`, then the name, so that sorting keys sorts by rank."""
+    rank = {name: f"{i:0{_KEY_DIGITS}d} {name}" for i, name in enumerate(order)}
+    return np.array([rank[name] for name in names], dtype=object)
+
+
+def _dash_text(dash) -> str:
+    return ",".join(f"{float(v):g}" for v in dash)
 
 
 def curves_chart(
@@ -253,9 +274,15 @@ def curves_chart(
 ) -> Figure:
     """log10 gradient against distance for several named curves.
 
-    styles maps series name -> (colour, dash); anchors are the measured series the y range must
-    show in full (other lines are cut where they leave it).  Exactly-zero gradients appear as
-    ticks along the bottom, one row per series."""
+    styles maps series name -> (colour, dash), in legend order, and must name every series in
+    `data`; anchors are the measured series the y range must show in full (other lines are cut
+    where they leave it).  Exactly-zero gradients appear as ticks along the bottom, one row per
+    series."""
+    if len(styles) >= 10**_KEY_DIGITS:
+        raise ValueError(f"at most {10**_KEY_DIGITS - 1} series on one curves chart")
+    missing = set(data["series"]) - set(styles)
+    if missing:
+        raise ValueError(f"series without a style: {sorted(missing)}")
     lo, hi = y_domain(data, anchors)
     order = list(styles)
     kind, series = data["kind"].to_numpy(), data["series"].to_numpy()
@@ -266,36 +293,44 @@ def curves_chart(
         by_distance = np.argsort(distance[pick], kind="stable")
         x, y, run = clip_to_box(distance[pick][by_distance], log10[pick][by_distance], (-math.inf, math.inf, lo, hi))
         pieces.append((name, x, y, run))
+    names = (
+        np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in pieces])
+        if pieces
+        else np.array([], dtype=object)
+    )
     shown = pd.DataFrame(
         {
             "distance": np.concatenate([p[1] for p in pieces]) if pieces else np.array([], dtype=float),
             "log10": np.concatenate([p[2] for p in pieces]) if pieces else np.array([], dtype=float),
-            "series": np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in pieces])
-            if pieces
-            else np.array([], dtype=object),
+            "series": names,
+            "key": _keys(names, order),
             "part": np.concatenate([p[3] for p in pieces]) if pieces else np.array([], dtype=int),
             "kind": "line",
         }
     )
     gap = kind == "no_path"
-    row = np.array([order.index(n) if n in order else 0 for n in series[gap]], dtype=float)
+    row = np.array([order.index(n) for n in series[gap]], dtype=float)
     no_path = pd.DataFrame(
         {
             "distance": distance[gap],
             "series": series[gap],
+            "key": _keys(series[gap], order),
             "kind": "no_path",
             "y": lo + (0.025 + 0.035 * row) * (hi - lo),
             "label": labels["no_path"],
         }
     )
-    keys = ("axis_distance", "axis_log10", "series")
-    spec = _curves_template(
-        {k: labels[k] for k in keys},
-        {name: (color, list(dash)) for name, (color, dash) in styles.items()},
-        big,
-        height or (420 if big else 360),
+    drawn = pd.DataFrame(
+        {
+            "key": _keys(np.array(order, dtype=object), order),
+            "stroke": [color for color, _ in styles.values()],
+            "dash": [_dash_text(dash) for _, dash in styles.values()],
+        }
     )
-    return Figure(spec, {"lines": shown, "no_path": no_path, "_extent": pd.DataFrame({"log10": [lo, hi]})})
+    keys = ("axis_distance", "axis_log10", "series")
+    spec = _curves_template({k: labels[k] for k in keys}, big, height or (420 if big else 360))
+    tables = {"_styles": drawn, "no_path": no_path, "lines": shown, "_extent": pd.DataFrame({"log10": [lo, hi]})}
+    return Figure(spec, tables)
 
 
 def gradient_chart(data: pd.DataFrame, labels: dict, big: bool = False) -> Figure:

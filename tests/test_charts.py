@@ -4,6 +4,7 @@ import base64
 import io
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ from PIL import Image
 from core.probe import gradient_through_time
 from core.sweep import weight_scale_sweep
 from core.theory import theory_frame
-from dashboard import charts
+from dashboard import charts, export
 
 LABELS = {name: name for name in charts.LABEL_KEYS}  # each label is its own name, except:
 LABELS["no_path"] = "no path"
@@ -119,10 +120,48 @@ def test_chart_builders_return_a_template_and_its_tables():
         charts.gradient_chart_data(probe, theory_frame(probe["distance"], 0.9, 0.9), LABELS), LABELS
     )
     spec = json.loads(fig.spec)
-    assert spec["layer"] and "datasets" not in spec and set(fig.data) == {"lines", "no_path", "_extent"}
+    assert spec["layer"] and "datasets" not in spec and set(fig.data) == {"_styles", "lines", "no_path", "_extent"}
     eig = charts.eigenvalue_chart(pd.DataFrame({"re": [0.9], "im": [0.0], "abs": [0.9]}), 0.9, 0.9, LABELS)
     spec = json.loads(eig.spec)
     assert spec["autosize"]["type"] == "pad" and spec["width"] == spec["height"]
+
+
+def _named_curves(names_styles: dict, zero_from: int | None = None) -> pd.DataFrame:
+    curves = {}
+    for i, name in enumerate(names_styles):
+        log10 = -0.05 * (i + 1) * np.arange(40, dtype=float)
+        if zero_from is not None and i == 1:
+            log10[zero_from:] = -np.inf  # exactly zero beyond: the "no path" ticks
+        curves[name] = pd.DataFrame({"distance": np.arange(40), "log10": log10})
+    return charts.curves_data(curves, LABELS)
+
+
+def test_renaming_a_series_changes_the_tables_not_the_spec_and_each_keeps_its_style():
+    """A window K or a gate bias is part of a series' name: the spec must not carry the names
+    (else each move of that slider compiles the chart anew), yet every series must be drawn in its
+    own colour and dash, in the legend order given, whatever the names' alphabetical order."""
+    figures, svgs = [], []
+    for k in (5, 50):
+        styles = {
+            f"zeta, K = {k}": ("#dc2626", charts.DASHED),
+            "Alpha": ("#1f5fbf", charts.SOLID),
+            "mid": ("#059669", charts.DOTTED),
+        }
+        fig = charts.curves_chart(_named_curves(styles, zero_from=30), LABELS, styles, list(styles))
+        figures.append(fig)
+        svgs.append((styles, export.to_svg(fig)))
+    assert figures[0].spec == figures[1].spec and not figures[0].data["lines"].equals(figures[1].data["lines"])
+    for styles, svg in svgs:
+        for name, (color, dash) in styles.items():
+            drawn = re.search(rf'<path aria-label="[^"]*{re.escape(name)}[^"]*"[^>]*role="graphics-symbol"[^>]*>', svg)
+            assert drawn and f'stroke="{color}"' in drawn.group(0), name
+            if dash != charts.SOLID:
+                assert 'stroke-dasharray="' + ",".join(f"{v:g}" for v in dash) in drawn.group(0), name
+        legend = svg[svg.index("role-legend") :]
+        labels = [m for m in re.findall(r"<text[^>]*>([^<]+)</text>", legend) if m in styles]
+        assert labels == list(styles)  # the given order, and the bare names
+    with pytest.raises(ValueError, match="without a style"):
+        charts.curves_chart(_named_curves({"a": 0, "b": 0}), LABELS, {"a": ("#000000", charts.SOLID)}, ["a"])
 
 
 def _spec_for(rho, seq_len, nonlinearity="tanh"):
