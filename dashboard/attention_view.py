@@ -21,7 +21,8 @@ from .charts import DASHED, SOLID, _config, pow10_label
 from .defaults import bound, remember
 from .export import chart_ui
 from .figure import memo
-from .i18n import language, speaks, t
+from .i18n import chart_labels, language, speaks, t
+from .remedies import Section
 from .slots import ChartSlot
 
 CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "recall-transformer-T64.pt"
@@ -83,9 +84,9 @@ def _trained_and_untrained() -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)  # model: a code; att.<code> is its label in each language
 
 
-def gradient_section(c: dict, text: dict, big: bool) -> None:
-    st.subheader(t("att.grad_title"))
-    cfg, T = c["config"], len(c["tokens"])
+def gradient_curves(config: tuple, T: int) -> dict:
+    """The Transformer's probe and the RNN's at the same T and width, as named curves."""
+    cfg = TransformerConfig(*config)
     tr = cached.probe(
         "transformer",
         T,
@@ -96,29 +97,43 @@ def gradient_section(c: dict, text: dict, big: bool) -> None:
         window=cfg.window,
     )
     rnn = cached.probe("rnn", T, hidden_size=cfg.hidden_size, weight_scale=0.9)
-    names = (t("att.series_transformer"), t("rem.series_rnn"))
-    styles = {names[0]: ("#7c3aed", SOLID), names[1]: ("#1f5fbf", DASHED)}
-    curves = {names[0]: charts.probe_curve(tr), names[1]: charts.probe_curve(rnn)}
-    data = charts.curves_data(curves, text)
-    chart_ui(
-        charts.curves_chart(data, text, styles, list(names), big),
-        "attention-gradient",
-        data=lambda: charts.curves_data(curves, text, max_points=None),
+    return {t("att.series_transformer"): tr, t("rem.series_rnn"): rnn}
+
+
+@functools.partial(memo, max_entries=64)
+@speaks
+def _gradient(config: tuple, T: int, lang: str, big: bool) -> Section:
+    """The gradient chart and its caption (built once per setting and language, shared)."""
+    cfg, text = TransformerConfig(*config), chart_labels()
+    probes = gradient_curves(config, T)
+    (tr_name, tr), (rnn_name, rnn) = probes.items()
+    styles = {tr_name: ("#7c3aed", SOLID), rnn_name: ("#1f5fbf", DASHED)}
+    figure = charts.curves_chart(
+        charts.curves_data(charts.as_curves(probes), text), text, styles, [tr_name, rnn_name], big
     )
     reach = cfg.layers * (cfg.window - 1) if cfg.window else None
-    far = pow10_label(tr["log10_grad_norm"].iloc[0], t("common.zero"))
-    key = "att.grad_caption_window" if reach is not None else "att.grad_caption"
-    st.caption(
-        t(
-            key,
-            T=T,
-            far=far,
-            rnn=pow10_label(rnn["log10_grad_norm"].iloc[0], t("common.zero")),
-            layers=cfg.layers,
-            k=cfg.window,
-            reach=reach,
-        )
+    caption = t(
+        "att.grad_caption_window" if reach is not None else "att.grad_caption",
+        T=T,
+        far=pow10_label(tr["log10_grad_norm"].iloc[0], t("common.zero")),
+        rnn=pow10_label(rnn["log10_grad_norm"].iloc[0], t("common.zero")),
+        layers=cfg.layers,
+        k=cfg.window,
+        reach=reach,
     )
+    return Section(figure, caption)
+
+
+def gradient_section(c: dict, big: bool) -> None:
+    st.subheader(t("att.grad_title"))
+    config, T = astuple(c["config"]), len(c["tokens"])
+    section = _gradient(config, T, language(), big)
+
+    def csv():  # every point of both curves, built only when the download is clicked
+        return charts.curves_data(charts.as_curves(gradient_curves(config, T)), chart_labels(), None)
+
+    chart_ui(section.figure, "attention-gradient", data=csv)
+    st.caption(section.caption)
 
 
 @functools.partial(memo, max_entries=16)  # a 2000-token map is about 1 MB of tables

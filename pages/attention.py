@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import attention_view as view
 from dashboard.defaults import reset_ui
 from dashboard.frame import presenter, require_router
-from dashboard.i18n import chart_labels, t
+from dashboard.i18n import t
 
 require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
 
@@ -25,8 +25,8 @@ def lab(places: view.AttentionPlaces):
     """The controls and what they change: a slider move reruns only this (the trained-vs-untrained
     section and the headings below stay; the positional and word-order sections are redrawn in place)."""
     c = view.controls_ui()
-    big, text = presenter(), chart_labels()
-    view.gradient_section(c, text, big)
+    big = presenter()
+    view.gradient_section(c, big)
     view.heatmap_section(c, big)
     view.positional_section(c, places, big)
     view.order_section(c, places)
