@@ -5,7 +5,8 @@ and server memory (one visitor, then five at once), all in one run.
 
 - Cold start: from launching `streamlit run` to the home page drawn and settled.
 - Responsiveness: every slider in each page's main area is nudged with the arrow keys
-  (right, left, ...); each sample is the time from the key press to the settled page.  The floor
+  (right, left, ...; at least MIN_SAMPLES moves a page, so a page with two sliders gets eight
+  nudges on each); each sample is the time from the key press to the settled page.  The floor
   is benchmarks/floor_app.py, SCIENCE.md's "trivial page": one slider and a 1000-point Altair line,
   on its own server, nudged the same way in the same run; benchmarks/floor_text_app.py (one slider,
   one line of text) is measured and reported beside it.  Home has no slider, so it has no row.
@@ -50,14 +51,22 @@ class AppReport:
     errors: list[str] = field(default_factory=list)
 
 
-async def nudge_all(session: Session, nudges: int, firsts: list[float] | None = None) -> list[float]:
-    """Nudge every slider `nudges` times (right, left, right ...); the settled times in ms.
+MIN_SAMPLES = 16  # a page with few sliders gets more nudges each, so that its median is not that of 8 moves
+
+
+async def nudge_all(
+    session: Session, nudges: int, firsts: list[float] | None = None, min_samples: int = 0
+) -> list[float]:
+    """Nudge every slider `nudges` times, or more to reach `min_samples` in all (right, left,
+    right ...); the settled times in ms.
 
     Only each slider's first move reaches a setting the server has not seen (the later ones go
     back and forth between two seen settings, as a lecturer's would, and are served partly from
     caches); those first moves are also appended to `firsts`."""
     times = []
-    for index in range(await session.slider_count()):
+    count = await session.slider_count()
+    nudges = max(nudges, -(-min_samples // max(count, 1)))
+    for index in range(count):
         for n in range(nudges):
             ms = await session.nudge(index, "ArrowRight" if n % 2 == 0 else "ArrowLeft")
             if ms is not None:
@@ -117,7 +126,7 @@ async def measure(nudges: int = 4, concurrent: int = 5, pages: dict = PAGES) -> 
             for path, name in pages.items():
                 await first.visit("/" + path)
                 report.first_ms[name] = []
-                report.pages_ms[name] = await nudge_all(first, nudges, report.first_ms[name])
+                report.pages_ms[name] = await nudge_all(first, nudges, report.first_ms[name], MIN_SAMPLES)
             report.errors += first.errors
             # five visitors at once
             results = await asyncio.gather(*(visitor(browser, server.base, 2) for _ in range(concurrent)))
