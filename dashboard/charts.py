@@ -202,20 +202,17 @@ FREE = alt.Scale(nice=False, zero=False)  # an axis spanning exactly the data (s
 
 
 @template
-def _curves_template(labels: dict, big: bool, height: int) -> alt.LayerChart:
-    """The curves chart's spec: it holds no series name, colour or dash, so a slider that renames
-    a series (a window K, a gate bias) changes only the tables, and the browser swaps them into
-    the drawn chart instead of compiling it anew.  The "_styles" table, first layer, gives each
-    series its colour and dash; `key` ("00 name") keeps the legend in the given order."""
+def _curves_template(labels: dict, colors: tuple, dashes: tuple, big: bool, height: int) -> alt.LayerChart:
+    """The curves chart's spec: the i-th series' colour and dash, but no series name, so a slider
+    that renames a series (a window K, a gate bias) changes only the tables, and the browser swaps
+    them into the drawn chart instead of compiling it anew.  The scales' domain is the data's
+    `key` ("00 name"), sorted: the "_styles" table, first layer, holds every key, so the i-th key
+    always meets the i-th colour and dash even when a series draws nothing; the legend shows the
+    name alone."""
     legend = alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolSize=400, symbolOpacity=1, labelExpr=_UNKEY)
-    color = alt.Color("key:N", title=None, scale=alt.Scale(range=alt.FieldRange("stroke")), legend=legend)
-    dash = alt.StrokeDash("key:N", title=None, scale=alt.Scale(range=alt.FieldRange("dash_array")), legend=legend)
-    styles = (
-        alt.Chart(alt.NamedData("_styles"))
-        .transform_calculate(dash_array="split(datum.dash, ',')")
-        .mark_line(opacity=0)
-        .encode(color=color, strokeDash=dash)
-    )
+    color = alt.Color("key:N", title=None, scale=alt.Scale(range=list(colors)), legend=legend)
+    dash = alt.StrokeDash("key:N", title=None, scale=alt.Scale(range=[list(d) for d in dashes]), legend=legend)
+    styles = alt.Chart(alt.NamedData("_styles")).mark_line(opacity=0).encode(color=color, strokeDash=dash)
     x = alt.X("distance:Q", title=labels["axis_distance"], scale=FREE)
     title = labels["axis_log10"]
     tooltip = [
@@ -263,10 +260,6 @@ def _keys(names: np.ndarray, order: list) -> np.ndarray:
     """Each series name's key: rank in `order`, then the name, so that sorting keys sorts by rank."""
     rank = {name: f"{i:0{_KEY_DIGITS}d} {name}" for i, name in enumerate(order)}
     return np.array([rank[name] for name in names], dtype=object)
-
-
-def _dash_text(dash) -> str:
-    return ",".join(f"{float(v):g}" for v in dash)
 
 
 def curves_chart(
@@ -320,15 +313,11 @@ def curves_chart(
             "label": labels["no_path"],
         }
     )
-    drawn = pd.DataFrame(
-        {
-            "key": _keys(np.array(order, dtype=object), order),
-            "stroke": [color for color, _ in styles.values()],
-            "dash": [_dash_text(dash) for _, dash in styles.values()],
-        }
-    )
+    drawn = pd.DataFrame({"key": _keys(np.array(order, dtype=object), order)})
     keys = ("axis_distance", "axis_log10", "series")
-    spec = _curves_template({k: labels[k] for k in keys}, big, height or (420 if big else 360))
+    colors = tuple(color for color, _ in styles.values())
+    dashes = tuple(tuple(float(v) for v in dash) for _, dash in styles.values())
+    spec = _curves_template({k: labels[k] for k in keys}, colors, dashes, big, height or (420 if big else 360))
     tables = {"_styles": drawn, "no_path": no_path, "lines": shown, "_extent": pd.DataFrame({"log10": [lo, hi]})}
     return Figure(spec, tables)
 
