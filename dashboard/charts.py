@@ -56,15 +56,11 @@ COLORS = {"measured": "#1f5fbf", "rho": "#e07b00", "bound": "#6b7280", "no_path"
 
 def pow10_label(log10_value: float, zero_label: str = "0") -> str:
     """10^-45.2 style text for a log10 value; `zero_label` for -inf (an exactly zero gradient)."""
-    if np.isneginf(log10_value):
-        return zero_label
-    if not np.isfinite(log10_value):
-        return "—"
-    return f"10^{log10_value:.1f}"
+    return pow10_labels([log10_value], zero_label)[0]
 
 
 def pow10_labels(log10_values, zero_label: str = "0") -> list[str]:
-    """pow10_label of every value (the same text), without a numpy call per value."""
+    """pow10_label of every value: one pass, without a numpy call per value; "—" for NaN and +inf."""
     return [
         f"10^{v:.1f}" if math.isfinite(v) else (zero_label if v == -math.inf else "—")
         for v in np.asarray(log10_values, dtype=float).tolist()

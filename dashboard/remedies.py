@@ -32,7 +32,6 @@ from .slots import ChartSlot
 
 MODEL_COLORS = {"rnn": "#1f5fbf", "truncated": "#7c3aed", "birnn": "#059669", "lstm": "#e07b00", "gru": "#dc2626"}
 STATE_KEY = "_remedies"  # session state: the latest value of each control, for the fragments that do not draw it
-DEFAULTS = {"forget": 1.0, "update": 0.0, "theta": 1.0}  # the section controls' defaults
 
 
 def truncation_intro_ui() -> None:
@@ -42,11 +41,9 @@ def truncation_intro_ui() -> None:
 
 
 def state() -> dict:
-    """This visitor's latest controls: `c` (SharedControls), window, forget, update, theta."""
-    values = st.session_state.setdefault(STATE_KEY, {})
-    for key, value in DEFAULTS.items():
-        values.setdefault(key, value)
-    return values
+    """This visitor's latest controls: `c` (SharedControls), window, forget, update, theta, each
+    set by the fragment that draws it."""
+    return st.session_state.setdefault(STATE_KEY, {})
 
 
 @dataclass(frozen=True)
@@ -62,6 +59,13 @@ class RemediesPlaces:
     clip_metrics: tuple  # three st.empty
     clip_caption: object  # st.empty
     combined: ChartSlot
+
+    def reserve_sections(self) -> None:
+        """Write empty the places that the gates' and the threshold's fragments draw in a full run."""
+        for slot in (self.gates, self.clipping, self.combined):
+            slot.reserve()
+        for place in (*self.clip_metrics, self.clip_caption):
+            place.empty()
 
 
 def places_ui() -> RemediesPlaces:

@@ -7,6 +7,7 @@ from dashboard.controls import clip_ui, gate_bias_ui, shared_controls_ui, window
 from dashboard.defaults import reset_ui
 from dashboard.frame import presenter, require_router
 from dashboard.i18n import t
+from dashboard.slots import fragment_rerun
 
 require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
 
@@ -28,13 +29,16 @@ def main():
 @st.fragment
 def lab(p: remedies.RemediesPlaces):
     """T, ρ, hidden size, seed and the truncation window (its range is 1..T): a move redraws every
-    chart (the gate biases and the threshold come from state)."""
+    chart (the gate biases and the threshold come from state, set by their fragments)."""
     s, big = remedies.state(), presenter()
     c = s["c"] = shared_controls_ui()
     remedies.truncation_intro_ui()
     k = s["window"] = window_ui(c.seq_len)
     remedies.draw_truncation(p, c, k, big)
     remedies.draw_bidirectional(p, c, big)
+    if not fragment_rerun():  # a full run: the gates' and the threshold's fragments, next, draw the rest
+        p.reserve_sections()
+        return
     remedies.draw_gates(p, c, s["forget"], s["update"], big)
     remedies.draw_clipping(p, c, s["theta"], big)
     remedies.draw_combined(p, c, k, s["forget"], s["update"], big)
