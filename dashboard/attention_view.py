@@ -30,14 +30,10 @@ DEFAULT_TEXT = "The cat that the dog chased all morning finally sat down on the 
 HEATMAP_BINS = 48  # cells per side: a 2000-token map stays a few thousand rectangles per head
 
 
-def controls_ui() -> dict:
-    c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 3, 3])
-    size = c1.selectbox(t("att.d_model"), (16, 32, 64, 128), 2, **bound("att_d", 64))
-    heads = c2.selectbox(t("att.heads"), (1, 2, 4, 8), 2, **bound("att_heads", 4))
-    layers = c3.slider(t("att.layers"), 1, 4, 2, **bound("att_layers", 2))
-    positional = c4.toggle(t("att.positional"), True, **bound("att_pe", True), help=t("att.pe_help"))
-    window = c5.slider(t("att.window"), 0, 64, 0, **bound("att_window", 0), help=t("att.window_help"))
-    i1, i2, i3 = st.columns([6, 2, 2])
+def inputs_ui() -> dict:
+    """The words and the model's width: drawn by the full run (a change reruns the page, and
+    changes every section)."""
+    i1, i2, i3, i4, i5 = st.columns([5, 2, 2, 2, 2])
     mode = i2.selectbox(
         t("att.mode"), ("sentence", "random"), 0, **bound("att_mode", "sentence"), help=t("att.mode_help")
     )
@@ -57,8 +53,22 @@ def controls_ui() -> dict:
     else:
         length = i1.slider(t("att.seq_len"), 2, 2000, 256, **bound("att_seq_len", 256))
         tokens = [str(k % 50) for k in range(length)]  # stand-ins; the vectors below are random per position
-    config = TransformerConfig(int(size), int(heads), int(layers), bool(positional), int(window))
-    return {"config": config, "tokens": tokens, "mode": mode}
+    size = i4.selectbox(t("att.d_model"), (16, 32, 64, 128), 2, **bound("att_d", 64))
+    heads = i5.selectbox(t("att.heads"), (1, 2, 4, 8), 2, **bound("att_heads", 4))
+    return {"size": int(size), "heads": int(heads), "tokens": tokens, "mode": mode}
+
+
+def architecture_ui(inputs: dict) -> dict:
+    """Depth, window, positional encoding and the layer the maps show: the lab's controls (a move
+    reruns the lab only).  Returns every control's value: config, tokens, mode, layer."""
+    c1, c2, c3, c4 = st.columns([2, 3, 3, 2])
+    layers = c1.slider(t("att.layers"), 1, 4, 2, **bound("att_layers", 2))
+    window = c2.slider(t("att.window"), 0, 64, 0, **bound("att_window", 0), help=t("att.window_help"))
+    positional = c3.toggle(t("att.positional"), True, **bound("att_pe", True), help=t("att.pe_help"))
+    config = TransformerConfig(inputs["size"], inputs["heads"], int(layers), bool(positional), int(window))
+    shown = c4.segmented_control(t("att.layer"), range(1, config.layers + 1), default=1, key=remember("att_layer", 1))
+    layer = min(shown or 1, config.layers)
+    return {"config": config, "tokens": inputs["tokens"], "mode": inputs["mode"], "layer": layer}
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -124,16 +134,14 @@ def _gradient(config: tuple, T: int, lang: str, big: bool) -> Section:
     return Section(figure, caption)
 
 
-def gradient_section(c: dict, big: bool) -> None:
-    st.subheader(t("att.grad_title"))
+def gradient_section(c: dict, p: AttentionPlaces, big: bool) -> None:
     config, T = astuple(c["config"]), len(c["tokens"])
     section = _gradient(config, T, language(), big)
 
     def csv():  # every point of both curves, built only when the download is clicked
         return charts.curves_data(charts.as_curves(gradient_curves(config, T)), chart_labels(), None)
 
-    chart_ui(section.figure, "attention-gradient", data=csv)
-    st.caption(section.caption)
+    p.gradient.draw(section.figure, csv, section.caption)
 
 
 @functools.partial(memo, max_entries=16)  # a 2000-token map is about 1 MB of tables
@@ -172,16 +180,13 @@ def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, lang: str,
 
 
 @st.fragment  # the layer selector reruns the maps only
-def heatmap_section(c: dict, big: bool) -> None:
-    st.subheader(t("att.maps_title"))
+def heatmap_section(c: dict, p: AttentionPlaces, big: bool) -> None:
     cfg, tokens = c["config"], c["tokens"]
-    layers = list(range(1, cfg.layers + 1))
-    layer = st.segmented_control(t("att.layer"), layers, default=1, key=remember("att_layer", 1)) or 1
-    chart = _maps_figure(astuple(cfg), tuple(tokens), c["mode"], min(layer, cfg.layers), language(), big)
-    chart_ui(chart, "attention-maps", width="content")
+    chart = _maps_figure(astuple(cfg), tuple(tokens), c["mode"], c["layer"], language(), big)
+    notes = [t("att.maps_caption", T=len(tokens), bins=HEATMAP_BINS)]
     if c["mode"] == "sentence" and len(tokens) <= 40:
-        st.caption(" · ".join(f"{i}: {tok}" for i, tok in enumerate(tokens)))
-    st.caption(t("att.maps_caption", T=len(tokens), bins=HEATMAP_BINS))
+        notes.insert(0, " · ".join(f"{i}: {tok}" for i, tok in enumerate(tokens)))
+    p.maps.draw(chart, None, "\n\n".join(notes))
 
 
 @memo
@@ -231,16 +236,23 @@ def _positional_figure(T: int, size: int, lang: str, big: bool) -> alt.HConcatCh
 
 @dataclass(frozen=True)
 class AttentionPlaces:
-    """What the controls change below the maps (see dashboard/slots.py); the text around stays."""
+    """The page's frame (see dashboard/slots.py): what the controls change, in places; the text
+    around them stays."""
 
+    gradient: ChartSlot
+    maps: ChartSlot
     positional: ChartSlot
     order_metrics: tuple  # three st.empty
     order_caption: object  # st.empty
 
 
 def places_ui(big: bool) -> AttentionPlaces:
-    """The page below the maps, drawn once: the trained-vs-untrained section (no control changes
-    it), then the headings, download row and places of the positional and word-order sections."""
+    """The page under the controls, drawn once: headings, download rows and places, and the
+    trained-vs-untrained section (no control changes it)."""
+    st.subheader(t("att.grad_title"))
+    gradient = ChartSlot("attention-gradient")
+    st.subheader(t("att.maps_title"))
+    maps = ChartSlot("attention-maps", width="content")
     st.subheader(t("att.trained_title"))
     chart_ui(_trained_figure(language(), big), "trained-vs-untrained", width="content")
     st.caption(t("att.trained_caption"))
@@ -248,11 +260,12 @@ def places_ui(big: bool) -> AttentionPlaces:
     positional = ChartSlot("positional-encoding", width="content")
     st.subheader(t("att.order_title"))
     metrics = tuple(column.empty() for column in st.columns(3))
-    return AttentionPlaces(positional, metrics, st.empty())
+    return AttentionPlaces(gradient, maps, positional, metrics, st.empty())
 
 
-def positional_section(c: dict, p: AttentionPlaces, big: bool) -> None:
-    T, size = max(len(c["tokens"]), 8), c["config"].hidden_size
+def positional_section(inputs: dict, p: AttentionPlaces, big: bool) -> None:
+    """Drawn by the full run: it depends on the length (at least 8) and the width only."""
+    T, size = max(len(inputs["tokens"]), 8), inputs["size"]
 
     def table() -> pd.DataFrame:
         parts = zip(("encoding", "similarity"), attention.positional_frames(T, size, 64), strict=True)

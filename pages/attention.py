@@ -14,21 +14,23 @@ def main():
     st.title(t("att.title"))
     st.markdown(t("att.intro"))
     reset_ui()
-    controls = st.container()  # the controls, the gradient and the maps go first, over the places
+    inputs = view.inputs_ui()
+    controls = st.container()  # the lab's controls go next, over the places they fill
     places = view.places_ui(presenter())
     with controls:
-        lab(places)
+        lab(inputs, places)
+    view.positional_section(inputs, places, presenter())  # it depends on the inputs only
 
 
 @st.fragment
-def lab(places: view.AttentionPlaces):
-    """The controls and what they change: a slider move reruns only this (the trained-vs-untrained
-    section and the headings below stay; the positional and word-order sections are redrawn in place)."""
-    c = view.controls_ui()
+def lab(inputs: dict, places: view.AttentionPlaces):
+    """The architecture's controls and what they change: a move reruns only this and re-sends the
+    gradient, the maps and the word-order numbers.  The positional encoding depends on the
+    length and width (`inputs`, whose change reruns the page): the full run draws it."""
+    c = view.architecture_ui(inputs)
     big = presenter()
-    view.gradient_section(c, big)
-    view.heatmap_section(c, big)
-    view.positional_section(c, places, big)
+    view.gradient_section(c, places, big)
+    view.heatmap_section(c, places, big)
     view.order_section(c, places)
 
 
