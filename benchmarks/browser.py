@@ -35,7 +35,8 @@ FLAGS = [
 ]
 QUIET_MS = 500  # nothing may change for this long before a page counts as settled
 TIMEOUT_S = 90.0  # a page that has not settled by then counts as an error
-SLIDERS = '[data-testid="stMain"] [data-testid="stSlider"] input[type="range"]'
+# the sliders a visitor can move (a disabled one, e.g. a remedy control its section does not use, is skipped)
+SLIDERS = '[data-testid="stMain"] [data-testid="stSlider"] input[type="range"]:not([disabled])'
 
 # The last moment anything in the document changed (attributes included: the app's script state).
 WATCH_JS = """() => {

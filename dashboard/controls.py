@@ -90,39 +90,62 @@ def shared_controls_ui() -> SharedControls:
     return SharedControls(int(seq_len), float(weight_scale), int(hidden_size), int(seed))
 
 
-def window_ui(seq_len: int, default: int = 20) -> int:
-    """Truncation window K, from 1 to T; a K left over from a longer sequence is clamped to T."""
-    if st.session_state.get("window", 0) > seq_len:
+@dataclass(frozen=True)
+class RemedyControls:
+    window: int = 20  # K: words the truncated backprop reaches (1..T)
+    forget: float = 1.0  # the LSTM's forget-gate bias b_f
+    update: float = 0.0  # the GRU's update-gate bias b_z
+    theta: float = 1.0  # the clipping threshold
+
+
+def remedy_controls_ui(
+    seq_len: int, used: frozenset = frozenset({"window", "forget", "update", "theta"})
+) -> RemedyControls:
+    """The remedies' own knobs in one row: truncation window K (1..T), gate biases, clipping
+    threshold θ.  Those outside `used` are drawn disabled: they keep their value and their place."""
+    d, (lo, hi, step) = RemedyControls(), GATE_RANGE
+    if st.session_state.get("window", 0) > seq_len:  # a K left over from a longer sequence
         st.session_state["window"] = seq_len
-    return int(
-        st.slider(
-            t("rem.window"),
-            1,
-            seq_len,
-            min(default, seq_len),
-            1,
-            **bound("window", default),  # reset gives 20 (clamped to T above, on the next run)
-            help=t("rem.window_help"),
-        )
+    cols = st.columns([3, 2, 2, 2])
+    window = cols[0].slider(
+        t("rem.window"),
+        1,
+        seq_len,
+        min(d.window, seq_len),
+        1,
+        **bound("window", d.window),  # reset gives 20 (clamped to T above, on the next run)
+        help=t("rem.window_help"),
+        disabled="window" not in used,
     )
-
-
-def gate_bias_ui() -> tuple[float, float]:
-    """The LSTM's forget-gate bias and the GRU's update-gate bias: the gates as switches."""
-    lo, hi, step = GATE_RANGE
-    left, right = st.columns(2)
-    forget = left.slider(
-        t("rem.forget_bias"), lo, hi, 1.0, step, **bound("forget_bias", 1.0), help=t("rem.forget_bias_help")
+    forget = cols[1].slider(
+        t("rem.forget_bias"),
+        lo,
+        hi,
+        d.forget,
+        step,
+        **bound("forget_bias", d.forget),
+        help=t("rem.forget_bias_help"),
+        disabled="forget" not in used,
     )
-    update = right.slider(
-        t("rem.update_bias"), lo, hi, 0.0, step, **bound("update_bias", 0.0), help=t("rem.update_bias_help")
+    update = cols[2].slider(
+        t("rem.update_bias"),
+        lo,
+        hi,
+        d.update,
+        step,
+        **bound("update_bias", d.update),
+        help=t("rem.update_bias_help"),
+        disabled="update" not in used,
     )
-    return float(forget), float(update)
-
-
-def clip_ui() -> float:
-    """Clipping threshold θ on a log scale."""
-    return float(st.select_slider(t("rem.clip"), CLIP_THRESHOLDS, 1.0, **bound("clip", 1.0), help=t("rem.clip_help")))
+    theta = cols[3].select_slider(
+        t("rem.clip"),
+        CLIP_THRESHOLDS,
+        d.theta,
+        **bound("clip", d.theta),
+        help=t("rem.clip_help"),
+        disabled="theta" not in used,
+    )
+    return RemedyControls(int(window), float(forget), float(update), float(theta))
 
 
 def training_controls_ui() -> None:

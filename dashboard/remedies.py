@@ -1,15 +1,14 @@
-"""The Remedies page's sections: each draws its own controls, chart and caption.
+"""The Remedies page's sections, shown one at a time: truncation, the bidirectional RNN, the
+gates, clipping, and all of them on the same axes.
 
 Every curve comes from the same probe (core.probe via dashboard.cached), so all of them are
 comparable: the tanh RNN with orthogonal W is the reference in every section.  Each section's
 chart and caption are built once per setting and language and shared (figure.memo); the curves
 behind a CSV are rebuilt from the cached probes only when the download is clicked.
 
-The page draws its frame once (`places_ui`: headings, texts, download rows, places) and three
-fragments fill the places (dashboard/slots.py): the shared controls and the truncation window
-(whose range is 1..T) redraw every chart; the gate biases and the clipping threshold only the
-charts that use them.  `state()` holds each control's latest value for the fragments that do not
-draw it.
+The page draws the chosen section's frame once (`places_ui`: heading, text, download row,
+places) and one fragment, the controls, fills its places (dashboard/slots.py): a slider move
+re-sends the controls and one chart, not the five charts of a page showing every section.
 """
 
 from __future__ import annotations
@@ -25,66 +24,83 @@ from core.theory import verdict
 
 from . import cached, charts
 from .charts import DASHED, DOTTED, SOLID, pow10_label
-from .controls import SharedControls
+from .controls import RemedyControls, SharedControls
 from .figure import Figure, memo
 from .i18n import chart_labels, language, speaks, t
 from .slots import ChartSlot
 
 MODEL_COLORS = {"rnn": "#1f5fbf", "truncated": "#7c3aed", "birnn": "#059669", "lstm": "#e07b00", "gru": "#dc2626"}
-STATE_KEY = "_remedies"  # session state: the latest value of each control, for the fragments that do not draw it
+SECTIONS = ("truncation", "bidirectional", "gates", "clipping", "all")  # codes; labels are rem.section_<code>
+USES = {  # the remedy controls each section's charts depend on (the others are drawn disabled)
+    "truncation": frozenset({"window"}),
+    "bidirectional": frozenset(),
+    "gates": frozenset({"forget", "update"}),
+    "clipping": frozenset({"theta"}),
+    "all": frozenset({"window", "forget", "update"}),
+}
+TEXTS = {  # (heading, text over the chart) of each section
+    "truncation": ("rem.trunc_title", "rem.trunc_intro"),
+    "bidirectional": ("rem.bi_title", None),
+    "gates": ("rem.gates_title", "rem.gates_intro"),
+    "clipping": ("rem.clip_title", "rem.clip_intro"),
+    "all": ("rem.all_title", None),
+}
+CHART_NAMES = {"all": "all-remedies"}  # file names of the downloads; otherwise the section's code
 
 
-def truncation_intro_ui() -> None:
-    """The truncation section's heading and text (over its window slider)."""
-    st.subheader(t("rem.trunc_title"))
-    st.markdown(t("rem.trunc_intro"))
-
-
-def state() -> dict:
-    """This visitor's latest controls: `c` (SharedControls), window, forget, update, theta, each
-    set by the fragment that draws it."""
-    return st.session_state.setdefault(STATE_KEY, {})
+def section_ui() -> str:
+    """Which remedy the page shows, one at a time under the controls (Reset keeps it)."""
+    labels = {code: t(f"rem.section_{code}") for code in SECTIONS}  # now: the widget may format later
+    return (
+        st.segmented_control(
+            t("rem.section"),
+            SECTIONS,
+            default=SECTIONS[0],
+            required=True,
+            format_func=labels.get,
+            key="remedy",  # not in the URL: a bound widget would write the translated label there
+            persist_state="session",  # back on this page, the section left
+        )
+        or SECTIONS[0]
+    )
 
 
 @dataclass(frozen=True)
 class RemediesPlaces:
-    """The page's frame (see dashboard/slots.py): boxes for the section controls, chart places."""
+    """One section's frame (see dashboard/slots.py): its heading and text, drawn once, and the
+    places the controls' fragment fills."""
 
-    truncation: ChartSlot
-    bidirectional: ChartSlot
-    gates_box: object  # the two gate biases
-    gates: ChartSlot
-    clip_box: object  # the clipping threshold
-    clipping: ChartSlot
-    clip_metrics: tuple  # three st.empty
-    clip_caption: object  # st.empty
-    combined: ChartSlot
-
-    def reserve_sections(self) -> None:
-        """Write empty the places that the gates' and the threshold's fragments draw in a full run."""
-        for slot in (self.gates, self.clipping, self.combined):
-            slot.reserve()
-        for place in (*self.clip_metrics, self.clip_caption):
-            place.empty()
+    section: str
+    chart: ChartSlot
+    clip_metrics: tuple = ()  # three st.empty, in the clipping section
+    clip_caption: object = None  # st.empty, in the clipping section
 
 
-def places_ui() -> RemediesPlaces:
-    """Headings, texts, download rows and the places the fragments fill, in the page's order, from
-    the truncation chart on (its heading and window slider are the shared controls' fragment's)."""
-    truncation = ChartSlot("truncation")
-    st.subheader(t("rem.bi_title"))
-    bidirectional = ChartSlot("bidirectional")
-    st.subheader(t("rem.gates_title"))
-    st.markdown(t("rem.gates_intro"))
-    gates_box, gates = st.container(), ChartSlot("gates")
-    st.subheader(t("rem.clip_title"))
-    st.markdown(t("rem.clip_intro"))
-    clip_box, clipping = st.container(), ChartSlot("clipping", caption=False)
-    clip_metrics, clip_caption = tuple(column.empty() for column in st.columns(3)), st.empty()
-    st.subheader(t("rem.all_title"))
-    combined = ChartSlot("all-remedies")
-    clip = (clip_box, clipping, clip_metrics, clip_caption)
-    return RemediesPlaces(truncation, bidirectional, gates_box, gates, *clip, combined)
+def places_ui(section: str) -> RemediesPlaces:
+    """The section's heading, text, download row and places."""
+    heading, text = TEXTS[section]
+    st.subheader(t(heading))
+    if text:
+        st.markdown(t(text))
+    name = CHART_NAMES.get(section, section)
+    if section != "clipping":
+        return RemediesPlaces(section, ChartSlot(name))
+    chart = ChartSlot(name, caption=False)
+    return RemediesPlaces(section, chart, tuple(column.empty() for column in st.columns(3)), st.empty())
+
+
+def draw(p: RemediesPlaces, c: SharedControls, r: RemedyControls, big: bool) -> None:
+    """The section's chart (and numbers) for the shared controls `c` and the remedy controls `r`."""
+    if p.section == "truncation":
+        draw_truncation(p, c, r.window, big)
+    elif p.section == "bidirectional":
+        draw_bidirectional(p, c, big)
+    elif p.section == "gates":
+        draw_gates(p, c, r.forget, r.update, big)
+    elif p.section == "clipping":
+        draw_clipping(p, c, r.theta, big)
+    else:
+        draw_combined(p, c, r.window, r.forget, r.update, big)
 
 
 @dataclass(frozen=True)
@@ -131,7 +147,7 @@ def _truncation(c: SharedControls, k: int, lang: str, big: bool) -> Section:
 
 
 def draw_truncation(p: RemediesPlaces, c: SharedControls, k: int, big: bool) -> None:
-    _draw(p.truncation, _truncation(c, k, language(), big), lambda: truncation_curves(c, k))
+    _draw(p.chart, _truncation(c, k, language(), big), lambda: truncation_curves(c, k))
 
 
 def bidirectional_curves(c: SharedControls) -> dict:
@@ -155,7 +171,7 @@ def _bidirectional(c: SharedControls, lang: str, big: bool) -> Section:
 
 
 def draw_bidirectional(p: RemediesPlaces, c: SharedControls, big: bool) -> None:
-    _draw(p.bidirectional, _bidirectional(c, language(), big), lambda: bidirectional_curves(c))
+    _draw(p.chart, _bidirectional(c, language(), big), lambda: bidirectional_curves(c))
 
 
 def gate_curves(c: SharedControls, forget: float, update: float) -> dict:
@@ -195,12 +211,12 @@ def _gates(c: SharedControls, forget: float, update: float, lang: str, big: bool
 
 
 def draw_gates(p: RemediesPlaces, c: SharedControls, forget: float, update: float, big: bool) -> None:
-    _draw(p.gates, _gates(c, forget, update, language(), big), lambda: gate_curves(c, forget, update))
+    _draw(p.chart, _gates(c, forget, update, language(), big), lambda: gate_curves(c, forget, update))
 
 
 def draw_clipping(p: RemediesPlaces, c: SharedControls, theta: float, big: bool) -> None:
     table = cached.clipping(theta, c.seq_len, c.hidden_size, c.seed)
-    p.clipping.draw(charts.clipping_chart(table, c.weight_scale, chart_labels(), big), table)
+    p.chart.draw(charts.clipping_chart(table, c.weight_scale, chart_labels(), big), table)
     row = table.iloc[(table["weight_scale"] - c.weight_scale).abs().argmin()]
     numbers = (row["log10_total"], row["log10_total_clipped"], row["log10_first_over_last"])
     for place, key, value in zip(p.clip_metrics, ("raw", "clipped", "share"), numbers, strict=True):
@@ -232,4 +248,4 @@ def _combined(c: SharedControls, k: int, forget: float, update: float, lang: str
 
 def draw_combined(p: RemediesPlaces, c: SharedControls, k: int, forget: float, update: float, big: bool) -> None:
     section = _combined(c, k, forget, update, language(), big)
-    _draw(p.combined, section, lambda: combined_curves(c, k, forget, update))
+    _draw(p.chart, section, lambda: combined_curves(c, k, forget, update))

@@ -1,5 +1,5 @@
-"""AppTest runs of the Remedies page: defaults, every control at its extremes, random values,
-and the numbers it shows against core."""
+"""AppTest runs of the Remedies page: defaults, every control at its extremes in every section,
+random values, and the numbers it shows against core."""
 
 import math
 import random
@@ -13,24 +13,57 @@ from core.theory import verdict
 from dashboard.charts import pow10_label
 from dashboard.controls import CLIP_THRESHOLDS, GATE_RANGE, RNN_RANGES
 from dashboard.i18n import catalog
+from dashboard.remedies import SECTIONS, USES
 from tests.apptest_helpers import assert_charts_sound, chart_rows, run_app
 
 PAGE = "pages/remedies.py"
 EN, KO = catalog("en"), catalog("ko")
-SECTIONS = 5  # truncation, bidirectional, gates, clipping, all models
+REMEDY_KEYS = {"window": "window", "forget": "forget_bias", "update": "update_bias", "theta": "clip"}
 
 
-def _run(query=None, lang=EN):
+def _show(at, section: str):
+    """Pick a section as the selector would, and check the page: one chart, sound."""
+    at.session_state["remedy"] = section
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return assert_charts_sound(at, 1)
+
+
+def _run(query=None, lang=EN, section=None):
+    """The page with URL parameters `query`, on `section` (None: every section in turn; the
+    charts of the last one are returned)."""
     at = run_app({k: str(v) for k, v in (query or {}).items()}, page=PAGE)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == lang["rem.title"]
-    return at, assert_charts_sound(at, SECTIONS)
+    for name in [section] if section else SECTIONS:
+        found = _show(at, name)
+    return at, found
 
 
 def test_defaults():
-    at, found = _run()
+    at = run_app(page=PAGE)
+    assert at.session_state["remedy"] == "truncation"  # the first section, drawn alone
+    assert_charts_sound(at, 1)
     assert at.slider(key="window").value == 20 and at.slider(key="forget_bias").value == 1.0
-    assert len(at.metric) == 3
+    assert len(at.metric) == 0
+    assert _show(at, "clipping") and len(at.metric) == 3
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_a_section_enables_exactly_the_controls_it_uses(section):
+    at, _ = _run(section=section)
+    for use, key in REMEDY_KEYS.items():
+        widget = at.select_slider(key=key) if key == "clip" else at.slider(key=key)
+        assert widget.disabled == (use not in USES[section]), (section, key)
+    for key in ("seq_len", "weight_scale", "hidden_size", "seed"):
+        assert not at.slider(key=key).disabled
+
+
+def test_controls_keep_their_values_across_sections():
+    at = run_app({"forget_bias": "6.0", "window": "7"}, page=PAGE)
+    for section in SECTIONS:
+        _show(at, section)
+        assert at.slider(key="forget_bias").value == 6.0 and at.slider(key="window").value == 7, section
 
 
 LIMITS = {
@@ -76,7 +109,7 @@ def test_random_combinations(seed):
 
 def test_truncation_chart_has_no_path_exactly_beyond_k():
     T, K = 120, 30
-    _, found = _run({"seq_len": T, "window": K})
+    _, found = _run({"seq_len": T, "window": K}, section="truncation")
     rows = chart_rows(found[0])
     truncated = rows[rows["series"] == EN["rem.series_trunc"].format(k=K)]
     assert set(truncated.loc[truncated["kind"] == "no_path", "distance"]) == set(range(K, T))
@@ -87,7 +120,7 @@ def test_truncation_chart_has_no_path_exactly_beyond_k():
 
 def test_clipping_metrics_match_core():
     T, rho = 150, 1.5
-    at, _ = _run({"seq_len": T, "weight_scale": rho, "clip": 10.0})
+    at, _ = _run({"seq_len": T, "weight_scale": rho, "clip": 10.0}, section="clipping")
     linear = gradient_through_time("rnn", seq_len=T, weight_scale=rho, nonlinearity="linear")
     assert at.metric[2].value == pow10_label(verdict(linear).log10_ratio)  # the first word's share
     assert at.metric[1].value == pow10_label(math.log10(10.0))  # capped at θ
@@ -95,7 +128,7 @@ def test_clipping_metrics_match_core():
 
 
 def test_lstm_verdict_in_the_caption_matches_core():
-    at, _ = _run({"seq_len": 300, "forget_bias": 3.0})
+    at, _ = _run({"seq_len": 300, "forget_bias": 3.0}, section="gates")
     lstm = gradient_through_time("lstm", seq_len=300, forget_bias=3.0)
     assert any(pow10_label(verdict(lstm).log10_ratio) in c.value for c in at.caption)
 
@@ -120,4 +153,13 @@ def test_korean():
     assert not at.exception
     assert at.title[0].value == KO["rem.title"]
     assert at.slider(key="forget_bias").label == KO["rem.forget_bias"]
-    assert_charts_sound(at, SECTIONS)
+    assert_charts_sound(at, 1)
+    for section in SECTIONS:
+        _show(at, section)
+        assert at.subheader[0].value == KO[remedies_heading(section)]
+
+
+def remedies_heading(section: str) -> str:
+    from dashboard.remedies import TEXTS
+
+    return TEXTS[section][0]

@@ -4,7 +4,10 @@ garbage): no exception, and every chart's numbers finite or explicitly marked "n
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.apptest_helpers import assert_charts_sound, run_app
+from dashboard.remedies import SECTIONS
+from tests.apptest_helpers import APP, assert_charts_sound
+
+SECTION = "remedy"  # the Remedies page's section selector (session state, not a URL parameter)
 
 GARBAGE = st.one_of(st.text(max_size=6), st.sampled_from(["nan", "inf", "-1", "1e309", "<b>x</b>", ""]))
 
@@ -45,8 +48,9 @@ PAGES = {
             "forget_bias": num(-2, 8, 0.5),
             "update_bias": num(-2, 8, 0.5),
             "clip": maybe(st.sampled_from(["0.01", "1.0", "1000.0"])),
+            SECTION: st.sampled_from(SECTIONS),  # the section shown (not in the URL: picked as the selector does)
         },
-        5,
+        1,  # one section at a time
     ),
     "pages/attention.py": (
         {
@@ -89,7 +93,15 @@ def _case(page):
 
 
 def _check(page, query):
-    at = run_app(query, page=page)
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        if key == SECTION:
+            at.session_state[key] = value
+        else:
+            at.query_params[key] = value
+    at.switch_page(page).run()
     assert not at.exception, (query, [e.value for e in at.exception])
     assert_charts_sound(at, PAGES[page][1])
 
