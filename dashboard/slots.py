@@ -47,13 +47,6 @@ class ChartSlot:
         if isinstance(caption, str):
             st.caption(caption)
 
-    def reserve(self) -> None:
-        """Write the places empty: for a fragment that fills them in its reruns, in a full run in
-        which a later fragment draws them (Streamlit's rule, see the module note)."""
-        self.chart.empty()
-        if self.caption is not None:
-            self.caption.empty()
-
     def draw(self, chart: Chart, data: Table = None, caption: str = "") -> None:
         """Draw `chart` in the place; the downloads now give it (and `data`, for the CSV)."""
         self.shown.value = (chart, data, language())
@@ -64,11 +57,3 @@ class ChartSlot:
             self.caption.caption(caption)
         else:
             self.caption.empty()
-
-
-def fragment_rerun() -> bool:
-    """True while fragments rerun on their own, False in a full run of the page."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return bool(ctx and ctx.fragment_ids_this_run)
