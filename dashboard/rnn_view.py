@@ -33,7 +33,9 @@ class RnnView:
     beyond_float: bool  # some gradient is beyond float64's range (drawn from the log domain)
     gradient: Figure
     eigenvalues: Figure
-    weight_map: Figure
+
+
+DETAILS = ("eigenvalues", "map")  # the closer look under the main chart, one at a time
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,26 @@ class RnnPlaces:
     verdict: object  # st.empty
     metrics: tuple  # four st.empty, side by side
     gradient: ChartSlot
-    eigenvalues: ChartSlot
-    weight_map: ChartSlot
+    detail: str  # which closer look: one of DETAILS
+    detail_chart: ChartSlot
+
+
+def detail_ui() -> str:
+    """Which closer look the page shows under the main chart: the eigenvalues of W, or the map of
+    every weight scale (one at a time: a move then redraws two charts, not three)."""
+    labels = {"eigenvalues": t("rnn.eigen_chart"), "map": t("rnn.sweep_chart")}  # now: the widget may format later
+    return (
+        st.segmented_control(
+            t("rnn.detail"),
+            DETAILS,
+            default=DETAILS[0],
+            required=True,
+            format_func=labels.get,
+            key="rnn_detail",  # not in the URL: a bound widget would write the translated label there
+            persist_state="session",  # back on this page, the closer look left
+        )
+        or DETAILS[0]
+    )
 
 
 def places_ui() -> RnnPlaces:
@@ -53,14 +73,14 @@ def places_ui() -> RnnPlaces:
     metrics = tuple(column.empty() for column in st.columns(4))
     st.subheader(t("rnn.main_chart"))
     gradient = ChartSlot("gradient")
-    left, right = st.columns([1, 1], gap="large")
-    with left:
+    detail = detail_ui()  # a change reruns the page, which draws the other chart's frame
+    if detail == "eigenvalues":
         st.subheader(t("rnn.eigen_chart"))
-        eigenvalues = ChartSlot("eigenvalues", width="content", caption=t("rnn.eigen_caption"))
-    with right:
+        chart = ChartSlot("eigenvalues", width="content", caption=t("rnn.eigen_caption"))
+    else:
         st.subheader(t("rnn.sweep_chart"))
-        weight_map = ChartSlot("weight-scale-map", caption=t("rnn.sweep_caption", clip=int(charts.HEATMAP_CLIP)))
-    return RnnPlaces(verdict, metrics, gradient, eigenvalues, weight_map)
+        chart = ChartSlot("weight-scale-map", caption=t("rnn.sweep_caption", clip=int(charts.HEATMAP_CLIP)))
+    return RnnPlaces(verdict, metrics, gradient, detail, chart)
 
 
 def metrics(view: RnnView) -> list[tuple[str, str]]:
@@ -119,8 +139,15 @@ def build(c: RnnControls, lang: str, big: bool) -> RnnView:
         beyond_float=bool((np.abs(logs[np.isfinite(logs)]) > 308).any()),
         gradient=charts.gradient_chart(charts.gradient_chart_data(probe, theory, text), text, big),
         eigenvalues=charts.eigenvalue_chart(eigs, rho, norm, text, big),
-        weight_map=charts.sweep_heatmap(_map(c, text)[1], c.weight_scale, text, big=big),
     )
+
+
+@functools.partial(memo, max_entries=64)
+@speaks
+def weight_map(c: RnnControls, lang: str, big: bool) -> Figure:
+    """The map of every weight scale (built only when shown: its sweep runs a probe per scale)."""
+    text = chart_labels()
+    return charts.sweep_heatmap(_map(c, text)[1], c.weight_scale, text, big=big)
 
 
 def gradient_table(c: RnnControls) -> pd.DataFrame:

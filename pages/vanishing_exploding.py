@@ -27,7 +27,7 @@ def main():
 @st.fragment
 def lab(p: rnn_view.RnnPlaces):
     """The controls, and the places they change: a slider move reruns only this and re-sends only
-    the verdict, the numbers, the charts and one caption (the text around them stays)."""
+    the verdict, the numbers, the two charts shown and one caption (the text around them stays)."""
     c = rnn_controls_ui()
     view = rnn_view.build(c, language(), presenter())  # shared, built once per setting
 
@@ -35,8 +35,10 @@ def lab(p: rnn_view.RnnPlaces):
     for place, (label, value) in zip(p.metrics, rnn_view.metrics(view), strict=True):
         place.metric(label, value)
     p.gradient.draw(view.gradient, lambda: rnn_view.gradient_table(c), rnn_view.main_caption(view))
-    p.eigenvalues.draw(view.eigenvalues, lambda: rnn_view.eigenvalue_table(c))
-    p.weight_map.draw(view.weight_map, lambda: rnn_view.map_table(c))
+    if p.detail == "eigenvalues":
+        p.detail_chart.draw(view.eigenvalues, lambda: rnn_view.eigenvalue_table(c))
+    else:
+        p.detail_chart.draw(rnn_view.weight_map(c, language(), presenter()), lambda: rnn_view.map_table(c))
 
 
 main()

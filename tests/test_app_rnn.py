@@ -33,9 +33,15 @@ def _query(**controls) -> dict:
 def _assert_page_sound(at, lang=EN):
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == lang["rnn.title"]
-    found = assert_charts_sound(at, 3)  # gradient curve, eigenvalues, weight-scale map
+    found = assert_charts_sound(at, 2)  # gradient curve, and the eigenvalues or the weight-scale map
     alerts = [text for texts in alert_texts(at).values() for text in texts]
     assert len(alerts) == 1  # exactly one verdict
+    if at.session_state["rnn_detail"] == "eigenvalues":  # the other closer look, on the same controls
+        at.session_state["rnn_detail"] = "map"
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert_charts_sound(at, 2)
+        assert at.subheader[1].value == lang["rnn.sweep_chart"]
     return found, alerts[0]
 
 

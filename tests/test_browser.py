@@ -135,7 +135,7 @@ def test_page_draws_charts_and_slider_changes_the_chart(page, server):
     page.goto(server + "/vanishing_exploding")
     _settle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 3
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2  # the gradient and the closer look
     chart = page.locator('[data-testid="stVegaLiteChart"]').first
     before = chart.screenshot()
     verdict_before = page.locator('[data-testid="stAlert"]').first.inner_text()
@@ -155,6 +155,29 @@ def test_page_draws_charts_and_slider_changes_the_chart(page, server):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.console_errors == []
     assert page.offsite == []
+
+
+def test_the_closer_look_switches_between_eigenvalues_and_the_map_and_follows_the_sliders(page, server):
+    page.goto(server + "/vanishing_exploding?lang=ko")
+    _settle(page)
+    assert page.locator("h3").filter(has_text="W의 고유값").count() == 1  # the eigenvalues first
+    page.locator('[data-testid="stButtonGroup"] button').filter(has_text="모든 가중치 크기를 한눈에").click()
+    page.wait_for_timeout(300)
+    _settle(page)
+    assert page.locator("h3").filter(has_text="모든 가중치 크기를 한눈에").count() == 1
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    assert charts.count() == 2
+    before = charts.nth(1).screenshot()
+    rho = page.locator('[data-testid="stSlider"] input[type="range"]').nth(1)
+    rho.focus()
+    rho.press("End")  # ρ = 2: the map's marker line moves
+    page.wait_for_url("**weight_scale=2**", timeout=10_000)
+    page.wait_for_timeout(300)
+    _settle(page)
+    assert charts.count() == 2 and charts.nth(1).screenshot() != before
+    assert page.locator("h3").filter(has_text="모든 가중치 크기를 한눈에").count() == 1  # still the map
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []
 
 
 def test_url_restores_the_view_and_korean_renders(page, server):
@@ -375,7 +398,7 @@ def test_every_chart_downloads_as_png_svg_and_csv(page, server):
 
     page.goto(server + "/vanishing_exploding?seq_len=300&lang=ko")
     _settle(page)
-    assert page.locator('[data-testid="stDownloadButton"]').count() == 3 * 3  # three charts, three files each
+    assert page.locator('[data-testid="stDownloadButton"]').count() == 2 * 3  # two charts, three files each
     png = _download(page, "gradient", "png")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     width = int.from_bytes(png[16:20], "big")

@@ -5,9 +5,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.remedies import SECTIONS
+from dashboard.rnn_view import DETAILS
 from tests.apptest_helpers import APP, assert_charts_sound
 
-SECTION = "remedy"  # the Remedies page's section selector (session state, not a URL parameter)
+VIEWS = {"remedy", "rnn_detail"}  # what a page shows (Remedies' section, the RNN lab's closer look): not in the URL
 
 GARBAGE = st.one_of(st.text(max_size=6), st.sampled_from(["nan", "inf", "-1", "1e309", "<b>x</b>", ""]))
 
@@ -38,8 +39,9 @@ PAGES = {
             "input_scale": num(0, 3, 0.05),
             "nonlinearity": maybe(st.sampled_from(["tanh", "relu", "linear"])),
             "init": maybe(st.sampled_from(["orthogonal", "gaussian", "nonnormal"])),
+            "rnn_detail": st.sampled_from(DETAILS),  # the closer look shown (session state, like the section)
         },
-        3,
+        2,  # the gradient, and the eigenvalues or the weight-scale map
     ),
     "pages/remedies.py": (
         {
@@ -48,7 +50,7 @@ PAGES = {
             "forget_bias": num(-2, 8, 0.5),
             "update_bias": num(-2, 8, 0.5),
             "clip": maybe(st.sampled_from(["0.01", "1.0", "1000.0"])),
-            SECTION: st.sampled_from(SECTIONS),  # the section shown (not in the URL: picked as the selector does)
+            "remedy": st.sampled_from(SECTIONS),  # the section shown (not in the URL: picked as the selector does)
         },
         1,  # one section at a time
     ),
@@ -97,7 +99,7 @@ def _check(page, query):
 
     at = AppTest.from_file(APP, default_timeout=120)
     for key, value in query.items():
-        if key == SECTION:
+        if key in VIEWS:  # picked as the selector does
             at.session_state[key] = value
         else:
             at.query_params[key] = value

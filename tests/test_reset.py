@@ -53,7 +53,7 @@ CHANGED = {
     },
 }
 WIDGET_KINDS = ("slider", "select_slider", "selectbox", "toggle", "text_input", "button_group", "number_input")
-FRAME_KEYS = {"lang", "present", "remedy"}  # the frame's controls, and which Remedies section: not settings to reset
+FRAME_KEYS = {"lang", "present", "remedy", "rnn_detail"}  # the frame's controls, and what a page shows: kept by Reset
 
 
 def _controls(at) -> dict:
