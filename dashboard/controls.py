@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.models.rnn import INITS, NONLINEARITIES
 
-from .defaults import bound
+from .defaults import bound, remember
 from .i18n import t
 
 
@@ -98,54 +98,70 @@ class RemedyControls:
     theta: float = 1.0  # the clipping threshold
 
 
-def remedy_controls_ui(
-    seq_len: int, used: frozenset = frozenset({"window", "forget", "update", "theta"})
-) -> RemedyControls:
-    """The remedies' own knobs in one row: truncation window K (1..T), gate biases, clipping
-    threshold θ.  Those outside `used` are drawn disabled: they keep their value and their place."""
+REMEDY_KEYS = {"window": "window", "forget": "forget_bias", "update": "update_bias", "theta": "clip"}  # URL keys
+
+
+def remedy_controls_ui(seq_len: int, used: frozenset = frozenset(REMEDY_KEYS)) -> RemedyControls:
+    """The remedies' own knobs, those in `used` side by side: truncation window K (1..T), gate
+    biases, clipping threshold θ.  The others are not drawn (their values wait in the URL, where
+    a bound widget keeps them) and come back as defaults; Reset still resets them."""
     d, (lo, hi, step) = RemedyControls(), GATE_RANGE
-    if st.session_state.get("window", 0) > seq_len:  # a K left over from a longer sequence
-        st.session_state["window"] = seq_len
-    cols = st.columns([3, 2, 2, 2])
-    window = cols[0].slider(
-        t("rem.window"),
-        1,
-        seq_len,
-        min(d.window, seq_len),
-        1,
-        **bound("window", d.window),  # reset gives 20 (clamped to T above, on the next run)
-        help=t("rem.window_help"),
-        disabled="window" not in used,
+    defaults = {"window": d.window, "forget": d.forget, "update": d.update, "theta": d.theta}
+    for name in REMEDY_KEYS.keys() - used:  # not drawn: known to Reset, and a reset one leaves the link
+        key = remember(REMEDY_KEYS[name], defaults[name])
+        if st.session_state.get(key) == defaults[name] and key in st.query_params:
+            del st.query_params[key]
+    values = dict(defaults)
+    if not used:
+        return RemedyControls()
+    cols = iter(st.columns([3 if name == "window" else 2 for name in REMEDY_KEYS if name in used]))
+    if "window" in used:
+        if st.session_state.get("window", 0) > seq_len:  # a K left over from a longer sequence
+            st.session_state["window"] = seq_len
+        values["window"] = next(cols).slider(
+            t("rem.window"),
+            1,
+            seq_len,
+            min(d.window, seq_len),
+            1,
+            **bound("window", d.window),
+            persist_state="page",  # reset gives 20 (clamped to T above, on the next run)
+            help=t("rem.window_help"),
+        )
+    if "forget" in used:
+        values["forget"] = next(cols).slider(
+            t("rem.forget_bias"),
+            lo,
+            hi,
+            d.forget,
+            step,
+            **bound("forget_bias", d.forget),
+            persist_state="page",
+            help=t("rem.forget_bias_help"),
+        )
+    if "update" in used:
+        values["update"] = next(cols).slider(
+            t("rem.update_bias"),
+            lo,
+            hi,
+            d.update,
+            step,
+            **bound("update_bias", d.update),
+            persist_state="page",
+            help=t("rem.update_bias_help"),
+        )
+    if "theta" in used:
+        values["theta"] = next(cols).select_slider(
+            t("rem.clip"),
+            CLIP_THRESHOLDS,
+            d.theta,
+            **bound("clip", d.theta),
+            persist_state="page",
+            help=t("rem.clip_help"),
+        )
+    return RemedyControls(
+        int(values["window"]), float(values["forget"]), float(values["update"]), float(values["theta"])
     )
-    forget = cols[1].slider(
-        t("rem.forget_bias"),
-        lo,
-        hi,
-        d.forget,
-        step,
-        **bound("forget_bias", d.forget),
-        help=t("rem.forget_bias_help"),
-        disabled="forget" not in used,
-    )
-    update = cols[2].slider(
-        t("rem.update_bias"),
-        lo,
-        hi,
-        d.update,
-        step,
-        **bound("update_bias", d.update),
-        help=t("rem.update_bias_help"),
-        disabled="update" not in used,
-    )
-    theta = cols[3].select_slider(
-        t("rem.clip"),
-        CLIP_THRESHOLDS,
-        d.theta,
-        **bound("clip", d.theta),
-        help=t("rem.clip_help"),
-        disabled="theta" not in used,
-    )
-    return RemedyControls(int(window), float(forget), float(update), float(theta))
 
 
 def training_controls_ui() -> None:

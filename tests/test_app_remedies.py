@@ -11,14 +11,13 @@ from core.clipping import log10_total_norm
 from core.probe import gradient_through_time
 from core.theory import verdict
 from dashboard.charts import pow10_label
-from dashboard.controls import CLIP_THRESHOLDS, GATE_RANGE, RNN_RANGES
+from dashboard.controls import CLIP_THRESHOLDS, GATE_RANGE, REMEDY_KEYS, RNN_RANGES
 from dashboard.i18n import catalog
 from dashboard.remedies import SECTIONS, USES
 from tests.apptest_helpers import assert_charts_sound, chart_rows, run_app
 
 PAGE = "pages/remedies.py"
 EN, KO = catalog("en"), catalog("ko")
-REMEDY_KEYS = {"window": "window", "forget": "forget_bias", "update": "update_bias", "theta": "clip"}
 
 
 def _show(at, section: str):
@@ -44,26 +43,37 @@ def test_defaults():
     at = run_app(page=PAGE)
     assert at.session_state["remedy"] == "truncation"  # the first section, drawn alone
     assert_charts_sound(at, 1)
-    assert at.slider(key="window").value == 20 and at.slider(key="forget_bias").value == 1.0
-    assert len(at.metric) == 0
-    assert _show(at, "clipping") and len(at.metric) == 3
+    assert at.slider(key="window").value == 20 and len(at.metric) == 0
+    assert _show(at, "gates") and at.slider(key="forget_bias").value == 1.0
+    assert _show(at, "clipping") and len(at.metric) == 3 and at.select_slider(key="clip").value == 1.0
+
+
+def _drawn(at) -> set:
+    """The remedy controls drawn on the page."""
+    keys = {w.key for kind in ("slider", "select_slider") for w in at.get(kind)}
+    return {use for use, key in REMEDY_KEYS.items() if key in keys}
 
 
 @pytest.mark.parametrize("section", SECTIONS)
-def test_a_section_enables_exactly_the_controls_it_uses(section):
+def test_a_section_draws_exactly_the_controls_it_uses(section):
     at, _ = _run(section=section)
-    for use, key in REMEDY_KEYS.items():
-        widget = at.select_slider(key=key) if key == "clip" else at.slider(key=key)
-        assert widget.disabled == (use not in USES[section]), (section, key)
+    assert _drawn(at) == USES[section]
     for key in ("seq_len", "weight_scale", "hidden_size", "seed"):
-        assert not at.slider(key=key).disabled
+        assert at.slider(key=key).value is not None
 
 
 def test_controls_keep_their_values_across_sections():
-    at = run_app({"forget_bias": "6.0", "window": "7"}, page=PAGE)
-    for section in SECTIONS:
+    """A control that is not drawn keeps its value in the URL, and shows it again when drawn."""
+    at = run_app({"forget_bias": "6.0", "window": "7", "clip": "10.0"}, page=PAGE)
+    for section in (*SECTIONS, *SECTIONS):
         _show(at, section)
-        assert at.slider(key="forget_bias").value == 6.0 and at.slider(key="window").value == 7, section
+        drawn = _drawn(at)
+        if "forget" in drawn:
+            assert at.slider(key="forget_bias").value == 6.0, section
+        if "window" in drawn:
+            assert at.slider(key="window").value == 7, section
+        if "theta" in drawn:
+            assert at.select_slider(key="clip").value == 10.0, section
 
 
 LIMITS = {
@@ -152,7 +162,7 @@ def test_korean():
     at.switch_page(PAGE).run()
     assert not at.exception
     assert at.title[0].value == KO["rem.title"]
-    assert at.slider(key="forget_bias").label == KO["rem.forget_bias"]
+    assert at.slider(key="window").label == KO["rem.window"]
     assert_charts_sound(at, 1)
     for section in SECTIONS:
         _show(at, section)

@@ -228,12 +228,12 @@ def _section(page, label: str):
 def test_remedies_sections_redraw_in_place_keep_the_controls_and_the_downloads_follow(page, server):
     """The controls' fragment fills the section's places, drawn once by the page (dashboard/slots.py):
     a move redraws the section's chart and adds no element; the download row (drawn once) gives the
-    chart as drawn now; a control the section does not use is disabled; values survive a section change."""
+    chart as drawn now; a control the section does not use is not drawn, and its value survives in the link."""
     page.goto(server + "/remedies?seq_len=200")
     _settle(page)
     _section(page, "3. LSTM / GRU gates")
     assert page.locator("h3").filter(has_text="LSTM and GRU").count() == 1
-    assert _slider(page, "Clipping threshold").is_disabled() and _slider(page, "Window size K").is_disabled()
+    assert _slider(page, "Clipping threshold").count() == 0 and _slider(page, "Window size K").count() == 0
     chart = page.locator('[data-testid="stVegaLiteChart"]')
     before = chart.screenshot()
     elements = page.locator('[data-testid="stElementContainer"]').count()
@@ -250,9 +250,11 @@ def test_remedies_sections_redraw_in_place_keep_the_controls_and_the_downloads_f
     assert chart.count() == 1 and page.locator('[data-testid="stDownloadButton"]').count() == 3
     assert "LSTM, b_f = 8.0" in set(_csv(page, "gates")["series"])
 
+    _section(page, "1. Truncation")  # the bias is not drawn here: its value waits in the link
+    assert _slider(page, "LSTM forget-gate bias").count() == 0
     _section(page, "5. All together")
     assert "LSTM, b_f = 8.0" in set(_csv(page, "all-remedies")["series"])  # the value kept
-    assert not _slider(page, "Window size K").is_disabled()
+    assert _slider(page, "Window size K").count() == 1
     seq_len = page.locator('[data-testid="stSlider"] input[type="range"]').first
     seq_len.focus()
     seq_len.press("ArrowRight")  # T = 201: the chart is redrawn, the biases kept
@@ -423,6 +425,21 @@ def test_reset_to_defaults_restores_every_control_and_clears_the_link(page, serv
     values = page.locator('[data-testid="stSliderThumbValue"]').all_inner_texts()
     assert values[:2] == ["100", "0.90"]
     assert page.locator('[data-testid="stToast"]').count() == 0  # the old link is not "malformed"
+    assert page.console_errors == [] and page.offsite == []
+
+
+def test_reset_also_resets_a_remedy_control_the_shown_section_does_not_draw(page, server):
+    page.goto(server + "/remedies?forget_bias=8.0")
+    _settle(page)
+    _section(page, "3. LSTM / GRU gates")
+    assert _slider(page, "LSTM forget-gate bias").get_attribute("aria-valuetext") == "8.00"
+    _section(page, "1. Truncation")
+    page.locator('[data-testid="stMain"]').get_by_role("button", name="Reset to defaults").click()
+    page.wait_for_timeout(500)
+    _settle(page)
+    _section(page, "3. LSTM / GRU gates")
+    assert _slider(page, "LSTM forget-gate bias").get_attribute("aria-valuetext") == "1.00"
+    assert "forget_bias" not in page.url
     assert page.console_errors == [] and page.offsite == []
 
 

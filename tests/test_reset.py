@@ -52,6 +52,8 @@ CHANGED = {
         "h2h_n": "1024",
     },
 }
+# Controls a page's default view does not draw (Remedies' first section uses the window only): registered for Reset
+NOT_DRAWN = {"pages/remedies.py": {"forget_bias", "update_bias", "clip"}}
 WIDGET_KINDS = ("slider", "select_slider", "selectbox", "toggle", "text_input", "button_group", "number_input")
 FRAME_KEYS = {"lang", "present", "remedy", "rnn_detail"}  # the frame's controls, and what a page shows: kept by Reset
 
@@ -72,14 +74,15 @@ def test_reset_restores_what_a_fresh_visitor_sees(page):
     defaults = _controls(fresh)
     assert defaults, "no controls found"
     registry = dict(fresh.session_state[REGISTRY_KEY])
-    assert registry.keys() == defaults.keys()  # every control is registered, none is missing
-    for key, value in registry.items():
+    assert registry.keys() - defaults.keys() == NOT_DRAWN.get(page, set())  # every control is registered
+    for key in defaults:
+        value = registry[key]
         assert defaults[key] == value or [defaults[key]] == value, (key, value, defaults[key])
 
     at = run_app(CHANGED[page], page=page)
     assert not at.exception and not at.toast  # the changed values are all valid
     changed = _controls(at)
-    for key in CHANGED[page]:
+    for key in CHANGED[page].keys() - NOT_DRAWN.get(page, set()):
         assert changed[key] != defaults[key], key
 
     at.button(key="reset_defaults").click().run()
