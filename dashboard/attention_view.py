@@ -20,7 +20,7 @@ from . import cached, charts
 from .charts import DASHED, SOLID, _config, pow10_label
 from .defaults import bound, remember
 from .export import chart_ui
-from .figure import memo
+from .figure import Figure, memo
 from .i18n import chart_labels, language, speaks, t
 from .remedies import Section
 from .slots import ChartSlot
@@ -146,7 +146,7 @@ def gradient_section(c: dict, p: AttentionPlaces, big: bool) -> None:
 
 @functools.partial(memo, max_entries=16)  # a 2000-token map is about 1 MB of tables
 @speaks
-def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, lang: str, big: bool) -> alt.FacetChart:
+def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, lang: str, big: bool) -> Figure:
     """One layer's attention maps, a panel per head (built once per setting and language)."""
     cfg = TransformerConfig(*config)
     frame = _maps(cfg, tokens, mode)
@@ -176,17 +176,25 @@ def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, lang: str,
         .properties(width=side, height=side)
         .facet(facet=alt.Facet("head:O", title=t("att.head")), columns=4)
     )
-    return chart.configure(**_config(big).to_dict())
+    return Figure.from_altair(chart.configure(**_config(big).to_dict()))  # converted once, not on every draw
 
 
-@st.fragment  # the layer selector reruns the maps only
 def heatmap_section(c: dict, p: AttentionPlaces, big: bool) -> None:
     cfg, tokens = c["config"], c["tokens"]
-    chart = _maps_figure(astuple(cfg), tuple(tokens), c["mode"], c["layer"], language(), big)
+    p.maps.draw(_maps_figure(astuple(cfg), tuple(tokens), c["mode"], c["layer"], language(), big))
+
+
+def maps_caption(inputs: dict) -> str:
+    """How to read the maps (with the words' numbers, for a short sentence): no slider changes it."""
+    tokens = inputs["tokens"]
     notes = [t("att.maps_caption", T=len(tokens), bins=HEATMAP_BINS)]
-    if c["mode"] == "sentence" and len(tokens) <= 40:
+    if inputs["mode"] == "sentence" and len(tokens) <= 40:
         notes.insert(0, " · ".join(f"{i}: {tok}" for i, tok in enumerate(tokens)))
-    p.maps.draw(chart, None, "\n\n".join(notes))
+    return "\n\n".join(notes)
+
+
+def _order_length(tokens) -> int:
+    return min(max(len(tokens), 4), 256)
 
 
 @memo
@@ -243,16 +251,15 @@ class AttentionPlaces:
     maps: ChartSlot
     positional: ChartSlot
     order_metrics: tuple  # three st.empty
-    order_caption: object  # st.empty
 
 
-def places_ui(big: bool) -> AttentionPlaces:
-    """The page under the controls, drawn once: headings, download rows and places, and the
-    trained-vs-untrained section (no control changes it)."""
+def places_ui(inputs: dict, big: bool) -> AttentionPlaces:
+    """The page under the controls, drawn once: headings, download rows, the captions no slider
+    changes, places, and the trained-vs-untrained section (no control changes it)."""
     st.subheader(t("att.grad_title"))
     gradient = ChartSlot("attention-gradient")
     st.subheader(t("att.maps_title"))
-    maps = ChartSlot("attention-maps", width="content")
+    maps = ChartSlot("attention-maps", width="content", caption=maps_caption(inputs))
     st.subheader(t("att.trained_title"))
     chart_ui(_trained_figure(language(), big), "trained-vs-untrained", width="content")
     st.caption(t("att.trained_caption"))
@@ -260,7 +267,8 @@ def places_ui(big: bool) -> AttentionPlaces:
     positional = ChartSlot("positional-encoding", width="content")
     st.subheader(t("att.order_title"))
     metrics = tuple(column.empty() for column in st.columns(3))
-    return AttentionPlaces(gradient, maps, positional, metrics, st.empty())
+    st.caption(t("att.order_caption", T=_order_length(inputs["tokens"])))
+    return AttentionPlaces(gradient, maps, positional, metrics)
 
 
 def positional_section(inputs: dict, p: AttentionPlaces, big: bool) -> None:
@@ -275,8 +283,7 @@ def positional_section(inputs: dict, p: AttentionPlaces, big: bool) -> None:
 
 
 def order_section(c: dict, p: AttentionPlaces) -> None:
-    T = min(max(len(c["tokens"]), 4), 256)
-    numbers = cached.order_blindness(c["config"], T)
+    numbers = cached.order_blindness(c["config"], _order_length(c["tokens"]))
     shown = (
         ("att.metric_pooled_off", f"{numbers['pooled_delta_without_pe']:.1e}"),
         ("att.metric_map_off", f"{numbers['map_delta']:.1e}"),
@@ -284,4 +291,3 @@ def order_section(c: dict, p: AttentionPlaces) -> None:
     )
     for place, (key, value) in zip(p.order_metrics, shown, strict=True):
         place.metric(t(key), value)
-    p.order_caption.caption(t("att.order_caption", T=T))

@@ -16,7 +16,7 @@ def main():
     reset_ui()
     inputs = view.inputs_ui()
     controls = st.container()  # the lab's controls go next, over the places they fill
-    places = view.places_ui(presenter())
+    places = view.places_ui(inputs, presenter())
     with controls:
         lab(inputs, places)
     view.positional_section(inputs, places, presenter())  # it depends on the inputs only
@@ -25,8 +25,9 @@ def main():
 @st.fragment
 def lab(inputs: dict, places: view.AttentionPlaces):
     """The architecture's controls and what they change: a move reruns only this and re-sends the
-    gradient, the maps and the word-order numbers.  The positional encoding depends on the
-    length and width (`inputs`, whose change reruns the page): the full run draws it."""
+    gradient, the maps and the word-order numbers.  Their captions and the positional encoding
+    depend on the length and width only (`inputs`, whose change reruns the page): the full run
+    draws them."""
     c = view.architecture_ui(inputs)
     big = presenter()
     view.gradient_section(c, places, big)
