@@ -49,18 +49,26 @@ def _choice(column, name: str, options, default, label_key: str):
     )
 
 
-def rnn_controls_ui() -> RnnControls:
-    """Sequence length, weight scale, nonlinearity, init, hidden size, input scale and seed."""
+def rnn_choices_ui() -> tuple[str, str]:
+    """The nonlinearity and the initialisation of W: choices, not sliders (a change reruns the page)."""
     d = RnnControls()
-    with st.container(border=True):
-        left, mid, right = st.columns([2, 2, 2])
-        seq_len = _slider(left, "seq_len", d.seq_len, "rnn.seq_len")
-        weight_scale = _slider(left, "weight_scale", d.weight_scale, "rnn.weight_scale")
-        nonlinearity = _choice(mid, "nonlinearity", NONLINEARITIES, d.nonlinearity, "rnn.nonlinearity")
-        init = _choice(mid, "init", INITS, d.init, "rnn.init")
-        hidden_size = _slider(right, "hidden_size", d.hidden_size, "rnn.hidden_size")
-        input_scale = _slider(right, "input_scale", d.input_scale, "rnn.input_scale")
-        seed = _slider(mid, "seed", d.seed, "rnn.seed")  # a slider: number_input crashes on ?seed=inf
+    left, right = st.columns(2)
+    nonlinearity = _choice(left, "nonlinearity", NONLINEARITIES, d.nonlinearity, "rnn.nonlinearity")
+    init = _choice(right, "init", INITS, d.init, "rnn.init")
+    return nonlinearity, init
+
+
+def rnn_controls_ui(choices: tuple[str, str]) -> RnnControls:
+    """Sequence length, weight scale, hidden size, input scale and seed, with `choices` (the
+    nonlinearity and the initialisation, from rnn_choices_ui)."""
+    d = RnnControls()
+    left, mid, right = st.columns([2, 2, 2])
+    seq_len = _slider(left, "seq_len", d.seq_len, "rnn.seq_len")
+    weight_scale = _slider(left, "weight_scale", d.weight_scale, "rnn.weight_scale")
+    hidden_size = _slider(mid, "hidden_size", d.hidden_size, "rnn.hidden_size")
+    seed = _slider(mid, "seed", d.seed, "rnn.seed")  # a slider: number_input crashes on ?seed=inf
+    input_scale = _slider(right, "input_scale", d.input_scale, "rnn.input_scale")
+    nonlinearity, init = choices
     return RnnControls(
         int(seq_len), float(weight_scale), nonlinearity, init, int(hidden_size), float(input_scale), int(seed)
     )

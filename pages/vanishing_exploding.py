@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import rnn_view
-from dashboard.controls import rnn_controls_ui
+from dashboard.controls import rnn_choices_ui, rnn_controls_ui
 from dashboard.defaults import reset_ui
 from dashboard.frame import presenter, require_router
 from dashboard.i18n import language, t
@@ -16,19 +16,21 @@ def main():
     st.title(t("rnn.title"))
     st.markdown(t("rnn.intro"))
     reset_ui()
-    controls = st.container()  # the lab's controls go first, over the places it fills
+    with st.container(border=True):
+        choices = rnn_choices_ui()  # a change reruns the page
+        controls = st.container()  # the lab's sliders, over the places it fills
     places = rnn_view.places_ui()
     with controls:
-        lab(places)
+        lab(choices, places)
     with st.expander(t("rnn.idea_title"), expanded=True):
         st.markdown(t("rnn.idea"))
 
 
 @st.fragment
-def lab(p: rnn_view.RnnPlaces):
+def lab(choices: tuple[str, str], p: rnn_view.RnnPlaces):
     """The controls, and the places they change: a slider move reruns only this and re-sends only
     the verdict, the numbers, the two charts shown and one caption (the text around them stays)."""
-    c = rnn_controls_ui()
+    c = rnn_controls_ui(choices)
     view = rnn_view.build(c, language(), presenter())  # shared, built once per setting
 
     verdict_ui(view.verdict, c.seq_len, where=p.verdict)
