@@ -428,6 +428,23 @@ def test_reset_to_defaults_restores_every_control_and_clears_the_link(page, serv
     assert page.console_errors == [] and page.offsite == []
 
 
+def test_a_hidden_window_is_clamped_when_t_shrinks_meanwhile(page, server):
+    page.goto(server + "/remedies?seq_len=200&window=150")
+    _settle(page)
+    _section(page, "3. LSTM / GRU gates")  # the window is not drawn here
+    seq_len = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    seq_len.focus()
+    seq_len.press("Home")  # T = 2
+    page.wait_for_url("**seq_len=2**", timeout=10_000)
+    page.wait_for_timeout(300)
+    _settle(page)
+    _section(page, "1. Truncation")
+    window = page.locator('[data-testid="stSlider"]').filter(has_text="Window size K")
+    assert int(window.locator('[data-testid="stSliderThumbValue"]').inner_text()) <= 2
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []
+
+
 def test_reset_also_resets_a_remedy_control_the_shown_section_does_not_draw(page, server):
     page.goto(server + "/remedies?forget_bias=8.0")
     _settle(page)
