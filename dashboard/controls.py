@@ -111,8 +111,9 @@ REMEDY_KEYS = {"window": "window", "forget": "forget_bias", "update": "update_bi
 
 def remedy_controls_ui(seq_len: int, used: frozenset = frozenset(REMEDY_KEYS)) -> RemedyControls:
     """The remedies' own knobs, those in `used` side by side: truncation window K (1..T), gate
-    biases, clipping threshold θ.  The others are not drawn (their values wait in the URL, where
-    a bound widget keeps them) and come back as defaults; Reset still resets them."""
+    biases, clipping threshold θ.  The others are not drawn: each keeps its value for when it is
+    drawn again (persist_state="page"; the link drops it meanwhile), is returned here as its
+    default (the section does not use it), and is still reset by Reset."""
     d, (lo, hi, step) = RemedyControls(), GATE_RANGE
     defaults = {"window": d.window, "forget": d.forget, "update": d.update, "theta": d.theta}
     for name in REMEDY_KEYS.keys() - used:  # not drawn: known to Reset, and a reset one leaves the link
@@ -132,8 +133,8 @@ def remedy_controls_ui(seq_len: int, used: frozenset = frozenset(REMEDY_KEYS)) -
             seq_len,
             min(d.window, seq_len),
             1,
-            **bound("window", d.window),
-            persist_state="page",  # reset gives 20 (clamped to T above, on the next run)
+            **bound("window", d.window),  # reset gives 20 (clamped to T above, on the next run)
+            persist_state="page",
             help=t("rem.window_help"),
         )
     if "forget" in used:

@@ -31,7 +31,7 @@ from .slots import ChartSlot
 
 MODEL_COLORS = {"rnn": "#1f5fbf", "truncated": "#7c3aed", "birnn": "#059669", "lstm": "#e07b00", "gru": "#dc2626"}
 SECTIONS = ("truncation", "bidirectional", "gates", "clipping", "all")  # codes; labels are rem.section_<code>
-USES = {  # the remedy controls each section's charts depend on (the others are drawn disabled)
+USES = {  # the remedy controls each section's charts depend on (the others are not drawn)
     "truncation": frozenset({"window"}),
     "bidirectional": frozenset(),
     "gates": frozenset({"forget", "update"}),

@@ -25,7 +25,7 @@ def main():
 @st.fragment
 def lab(p: remedies.RemediesPlaces):
     """Every control, and the section's chart: a move reruns only this.  The remedy controls the
-    section does not use are disabled (they keep their values for the sections that do)."""
+    section does not use are not drawn (they keep their values for the sections that do)."""
     c = shared_controls_ui()
     r = remedy_controls_ui(c.seq_len, remedies.USES[p.section])
     remedies.draw(p, c, r, presenter())

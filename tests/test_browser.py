@@ -250,7 +250,7 @@ def test_remedies_sections_redraw_in_place_keep_the_controls_and_the_downloads_f
     assert chart.count() == 1 and page.locator('[data-testid="stDownloadButton"]').count() == 3
     assert "LSTM, b_f = 8.0" in set(_csv(page, "gates")["series"])
 
-    _section(page, "1. Truncation")  # the bias is not drawn here: its value waits in the link
+    _section(page, "1. Truncation")  # the bias is not drawn here: its value is kept for later
     assert _slider(page, "LSTM forget-gate bias").count() == 0
     _section(page, "5. All together")
     assert "LSTM, b_f = 8.0" in set(_csv(page, "all-remedies")["series"])  # the value kept
