@@ -7,7 +7,7 @@ and equal to `python -m core probe` flags.  The translated help text explains ea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import streamlit as st
 
@@ -109,20 +109,29 @@ class RemedyControls:
 REMEDY_KEYS = {"window": "window", "forget": "forget_bias", "update": "update_bias", "theta": "clip"}  # URL keys
 
 
+def _kept(key: str, default) -> dict:
+    """`bound`, for a control a section may leave undrawn: its value is kept for when it is back."""
+    return {**bound(key, default), "persist_state": "page"}
+
+
+def _gate_bias(column, key: str, default: float, label_key: str) -> float:
+    lo, hi, step = GATE_RANGE
+    return column.slider(t(label_key), lo, hi, default, step, **_kept(key, default), help=t(label_key + "_help"))
+
+
 def remedy_controls_ui(seq_len: int, used: frozenset = frozenset(REMEDY_KEYS)) -> RemedyControls:
     """The remedies' own knobs, those in `used` side by side: truncation window K (1..T), gate
     biases, clipping threshold θ.  The others are not drawn: each keeps its value for when it is
     drawn again (persist_state="page"; the link drops it meanwhile), is returned here as its
     default (the section does not use it), and is still reset by Reset."""
-    d, (lo, hi, step) = RemedyControls(), GATE_RANGE
-    defaults = {"window": d.window, "forget": d.forget, "update": d.update, "theta": d.theta}
+    values = asdict(RemedyControls())
     for name in REMEDY_KEYS.keys() - used:  # not drawn: known to Reset, and a reset one leaves the link
-        key = remember(REMEDY_KEYS[name], defaults[name])
-        if st.session_state.get(key) == defaults[name] and key in st.query_params:
+        key = remember(REMEDY_KEYS[name], values[name])
+        if st.session_state.get(key) == values[name] and key in st.query_params:
             del st.query_params[key]
-    values = dict(defaults)
     if not used:
         return RemedyControls()
+    d = RemedyControls()
     cols = iter(st.columns([3 if name == "window" else 2 for name in REMEDY_KEYS if name in used]))
     if "window" in used:
         if st.session_state.get("window", 0) > seq_len:  # a K left over from a longer sequence
@@ -133,43 +142,39 @@ def remedy_controls_ui(seq_len: int, used: frozenset = frozenset(REMEDY_KEYS)) -
             seq_len,
             min(d.window, seq_len),
             1,
-            **bound("window", d.window),  # reset gives 20 (clamped to T above, on the next run)
-            persist_state="page",
+            **_kept("window", d.window),  # reset gives 20 (clamped to T above, on the next run)
             help=t("rem.window_help"),
         )
     if "forget" in used:
-        values["forget"] = next(cols).slider(
-            t("rem.forget_bias"),
-            lo,
-            hi,
-            d.forget,
-            step,
-            **bound("forget_bias", d.forget),
-            persist_state="page",
-            help=t("rem.forget_bias_help"),
-        )
+        values["forget"] = _gate_bias(next(cols), "forget_bias", d.forget, "rem.forget_bias")
     if "update" in used:
-        values["update"] = next(cols).slider(
-            t("rem.update_bias"),
-            lo,
-            hi,
-            d.update,
-            step,
-            **bound("update_bias", d.update),
-            persist_state="page",
-            help=t("rem.update_bias_help"),
-        )
+        values["update"] = _gate_bias(next(cols), "update_bias", d.update, "rem.update_bias")
     if "theta" in used:
         values["theta"] = next(cols).select_slider(
-            t("rem.clip"),
-            CLIP_THRESHOLDS,
-            d.theta,
-            **bound("clip", d.theta),
-            persist_state="page",
-            help=t("rem.clip_help"),
+            t("rem.clip"), CLIP_THRESHOLDS, d.theta, **_kept("clip", d.theta), help=t("rem.clip_help")
         )
     return RemedyControls(
         int(values["window"]), float(values["forget"]), float(values["update"]), float(values["theta"])
+    )
+
+
+def view_ui(label: str, labels: dict, key: str) -> str:
+    """What a page shows, one of `labels` (code: label, the first the default), as a segmented
+    control kept for the session and left alone by Reset.  Not bound to the URL: a bound widget
+    writes its displayed label there, which differs by language.  `labels` is computed in the run
+    because the widget may format its options later, outside the visitor's language."""
+    codes = tuple(labels)
+    return (
+        st.segmented_control(
+            label,
+            codes,
+            default=codes[0],
+            required=True,
+            format_func=labels.get,
+            key=key,
+            persist_state="session",
+        )
+        or codes[0]
     )
 
 

@@ -24,7 +24,7 @@ from core.theory import verdict
 
 from . import cached, charts
 from .charts import DASHED, DOTTED, SOLID, pow10_label
-from .controls import RemedyControls, SharedControls
+from .controls import RemedyControls, SharedControls, view_ui
 from .figure import Figure, memo
 from .i18n import chart_labels, language, speaks, t
 from .slots import ChartSlot
@@ -50,19 +50,7 @@ CHART_NAMES = {"all": "all-remedies"}  # file names of the downloads; otherwise 
 
 def section_ui() -> str:
     """Which remedy the page shows, one at a time under the controls (Reset keeps it)."""
-    labels = {code: t(f"rem.section_{code}") for code in SECTIONS}  # now: the widget may format later
-    return (
-        st.segmented_control(
-            t("rem.section"),
-            SECTIONS,
-            default=SECTIONS[0],
-            required=True,
-            format_func=labels.get,
-            key="remedy",  # not in the URL: a bound widget would write the translated label there
-            persist_state="session",  # back on this page, the section left
-        )
-        or SECTIONS[0]
-    )
+    return view_ui(t("rem.section"), {code: t(f"rem.section_{code}") for code in SECTIONS}, key="remedy")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from core.models.rnn import DERIVATIVE_BOUND
 from core.theory import Verdict, theory_frame, verdict
 
 from . import cached, charts
-from .controls import RnnControls
+from .controls import RnnControls, view_ui
 from .figure import Figure, memo
 from .i18n import chart_labels, speaks, t
 from .slots import ChartSlot
@@ -52,19 +52,8 @@ class RnnPlaces:
 def detail_ui() -> str:
     """Which closer look the page shows under the main chart: the eigenvalues of W, or the map of
     every weight scale (one at a time: a move then redraws two charts, not three)."""
-    labels = {"eigenvalues": t("rnn.eigen_chart"), "map": t("rnn.sweep_chart")}  # now: the widget may format later
-    return (
-        st.segmented_control(
-            t("rnn.detail"),
-            DETAILS,
-            default=DETAILS[0],
-            required=True,
-            format_func=labels.get,
-            key="rnn_detail",  # not in the URL: a bound widget would write the translated label there
-            persist_state="session",  # back on this page, the closer look left
-        )
-        or DETAILS[0]
-    )
+    labels = dict(zip(DETAILS, (t("rnn.eigen_chart"), t("rnn.sweep_chart")), strict=True))
+    return view_ui(t("rnn.detail"), labels, key="rnn_detail")
 
 
 def places_ui() -> RnnPlaces:
