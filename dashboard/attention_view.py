@@ -144,44 +144,29 @@ def gradient_section(c: dict, p: AttentionPlaces, big: bool) -> None:
     p.gradient.draw(section.figure, csv, section.caption)
 
 
-@functools.partial(memo, max_entries=16)  # a 2000-token map is about 1 MB of tables
+def _maps_table(config: tuple, tokens: tuple, mode: str, layer: int) -> pd.DataFrame:
+    """One layer's pooled cells, every head, with the words of a sentence short enough for a cell a
+    word (the maps' CSV)."""
+    frame = _maps(TransformerConfig(*config), tokens, mode)
+    frame = frame[frame["layer"] == layer].reset_index(drop=True)
+    if mode == "sentence" and len(tokens) <= HEATMAP_BINS:
+        words = {"query_token": [tokens[i] for i in frame["query"]], "key_token": [tokens[i] for i in frame["key"]]}
+        return frame.assign(**words)
+    return frame
+
+
+@functools.partial(memo, max_entries=16)
 @speaks
 def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, lang: str, big: bool) -> Figure:
-    """One layer's attention maps, a panel per head (built once per setting and language)."""
-    cfg = TransformerConfig(*config)
-    frame = _maps(cfg, tokens, mode)
-    frame = frame[frame["layer"] == layer]
-    if mode == "sentence" and len(tokens) <= HEATMAP_BINS:
-        frame = frame.assign(
-            query_token=[tokens[i] for i in frame["query"]], key_token=[tokens[i] for i in frame["key"]]
-        )
-    else:
-        frame = frame.assign(query_token=frame["query"].astype(str), key_token=frame["key"].astype(str))
-    side = 190 if cfg.heads > 2 else 300  # four panels of 190 px fit the page; more heads wrap
-    chart = (
-        alt.Chart(frame)
-        .mark_rect()
-        .encode(
-            x=alt.X("key:Q", title=t("att.axis_key"), scale=alt.Scale(nice=False, zero=True)),
-            x2=alt.X2("key_end"),
-            y=alt.Y("query:Q", title=t("att.axis_query"), scale=alt.Scale(nice=False, reverse=True)),
-            y2=alt.Y2("query_end"),
-            color=alt.Color("weight:Q", title=t("att.axis_weight"), scale=alt.Scale(scheme="blues", domain=[0, 1])),
-            tooltip=[
-                alt.Tooltip("query_token:N", title=t("att.axis_query")),
-                alt.Tooltip("key_token:N", title=t("att.axis_key")),
-                alt.Tooltip("weight:Q", format=".3f"),
-            ],
-        )
-        .properties(width=side, height=side)
-        .facet(facet=alt.Facet("head:O", title=t("att.head")), columns=4)
-    )
-    return Figure.from_altair(chart.configure(**_config(big).to_dict()))  # converted once, not on every draw
+    """One layer's attention maps, a panel a head, each one image (built once per setting and language)."""
+    labels = {key: t(f"att.{key}") for key in ("axis_key", "axis_query", "axis_weight", "head")}
+    return charts.attention_maps(charts.attention_images(_maps_table(config, tokens, mode, layer)), labels, big)
 
 
 def heatmap_section(c: dict, p: AttentionPlaces, big: bool) -> None:
-    cfg, tokens = c["config"], c["tokens"]
-    p.maps.draw(_maps_figure(astuple(cfg), tuple(tokens), c["mode"], c["layer"], language(), big))
+    config, tokens, mode, layer = astuple(c["config"]), tuple(c["tokens"]), c["mode"], c["layer"]
+    figure = _maps_figure(config, tokens, mode, layer, language(), big)
+    p.maps.draw(figure, lambda: _maps_table(config, tokens, mode, layer))  # the CSV: every cell's weight
 
 
 def maps_caption(inputs: dict) -> str:

@@ -25,6 +25,9 @@ HEATMAP_COLORS = (
     "#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
     "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f",
 )  # fmt: skip
+# ColorBrewer Blues (9 classes): attention weight 0 (white) to 1 (dark blue)
+ATTENTION_COLORS = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+MAP_PIXELS = 480  # an attention map's image is at most this many pixels a side
 # Every label the builders read, with the i18n key the pages fill it from.
 LABEL_KEYS = {
     **{
@@ -436,16 +439,39 @@ def _rgb(hex_colors) -> np.ndarray:
     return np.array([[int(h[k : k + 2], 16) for k in (1, 3, 5)] for h in hex_colors], dtype=np.float64)
 
 
-def heatmap_rgb(values, clip: float = HEATMAP_CLIP) -> np.ndarray:
-    """Colours (…, 3) uint8 of log10 values: piecewise-linear RGB between HEATMAP_COLORS at evenly
-    spaced stops from -clip to clip, exactly what the legend's scale (interpolate "rgb") draws;
-    NaN (no path) is COLORS["no_path"]."""
+def ramp_rgb(values, low: float, high: float, colors) -> np.ndarray:
+    """Colours (…, 3) as floats, and where the values are NaN: piecewise-linear RGB between
+    `colors` at evenly spaced stops from `low` to `high` (values beyond them take the end colours),
+    exactly what a Vega-Lite scale with those stops and interpolate "rgb" draws."""
     values = np.asarray(values, dtype=np.float64)
-    stops, colors = np.linspace(-clip, clip, len(HEATMAP_COLORS)), _rgb(HEATMAP_COLORS)
-    flat = np.clip(values.ravel(), -clip, clip)
-    rgb = np.stack([np.interp(flat, stops, colors[:, k]) for k in range(3)], axis=-1)
-    rgb[np.isnan(flat)] = _rgb([COLORS["no_path"]])[0]
-    return np.rint(rgb).astype(np.uint8).reshape(values.shape + (3,))
+    stops, rgb = np.linspace(low, high, len(colors)), _rgb(colors)
+    flat = np.clip(values.ravel(), low, high)
+    out = np.stack([np.interp(flat, stops, rgb[:, k]) for k in range(3)], axis=-1)
+    return out.reshape(values.shape + (3,)), np.isnan(values)
+
+
+def heatmap_rgb(values, clip: float = HEATMAP_CLIP) -> np.ndarray:
+    """Colours (…, 3) uint8 of log10 values: ramp_rgb between HEATMAP_COLORS from -clip to clip,
+    the legend's scale; NaN (no path) is COLORS["no_path"]."""
+    values = np.asarray(values, dtype=np.float64)
+    rgb, missing = ramp_rgb(values, -clip, clip, HEATMAP_COLORS)
+    rgb[missing] = _rgb([COLORS["no_path"]])[0]
+    return np.rint(rgb).astype(np.uint8)
+
+
+def png_url(pixels: np.ndarray) -> str:
+    """An (rows, columns, 3) uint8 image as a PNG data: URL (drawn by a Vega image mark)."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, "RGB").save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def pixel_cells(edges: np.ndarray, pixels: int) -> np.ndarray:
+    """For `pixels` evenly spaced pixels spanning edges[0]..edges[-1]: the cell (between two
+    consecutive edges) that each pixel's centre falls in."""
+    lo, hi = float(edges[0]), float(edges[-1])
+    centres = lo + (np.arange(pixels) + 0.5) * (hi - lo) / pixels
+    return np.clip(np.searchsorted(edges, centres, side="right") - 1, 0, len(edges) - 2)
 
 
 def heatmap_image(cells: pd.DataFrame, clip: float = HEATMAP_CLIP, max_columns: int = 1000) -> pd.DataFrame:
@@ -455,16 +481,12 @@ def heatmap_image(cells: pd.DataFrame, clip: float = HEATMAP_CLIP, max_columns: 
     rectangles were (measured in benchmarks/app_speed.py)."""
     x0, x1 = cells["x"].min(), cells["x2"].max()
     columns = int(min(max(round(x1 - x0), 1), max_columns))
-    centres = x0 + (np.arange(columns) + 0.5) * (x1 - x0) / columns
     edges = np.sort(cells["x"].unique())
-    col_of = np.clip(np.searchsorted(edges, centres, side="right") - 1, 0, len(edges) - 1)
+    col_of = pixel_cells(np.append(edges, x1), columns)
     scales = np.sort(cells["weight_scale"].unique())
     grid = cells.pivot_table(index="weight_scale", columns="x", values="color", aggfunc="first", dropna=False)
     grid = grid.reindex(index=scales, columns=edges)
-    pixels = heatmap_rgb(grid.to_numpy()[::-1][:, col_of], clip)  # top row: the largest scale
-    buffer = io.BytesIO()
-    Image.fromarray(pixels, "RGB").save(buffer, "PNG")
-    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    url = png_url(heatmap_rgb(grid.to_numpy()[::-1][:, col_of], clip))  # top row: the largest scale
     return pd.DataFrame({"x": [x0], "x2": [x1], "y": [cells["y"].min()], "y2": [cells["y2"].max()], "url": [url]})
 
 
@@ -509,6 +531,60 @@ def sweep_heatmap(
     spec = _heatmap_template({k: labels[k] for k in keys}, clip, big)
     legend = pd.DataFrame({"color": [-clip, clip], "rho": [1.0, 1.0]})
     return Figure(spec, {"image": image, "_legend": legend, "marker": pd.DataFrame({"rho": [current_scale]})})
+
+
+def attention_images(frame: pd.DataFrame, max_pixels: int = MAP_PIXELS) -> pd.DataFrame:
+    """One PNG a head (core.attention.attention_frame's cells of one layer) with its corners:
+    head, x, x2 (keys), y, y2 (queries), url.  A pixel per position, at most `max_pixels` evenly
+    spaced ones a side, each the colour of the cell its centre falls in (ATTENTION_COLORS, weight
+    0 to 1).  One image is one item for Vega to redraw where a head's cells were up to 48 × 48
+    rectangles (measured in benchmarks/app_speed.py)."""
+    rows = []
+    for head, cells in frame.groupby("head", sort=True):
+        edges = np.unique(np.concatenate([cells["key"].to_numpy(), cells["key_end"].to_numpy()]))
+        n = len(edges) - 1
+        grid = np.full((n, n), np.nan)
+        grid[np.searchsorted(edges, cells["query"]), np.searchsorted(edges, cells["key"])] = cells["weight"]
+        index = pixel_cells(edges, int(min(edges[-1] - edges[0], max_pixels)))
+        rgb, _ = ramp_rgb(grid[np.ix_(index, index)], 0.0, 1.0, ATTENTION_COLORS)
+        lo, hi, url = float(edges[0]), float(edges[-1]), png_url(np.rint(rgb).astype(np.uint8))
+        rows.append({"head": int(head), "x": lo, "x2": hi, "y": lo, "y2": hi, "url": url})
+    return pd.DataFrame(rows)
+
+
+@template
+def _maps_template(labels: dict, heads: int, side: int, big: bool) -> alt.ConcatChart:
+    """A panel a head, four to a row, each one image (see attention_images, table "head-<h>");
+    the y axis on the first column only, and the weight's legend once, beside them."""
+    stops = [float(v) for v in np.linspace(0, 1, len(ATTENTION_COLORS))]
+    scale = alt.Scale(domain=stops, range=list(ATTENTION_COLORS), interpolate="rgb")
+    legend = alt.Legend(orient="right", gradientLength=side, values=[0, 0.25, 0.5, 0.75, 1], format=".2~f")
+    x = alt.X("x:Q", title=labels["axis_key"], scale=alt.Scale(nice=False, zero=False))
+    panels = []
+    for head in range(1, heads + 1):
+        axis = alt.Axis(title=labels["axis_query"]) if head % 4 == 1 else None
+        y = alt.Y("y:Q", scale=alt.Scale(nice=False, zero=False, reverse=True), axis=axis)
+        image = (
+            alt.Chart(alt.NamedData(f"head-{head}"))
+            .mark_image(aspect=False, smooth=False)  # crisp cells
+            .encode(x=x, x2=alt.X2("x2"), y=y, y2=alt.Y2("y2"), url=alt.Url("url:N"))
+        )
+        layers = [image]
+        if head == 1:  # the legend, from a helper table of two invisible points at the map's corner
+            color = alt.Color("weight:Q", title=labels["axis_weight"], scale=scale, legend=legend)
+            layers.append(alt.Chart(alt.NamedData("_legend")).mark_point(opacity=0).encode(x=x, y=y, color=color))
+        panels.append(alt.layer(*layers, width=side, height=side, title=f"{labels['head']} {head}"))
+    return alt.concat(*panels, columns=4, config=_config(big))
+
+
+def attention_maps(images: pd.DataFrame, labels: dict, big: bool = False) -> Figure:
+    """One layer's attention maps, a panel a head (`images`: attention_images)."""
+    heads = len(images)
+    spec = _maps_template(labels, heads, 190 if heads > 2 else 300, big)  # four 190-px panels fit the page
+    data = {f"head-{head}": images[images["head"] == head].reset_index(drop=True) for head in images["head"]}
+    corner = float(images["x"].iloc[0])
+    data["_legend"] = pd.DataFrame({"x": [corner, corner], "y": [corner, corner], "weight": [0.0, 1.0]})
+    return Figure(spec, data)
 
 
 def head_labels(frame: pd.DataFrame) -> pd.Series:

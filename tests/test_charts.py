@@ -9,8 +9,10 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from PIL import Image
 
+from core.attention import attention_frame
 from core.probe import gradient_through_time
 from core.sweep import weight_scale_sweep
 from core.theory import theory_frame
@@ -108,6 +110,56 @@ def test_heatmap_colours_follow_the_legend_scale_and_grey_marks_no_path():
     spec = json.loads(charts.sweep_heatmap(charts.heatmap_image(_cells()), 1.0, LABELS).spec)
     scale = next(layer["encoding"]["color"]["scale"] for layer in spec["layer"] if "color" in layer["encoding"])
     assert scale == {"domain": list(stops), "range": list(colors), "interpolate": "rgb"}
+
+
+@pytest.mark.parametrize("seq_len, max_pixels", [(18, 480), (100, 480), (700, 480), (700, 97)])
+def test_attention_images_pixels_are_the_cells_colours(seq_len, max_pixels):
+    """A panel a head; every pixel, at its centre's position, has the colour of the pooled cell
+    containing it, on the legend's scale (weight 0 to 1)."""
+    weights = torch.softmax(4 * torch.randn(1, 3, seq_len, seq_len, generator=torch.Generator().manual_seed(1)), -1)
+    frame = attention_frame([weights, weights.flip(-1)], 48)
+    layer = frame[frame["layer"] == 2]
+    images = charts.attention_images(layer, max_pixels)
+    assert list(images["head"]) == [1, 2, 3]
+    rng = np.random.default_rng(0)
+    for row in images.itertuples():
+        cells = layer[layer["head"] == row.head]
+        assert (row.x, row.x2, row.y, row.y2) == (0, seq_len, 0, seq_len)
+        pixels = _pixels(images[images["head"] == row.head])
+        side = min(seq_len, max_pixels)
+        assert pixels.shape == (side, side, 3)
+        for r, c in zip(rng.integers(0, side, 200), rng.integers(0, side, 200), strict=True):
+            query, key = (r + 0.5) * seq_len / side, (c + 0.5) * seq_len / side  # row 0: query 0, at the top
+            cell = cells[(cells["query"] <= query) & (query < cells["query_end"])]
+            cell = cell[(cell["key"] <= key) & (key < cell["key_end"])]
+            assert len(cell) == 1
+            expected, _ = charts.ramp_rgb(cell["weight"].to_numpy(), 0.0, 1.0, charts.ATTENTION_COLORS)
+            np.testing.assert_array_equal(pixels[r, c], np.rint(expected[0]))
+
+
+def test_attention_maps_colours_follow_the_legend_and_each_head_has_its_panel():
+    colors = charts.ATTENTION_COLORS
+    stops = np.linspace(0, 1, len(colors))
+    rgb, _ = charts.ramp_rgb(np.concatenate([stops, [-1.0, 2.0]]), 0.0, 1.0, colors)
+    assert [_hex(np.rint(v)) for v in rgb] == [*colors, colors[0], colors[-1]]
+    weights = torch.softmax(torch.randn(1, 8, 10, 10, generator=torch.Generator().manual_seed(0)), -1)
+    images = charts.attention_images(attention_frame([weights], 48))
+    labels = {"axis_key": "key", "axis_query": "query", "axis_weight": "weight", "head": "head"}
+    figure = charts.attention_maps(images, labels)
+    spec = json.loads(figure.spec)
+    assert [panel["title"] for panel in spec["concat"]] == [f"head {h}" for h in range(1, 9)]
+    for h, panel in enumerate(spec["concat"], start=1):
+        image = panel["layer"][0]
+        assert (image.get("data") or panel["data"])["name"] == f"head-{h}"
+        assert figure.data[f"head-{h}"]["url"].iloc[0] == images["url"].iloc[h - 1]
+        assert (image["encoding"]["y"]["axis"] is not None) == (h in (1, 5))  # the y axis on the left only
+    scales = [
+        layer["encoding"]["color"]["scale"]
+        for p in spec["concat"]
+        for layer in p["layer"]
+        if "color" in layer["encoding"]
+    ]
+    assert scales == [{"domain": list(stops), "range": list(colors), "interpolate": "rgb"}]  # one legend
 
 
 def _cells() -> pd.DataFrame:
