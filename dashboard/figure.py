@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import altair as alt
 import pandas as pd
+from streamlit import dataframe_util
 
 ALTAIR_GLOBALS = threading.Lock()  # Altair's theme and data transformers are process-wide settings
 HELPER_PREFIX = "_"  # tables named so (e.g. "_extent") only size the axes: not in a chart's CSV
@@ -53,10 +54,20 @@ def _named_dataset(data, datasets: dict, names: dict) -> dict:
 class Figure:
     """What a page draws: `spec`, Vega-Lite JSON whose layers name their data, and `data`, the
     named tables.  The spec text is shared by every run and session that draws the same shape;
-    each call of `vega_lite()` parses its own copy."""
+    each call of `vega_lite()` parses its own copy.
+
+    `arrow` holds the tables as the Arrow IPC bytes st.vega_lite_chart sends, serialised once
+    when the Figure is made: converting pandas tables to Arrow was most of the server's run on a
+    move back to a setting seen before (py-spy, RNN lab), and a memoized Figure is drawn again
+    and again."""
 
     spec: str
     data: dict[str, pd.DataFrame] = field(default_factory=dict)
+    arrow: dict[str, bytes] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        tables = {name: dataframe_util.convert_anything_to_arrow_bytes(frame) for name, frame in self.data.items()}
+        object.__setattr__(self, "arrow", tables)  # frozen: set once, here
 
     @classmethod
     def from_altair(cls, chart: alt.TopLevelMixin) -> Figure:
@@ -73,9 +84,9 @@ class Figure:
         return cls(json.dumps(spec), {name: pd.DataFrame(table) for name, table in datasets.items()})
 
     def vega_lite(self) -> dict:
-        """The spec for st.vega_lite_chart: tables as DataFrames (Streamlit sends them as Arrow)."""
+        """The spec for st.vega_lite_chart, its tables as Arrow IPC bytes (sent as they are)."""
         spec = json.loads(self.spec)
-        spec["datasets"] = dict(self.data)
+        spec["datasets"] = dict(self.arrow)
         return spec
 
     def inline(self) -> dict:

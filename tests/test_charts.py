@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import torch
 from PIL import Image
@@ -160,6 +161,23 @@ def test_attention_maps_colours_follow_the_legend_and_each_head_has_its_panel():
         if "color" in layer["encoding"]
     ]
     assert scales == [{"domain": list(stops), "range": list(colors), "interpolate": "rgb"}]  # one legend
+
+
+def test_a_figure_sends_its_tables_as_arrow_serialised_once():
+    """The bytes st.vega_lite_chart sends are the Figure's tables, made once, and exactly what
+    Streamlit itself would send for them."""
+    from streamlit import dataframe_util
+
+    probe = gradient_through_time(seq_len=40, hidden_size=8, window=10)  # with a "no path" band
+    fig = charts.gradient_chart(
+        charts.gradient_chart_data(probe, theory_frame(probe["distance"], 0.9, 1.0), LABELS), LABELS
+    )
+    assert set(fig.arrow) == set(fig.data) and fig.vega_lite()["datasets"] == fig.arrow
+    for name, frame in fig.data.items():
+        assert fig.arrow[name] == dataframe_util.convert_anything_to_arrow_bytes(frame)
+        decoded = pa.ipc.open_stream(fig.arrow[name]).read_all().to_pandas()
+        pd.testing.assert_frame_equal(decoded, frame, check_dtype=False)
+    assert fig.vega_lite()["datasets"] is not fig.arrow  # each draw gets its own dict
 
 
 def _cells() -> pd.DataFrame:

@@ -195,7 +195,7 @@ def _memo_caches() -> dict:
 def _contents(value):
     """What a memoized result holds: a Figure's spec and tables, a dataclass's fields, in full."""
     if isinstance(value, Figure):
-        return (value.spec, value.data)
+        return (value.spec, value.data, value.arrow)
     if dataclasses.is_dataclass(value):
         return tuple(_contents(getattr(value, f.name)) for f in dataclasses.fields(value))
     return value
