@@ -155,7 +155,7 @@ def _maps_table(config: tuple, tokens: tuple, mode: str, layer: int) -> pd.DataF
     return frame
 
 
-@functools.partial(memo, max_entries=16)
+@functools.partial(memo, max_entries=16)  # under 0.1 MB each (T = 2000, 8 heads: 0.09 MB)
 @speaks
 def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, lang: str, big: bool) -> Figure:
     """One layer's attention maps, a panel a head, each one image (built once per setting and language)."""

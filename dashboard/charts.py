@@ -439,7 +439,7 @@ def _rgb(hex_colors) -> np.ndarray:
     return np.array([[int(h[k : k + 2], 16) for k in (1, 3, 5)] for h in hex_colors], dtype=np.float64)
 
 
-def ramp_rgb(values, low: float, high: float, colors) -> np.ndarray:
+def ramp_rgb(values, low: float, high: float, colors) -> tuple[np.ndarray, np.ndarray]:
     """Colours (…, 3) as floats, and where the values are NaN: piecewise-linear RGB between
     `colors` at evenly spaced stops from `low` to `high` (values beyond them take the end colours),
     exactly what a Vega-Lite scale with those stops and interpolate "rgb" draws."""
