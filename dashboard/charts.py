@@ -450,6 +450,12 @@ def ramp_rgb(values, low: float, high: float, colors) -> tuple[np.ndarray, np.nd
     return out.reshape(values.shape + (3,)), np.isnan(values)
 
 
+def ramp_scale(low: float, high: float, colors) -> alt.Scale:
+    """The Vega-Lite colour scale (a legend's) that ramp_rgb colours pixels by."""
+    stops = [float(v) for v in np.linspace(low, high, len(colors))]
+    return alt.Scale(domain=stops, range=list(colors), interpolate="rgb")
+
+
 def heatmap_rgb(values, clip: float = HEATMAP_CLIP) -> np.ndarray:
     """Colours (…, 3) uint8 of log10 values: ramp_rgb between HEATMAP_COLORS from -clip to clip,
     the legend's scale; NaN (no path) is COLORS["no_path"]."""
@@ -499,8 +505,7 @@ def _heatmap_template(labels: dict, clip: float, big: bool) -> alt.LayerChart:
         .mark_image(aspect=False, smooth=False)  # smooth=False: crisp cells, no blur between them
         .encode(x=x, x2=alt.X2("x2"), y=y, y2=alt.Y2("y2"), url=alt.Url("url:N"))
     )
-    stops = [float(v) for v in np.linspace(-clip, clip, len(HEATMAP_COLORS))]
-    scale = alt.Scale(domain=stops, range=list(HEATMAP_COLORS), interpolate="rgb")
+    scale = ramp_scale(-clip, clip, HEATMAP_COLORS)
     legend = alt.Legend(
         orient="right", gradientLength=200 if big else 160, values=[-clip, -clip / 2, 0, clip / 2, clip]
     )
@@ -541,6 +546,7 @@ def attention_images(frame: pd.DataFrame, max_pixels: int = MAP_PIXELS) -> pd.Da
     rectangles (measured in benchmarks/app_speed.py)."""
     rows = []
     for head, cells in frame.groupby("head", sort=True):
+        # the pooling is square (core.attention._pool): the queries' cell edges are the keys'
         edges = np.unique(np.concatenate([cells["key"].to_numpy(), cells["key_end"].to_numpy()]))
         n = len(edges) - 1
         grid = np.full((n, n), np.nan)
@@ -556,8 +562,7 @@ def attention_images(frame: pd.DataFrame, max_pixels: int = MAP_PIXELS) -> pd.Da
 def _maps_template(labels: dict, heads: int, side: int, big: bool) -> alt.ConcatChart:
     """A panel a head, four to a row, each one image (see attention_images, table "head-<h>");
     the y axis on the first column only, and the weight's legend once, beside them."""
-    stops = [float(v) for v in np.linspace(0, 1, len(ATTENTION_COLORS))]
-    scale = alt.Scale(domain=stops, range=list(ATTENTION_COLORS), interpolate="rgb")
+    scale = ramp_scale(0.0, 1.0, ATTENTION_COLORS)
     legend = alt.Legend(orient="right", gradientLength=side, values=[0, 0.25, 0.5, 0.75, 1], format=".2~f")
     x = alt.X("x:Q", title=labels["axis_key"], scale=alt.Scale(nice=False, zero=False))
     panels = []

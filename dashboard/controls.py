@@ -124,14 +124,14 @@ def remedy_controls_ui(seq_len: int, used: frozenset = frozenset(REMEDY_KEYS)) -
     biases, clipping threshold θ.  The others are not drawn: each keeps its value for when it is
     drawn again (persist_state="page"; the link drops it meanwhile), is returned here as its
     default (the section does not use it), and is still reset by Reset."""
-    values = asdict(RemedyControls())
+    d = RemedyControls()
+    values = asdict(d)
     for name in REMEDY_KEYS.keys() - used:  # not drawn: known to Reset, and a reset one leaves the link
         key = remember(REMEDY_KEYS[name], values[name])
         if st.session_state.get(key) == values[name] and key in st.query_params:
             del st.query_params[key]
     if not used:
-        return RemedyControls()
-    d = RemedyControls()
+        return d
     cols = iter(st.columns([3 if name == "window" else 2 for name in REMEDY_KEYS if name in used]))
     if "window" in used:
         if st.session_state.get("window", 0) > seq_len:  # a K left over from a longer sequence
