@@ -13,6 +13,7 @@ import math
 import altair as alt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from PIL import Image
 
 from .figure import Figure, template
@@ -78,31 +79,33 @@ def _thin(distance: np.ndarray, log10: np.ndarray, max_points: int | None) -> tu
     return distance[order], log10[order]
 
 
-def curves_data(curves: dict[str, pd.DataFrame], labels: dict, max_points: int | None = MAX_POINTS) -> pd.DataFrame:
-    """Long table for a curves chart: distance, log10, series, kind, value (the CSV's text).
+def curves_data(curves: dict, labels: dict, max_points: int | None = MAX_POINTS, text: bool = True) -> pd.DataFrame:
+    """Long table for a curves chart: distance, log10, series, kind, and (with `text`) value, the
+    CSV's text; a chart's own build leaves the text out (it draws the numbers).
 
-    curves maps a series name to a frame with columns distance and log10, each sorted by
-    distance here.  kind is "line" for finite points and "no_path" for exactly-zero gradients
-    (log10 = -inf), which the chart draws as a band at the bottom instead of dropping them
-    silently; other non-finite points (NaN, +inf) are left out.
+    curves maps a series name to a frame with columns distance and log10, or to a (distance,
+    log10) pair of arrays; each is sorted by distance here.  kind is "line" for finite points and
+    "no_path" for exactly-zero gradients (log10 = -inf), which the chart draws as a band at the
+    bottom instead of dropping them silently; other non-finite points (NaN, +inf) are left out.
     """
     names, distances, logs = [], [], []
-    for name, frame in curves.items():
-        x, y = _thin(frame["distance"].to_numpy(), frame["log10"].to_numpy(dtype=float), max_points)
+    for name, curve in curves.items():
+        distance, log10 = (curve["distance"], curve["log10"]) if isinstance(curve, pd.DataFrame) else curve
+        x, y = _thin(np.asarray(distance), np.asarray(log10, dtype=float), max_points)
         keep = np.isfinite(y) | np.isneginf(y)
         names.append(np.full(int(keep.sum()), name, dtype=object))
         distances.append(x[keep])
         logs.append(y[keep])
     log10 = np.concatenate(logs) if logs else np.array([], dtype=float)
-    return pd.DataFrame(
-        {
-            "distance": np.concatenate(distances) if distances else np.array([], dtype=float),
-            "log10": log10,
-            "series": np.concatenate(names) if names else np.array([], dtype=object),
-            "kind": np.where(np.isneginf(log10), "no_path", "line").astype(object),
-            "value": pow10_labels(log10, labels["no_path"]),
-        }
-    )
+    columns = {
+        "distance": np.concatenate(distances) if distances else np.array([], dtype=float),
+        "log10": log10,
+        "series": np.concatenate(names) if names else np.array([], dtype=object),
+        "kind": np.where(np.isneginf(log10), "no_path", "line").astype(object),
+    }
+    if text:
+        columns["value"] = pow10_labels(log10, labels["no_path"])
+    return pd.DataFrame(columns)
 
 
 def probe_curve(probe: pd.DataFrame) -> pd.DataFrame:
@@ -115,20 +118,31 @@ def as_curves(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {name: probe_curve(f) if "log10_grad_norm" in f else f for name, f in tables.items()}
 
 
+def _finite(distance, log10_values) -> tuple[np.ndarray, np.ndarray]:
+    """The (distance, log10) points whose value is finite."""
+    distance, log10 = np.asarray(distance), np.asarray(log10_values, dtype=float)
+    keep = np.isfinite(log10)
+    return distance[keep], log10[keep]
+
+
 def theory_curve(distance, log10_values) -> pd.DataFrame:
     """A theory line as a curve; -inf values (ρ = 0 past d = 0) are left out: the line stops."""
-    curve = pd.DataFrame({"distance": np.asarray(distance), "log10": np.asarray(log10_values, dtype=float)})
-    return curve[np.isfinite(curve["log10"])]
+    distance, log10 = _finite(distance, log10_values)
+    return pd.DataFrame({"distance": distance, "log10": log10})
 
 
-def gradient_chart_data(probe: pd.DataFrame, theory: pd.DataFrame, labels: dict, max_points: int = MAX_POINTS):
-    """The RNN lab's curves: measured, the ρ^d line and Pascanu's bound."""
+def gradient_chart_data(
+    probe: pd.DataFrame, theory: pd.DataFrame, labels: dict, max_points: int = MAX_POINTS, text: bool = True
+) -> pd.DataFrame:
+    """The RNN lab's curves: measured, the ρ^d line and Pascanu's bound (theory lines stop where
+    they are -inf, see theory_curve)."""
+    distance = theory["distance"].to_numpy()
     curves = {
-        labels["measured"]: probe_curve(probe),
-        labels["rho"]: theory_curve(theory["distance"], theory["rho_line"]),
-        labels["bound"]: theory_curve(theory["distance"], theory["bound_line"]),
+        labels["measured"]: (probe["distance"].to_numpy(), probe["log10_grad_norm"].to_numpy()),
+        labels["rho"]: _finite(distance, theory["rho_line"].to_numpy()),
+        labels["bound"]: _finite(distance, theory["bound_line"].to_numpy()),
     }
-    return curves_data(curves, labels, max_points)
+    return curves_data(curves, labels, max_points, text)
 
 
 def y_domain(data: pd.DataFrame, anchors) -> tuple[float, float]:
@@ -285,39 +299,36 @@ def curves_chart(
         by_distance = np.argsort(distance[pick], kind="stable")
         x, y, run = clip_to_box(distance[pick][by_distance], log10[pick][by_distance], (-math.inf, math.inf, lo, hi))
         pieces.append((name, x, y, run))
-    names = (
-        np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in pieces])
-        if pieces
-        else np.array([], dtype=object)
-    )
-    shown = pd.DataFrame(
+    names = np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in pieces]) if pieces else np.array([])
+    shown = pa.table(
         {
-            "distance": np.concatenate([p[1] for p in pieces]) if pieces else np.array([], dtype=float),
-            "log10": np.concatenate([p[2] for p in pieces]) if pieces else np.array([], dtype=float),
-            "series": names,
-            "key": _keys(names, order),
-            "part": np.concatenate([p[3] for p in pieces]) if pieces else np.array([], dtype=int),
-            "kind": "line",
+            "distance": pa.array(np.concatenate([p[1] for p in pieces]) if pieces else [], pa.float64()),
+            "log10": pa.array(np.concatenate([p[2] for p in pieces]) if pieces else [], pa.float64()),
+            "series": pa.array(names.tolist(), pa.string()),
+            "key": pa.array(_keys(names, order).tolist(), pa.string()),
+            "part": pa.array(np.concatenate([p[3] for p in pieces]) if pieces else [], pa.int64()),
+            "kind": pa.array(["line"] * len(names), pa.string()),
         }
     )
     gap = kind == "no_path"
     row = np.array([order.index(n) for n in series[gap]], dtype=float)
-    no_path = pd.DataFrame(
+    no_path = pa.table(
         {
-            "distance": distance[gap],
-            "series": series[gap],
-            "key": _keys(series[gap], order),
-            "kind": "no_path",
-            "y": lo + (0.025 + 0.035 * row) * (hi - lo),
-            "label": labels["no_path"],
+            "distance": pa.array(distance[gap], pa.float64()),
+            "series": pa.array(series[gap].tolist(), pa.string()),
+            "key": pa.array(_keys(series[gap], order).tolist(), pa.string()),
+            "kind": pa.array(["no_path"] * len(row), pa.string()),
+            "y": pa.array(lo + (0.025 + 0.035 * row) * (hi - lo), pa.float64()),
+            "label": pa.array([labels["no_path"]] * len(row), pa.string()),
         }
     )
-    drawn = pd.DataFrame({"key": _keys(np.array(order, dtype=object), order)})
+    drawn = pa.table({"key": pa.array(_keys(np.array(order, dtype=object), order).tolist(), pa.string())})
     keys = ("axis_distance", "axis_log10", "series")
     colors = tuple(color for color, _ in styles.values())
     dashes = tuple(tuple(float(v) for v in dash) for _, dash in styles.values())
     spec = _curves_template({k: labels[k] for k in keys}, colors, dashes, big, height or (420 if big else 360))
-    tables = {"_styles": drawn, "no_path": no_path, "lines": shown, "_extent": pd.DataFrame({"log10": [lo, hi]})}
+    extent = pa.table({"log10": pa.array([lo, hi], pa.int64())})
+    tables = {"_styles": drawn, "no_path": no_path, "lines": shown, "_extent": extent}
     return Figure(spec, tables)
 
 
@@ -331,11 +342,11 @@ def gradient_chart(data: pd.DataFrame, labels: dict, big: bool = False) -> Figur
     return curves_chart(data, labels, styles, labels["measured"], big)
 
 
-def circle(radius: float, n: int = CIRCLE_POINTS) -> pd.DataFrame:
-    """A closed polygon of n-1 sides: at 5° a side, it leaves the true circle by at most
+def circle(radius: float, n: int = CIRCLE_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of a closed polygon of n-1 sides: at 5° a side, it leaves the true circle by at most
     r·(1 - cos 2.5°) < 0.001·r, under 0.2 px on the largest circle the chart draws (≤ 170 px)."""
     angle = np.linspace(0, 2 * np.pi, n)
-    return pd.DataFrame({"re": radius * np.cos(angle), "im": radius * np.sin(angle), "order": np.arange(n)})
+    return radius * np.cos(angle), radius * np.sin(angle)
 
 
 @template
@@ -385,32 +396,35 @@ def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, 
     circles cut at the square's edge, which is the larger of ±1.25, ±1.15ρ and ±min(1.15‖W‖₂, 4))."""
     extent = max(1.25, 1.15 * rho, min(1.15 * norm, 4.0))
     box = (-extent, extent, -extent, extent)
-    res, ims, names, parts = [], [], [], []
+    res, ims, orders, names, parts = [], [], [], [], []
     for name, radius in (("circle_unit", 1.0), ("circle_rho", max(rho, 1e-9)), ("circle_norm", norm)):
-        ring = circle(radius)
-        x, y, run = clip_to_box(ring["re"].to_numpy(), ring["im"].to_numpy(), box)
+        x, y, run = clip_to_box(*circle(radius), box)
         res.append(x)
         ims.append(y)
-        names.append(np.full(len(x), labels[name], dtype=object))
-        parts.append(np.array([f"{name}-{r}" for r in range(run.max() + 1 if len(run) else 0)], dtype=object)[run])
-    rings = pd.DataFrame(
+        orders.append(np.arange(len(x)))
+        names += [labels[name]] * len(x)
+        parts += [f"{name}-{r}" for r in run.tolist()]
+    rings = pa.table(
         {
-            "re": np.concatenate(res),
-            "im": np.concatenate(ims),
-            "order": np.concatenate([np.arange(len(x)) for x in res]),
-            "ring": np.concatenate(names),
-            "part": np.concatenate(parts),
+            "re": pa.array(np.concatenate(res), pa.float64()),
+            "im": pa.array(np.concatenate(ims), pa.float64()),
+            "order": pa.array(np.concatenate(orders), pa.int64()),
+            "ring": pa.array(names, pa.string()),
+            "part": pa.array(parts, pa.string()),
         }
     )
-    dots = pd.DataFrame(
+    size = np.asarray(eigs["abs"], dtype=float)
+    dots = pa.table(
         {
-            "re": eigs["re"].to_numpy(),
-            "im": eigs["im"].to_numpy(),
-            "abs": eigs["abs"].to_numpy(),
-            "size": [f"|λ| = {v:.4f}" for v in eigs["abs"].tolist()],
+            "re": pa.array(np.asarray(eigs["re"], dtype=float), pa.float64()),
+            "im": pa.array(np.asarray(eigs["im"], dtype=float), pa.float64()),
+            "abs": pa.array(size, pa.float64()),
+            "size": pa.array([f"|λ| = {v:.4f}" for v in size.tolist()], pa.string()),
         }
     )
-    corners = pd.DataFrame({"re": [-extent, extent], "im": [-extent, extent]})
+    corners = pa.table(
+        {"re": pa.array([-extent, extent], pa.float64()), "im": pa.array([-extent, extent], pa.float64())}
+    )
     spec = _eigenvalue_template(
         {k: labels[k] for k in ("circle_unit", "circle_rho", "circle_norm", "axis_re", "axis_im")}, big
     )

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 from streamlit import dataframe_util
 
 ALTAIR_GLOBALS = threading.Lock()  # Altair's theme and data transformers are process-wide settings
@@ -52,22 +53,29 @@ def _named_dataset(data, datasets: dict, names: dict) -> dict:
 
 @dataclass(frozen=True)
 class Figure:
-    """What a page draws: `spec`, Vega-Lite JSON whose layers name their data, and `data`, the
-    named tables.  The spec text is shared by every run and session that draws the same shape;
-    each call of `vega_lite()` parses its own copy.
+    """What a page draws: `spec`, Vega-Lite JSON whose layers name their data, and `tables`, the
+    named tables, each a pandas DataFrame or a pyarrow Table.  The spec text is shared by every
+    run and session that draws the same shape; each call of `vega_lite()` parses its own copy.
 
     `arrow` holds the tables as the Arrow IPC bytes st.vega_lite_chart sends, serialised once
     when the Figure is made: converting pandas tables to Arrow was most of the server's run on a
     move back to a setting seen before (py-spy, RNN lab), and a memoized Figure is drawn again
-    and again."""
+    and again.  Builders on a slider's path make pyarrow Tables straight from numpy, which skips
+    pandas altogether (Streamlit sends a pyarrow Table as it is); `data` is every table as pandas,
+    made on first use (CSV downloads, exports, tests)."""
 
     spec: str
-    data: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame | pa.Table] = field(default_factory=dict)
     arrow: dict[str, bytes] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        tables = {name: dataframe_util.convert_anything_to_arrow_bytes(frame) for name, frame in self.data.items()}
+        tables = {name: dataframe_util.convert_anything_to_arrow_bytes(table) for name, table in self.tables.items()}
         object.__setattr__(self, "arrow", tables)  # frozen: set once, here
+
+    @functools.cached_property
+    def data(self) -> dict[str, pd.DataFrame]:
+        """The tables as pandas DataFrames (pyarrow Tables converted once, on first use)."""
+        return {name: t.to_pandas() if isinstance(t, pa.Table) else t for name, t in self.tables.items()}
 
     @classmethod
     def from_altair(cls, chart: alt.TopLevelMixin) -> Figure:

@@ -14,9 +14,10 @@ import torch
 from PIL import Image
 
 from core.attention import attention_frame
+from core.models import build_model
 from core.probe import gradient_through_time
 from core.sweep import weight_scale_sweep
-from core.theory import theory_frame
+from core.theory import eigenvalue_frame, spectral_norm, spectral_radius, theory_frame
 from dashboard import charts, export
 
 LABELS = {name: name for name in charts.LABEL_KEYS}  # each label is its own name, except:
@@ -165,19 +166,28 @@ def test_attention_maps_colours_follow_the_legend_and_each_head_has_its_panel():
 
 def test_a_figure_sends_its_tables_as_arrow_serialised_once():
     """The bytes st.vega_lite_chart sends are the Figure's tables, made once, and exactly what
-    Streamlit itself would send for them."""
+    Streamlit itself would send for them, whether a builder made pandas or pyarrow tables; `data`
+    gives the same tables as pandas."""
     from streamlit import dataframe_util
 
     probe = gradient_through_time(seq_len=40, hidden_size=8, window=10)  # with a "no path" band
-    fig = charts.gradient_chart(
+    curves = charts.gradient_chart(
         charts.gradient_chart_data(probe, theory_frame(probe["distance"], 0.9, 1.0), LABELS), LABELS
     )
-    assert set(fig.arrow) == set(fig.data) and fig.vega_lite()["datasets"] == fig.arrow
-    for name, frame in fig.data.items():
-        assert fig.arrow[name] == dataframe_util.convert_anything_to_arrow_bytes(frame)
-        decoded = pa.ipc.open_stream(fig.arrow[name]).read_all().to_pandas()
-        pd.testing.assert_frame_equal(decoded, frame, check_dtype=False)
-    assert fig.vega_lite()["datasets"] is not fig.arrow  # each draw gets its own dict
+    net = build_model("rnn", hidden_size=8, weight_scale=1.3, init="gaussian", seed=1)
+    eigen = charts.eigenvalue_chart(eigenvalue_frame(net.W), spectral_radius(net.W), spectral_norm(net.W), LABELS)
+    heat = charts.sweep_heatmap(charts.heatmap_image(_cells()), 1.0, LABELS)  # pandas tables
+    assert any(isinstance(t, pa.Table) for t in curves.tables.values())
+    assert any(isinstance(t, pd.DataFrame) for t in heat.tables.values())
+    for fig in (curves, eigen, heat):
+        assert set(fig.arrow) == set(fig.data) == set(fig.tables) and fig.vega_lite()["datasets"] == fig.arrow
+        for name, table in fig.tables.items():
+            assert fig.arrow[name] == dataframe_util.convert_anything_to_arrow_bytes(table)
+            decoded = pa.ipc.open_stream(fig.arrow[name]).read_all().to_pandas()
+            pd.testing.assert_frame_equal(decoded, fig.data[name], check_dtype=False)
+        assert fig.vega_lite()["datasets"] is not fig.arrow  # each draw gets its own dict
+    assert len(curves.data["no_path"]) and len(curves.data["lines"])
+    assert curves.data is curves.data  # converted once
 
 
 def _cells() -> pd.DataFrame:
@@ -309,8 +319,7 @@ def test_clip_to_box_handles_circles_and_degenerate_input():
 
 
 def test_circle_polygon_stays_within_a_fifth_of_a_pixel_of_the_circle():
-    ring = charts.circle(2.0)
-    points = ring[["re", "im"]].to_numpy()
+    points = np.column_stack(charts.circle(2.0))
     assert np.allclose(np.hypot(*points.T), 2.0) and np.allclose(points[0], points[-1])  # closed, on the circle
     mids = (points[1:] + points[:-1]) / 2  # the farthest a side gets from the circle
     sag = 1 - np.hypot(*mids.T).min() / 2.0
