@@ -85,7 +85,13 @@ def gradient_through_time(
     window K > 0 backpropagates through the last K steps only (truncated BPTT).
     """
     check_probe_args(seq_len, input_scale, window, model_options.get("hidden_size"))
-    net = build_model(model, seed=seed, **model_options)
+    return probe_model(build_model(model, seed=seed, **model_options), seq_len, input_scale, seed, window)
+
+
+def probe_model(net, seq_len: int, input_scale: float = 1.0, seed: int = 0, window: int = 0) -> pd.DataFrame:
+    """gradient_through_time for a model already built (with the same `seed`): its inputs and
+    readout come from `seed`'s own streams, so the table is the same as the one-call probe's."""
+    check_probe_args(seq_len, input_scale, window, getattr(net.config, "hidden_size", None))
     x = make_inputs(seq_len, net.input_size, input_scale, seed)
     r = make_readout(net.readout_size, seed)
     return connectivity_frame(net.log_input_gradients(x, r, window=window))

@@ -38,6 +38,12 @@ def eigenvalue_frame(w: torch.Tensor) -> pd.DataFrame:
     return pd.DataFrame({"re": ev.real, "im": ev.imag, "abs": np.abs(ev)})
 
 
+def spectrum(w: torch.Tensor) -> tuple[pd.DataFrame, float, float]:
+    """(eigenvalue_frame(W), ρ(W), ‖W‖₂), the eigenvalues computed once for both."""
+    eigs = eigenvalue_frame(w)
+    return eigs, float(eigs["abs"].max()), spectral_norm(w)
+
+
 def _d_log10(distance: np.ndarray, base: float) -> np.ndarray:
     """d·log10(base), with base^0 = 1 even for base = 0."""
     d = np.asarray(distance, dtype=np.float64)

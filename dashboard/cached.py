@@ -10,9 +10,9 @@ import streamlit as st
 from core.attention import order_blindness as core_order_blindness
 from core.clipping import clipping_over_scales
 from core.models import build_model
-from core.probe import gradient_through_time
+from core.probe import check_probe_args, gradient_through_time, probe_model
 from core.sweep import weight_scale_sweep
-from core.theory import eigenvalue_frame, spectral_norm, spectral_radius
+from core.theory import spectrum
 
 from .charts import heatmap_data, heatmap_image
 
@@ -31,11 +31,14 @@ def clipping(threshold, seq_len, hidden_size, seed):
     return clipping_over_scales(threshold, seq_len=seq_len, hidden_size=hidden_size, seed=seed)
 
 
-@st.cache_data(max_entries=256, ttl=_TTL, show_spinner=False)
-def rnn_spectrum(hidden_size, weight_scale, init, seed):
-    """(eigenvalues of W as re/im/abs, ρ(W), ‖W‖₂)."""
-    net = build_model("rnn", hidden_size=hidden_size, weight_scale=weight_scale, init=init, seed=seed)
-    return eigenvalue_frame(net.W), spectral_radius(net.W), spectral_norm(net.W)
+@st.cache_data(max_entries=512, ttl=_TTL, show_spinner=False)
+def rnn_lab(seq_len, seed, input_scale, hidden_size, weight_scale, nonlinearity, init):
+    """The RNN lab's measurements, from one model: (its probe table, the eigenvalues of W as
+    re/im/abs, ρ(W), ‖W‖₂).  The same numbers as probe("rnn", ...) and theory.spectrum."""
+    check_probe_args(seq_len, input_scale, 0, hidden_size)
+    options = {"nonlinearity": nonlinearity, "init": init}
+    net = build_model("rnn", hidden_size=hidden_size, weight_scale=weight_scale, seed=seed, **options)
+    return (probe_model(net, seq_len, input_scale, seed), *spectrum(net.W))
 
 
 @st.cache_data(max_entries=32, ttl=_TTL, show_spinner=False)

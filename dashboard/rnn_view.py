@@ -93,17 +93,9 @@ def main_caption(view: RnnView) -> str:
     return "\n\n".join(notes)
 
 
-def _probe(c: RnnControls) -> pd.DataFrame:
-    return cached.probe(
-        "rnn",
-        c.seq_len,
-        c.seed,
-        input_scale=c.input_scale,
-        hidden_size=c.hidden_size,
-        weight_scale=c.weight_scale,
-        nonlinearity=c.nonlinearity,
-        init=c.init,
-    )
+def _lab(c: RnnControls) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
+    """(probe table, eigenvalues of W, ρ(W), ‖W‖₂) for controls `c`, from one model."""
+    return cached.rnn_lab(c.seq_len, c.seed, c.input_scale, c.hidden_size, c.weight_scale, c.nonlinearity, c.init)
 
 
 def _map(c: RnnControls, text: dict):
@@ -115,8 +107,7 @@ def _map(c: RnnControls, text: dict):
 def build(c: RnnControls, lang: str, big: bool) -> RnnView:
     """Everything the lab draws for controls `c` in language `lang` (the key of the shared cache)."""
     text = chart_labels()
-    probe = _probe(c)
-    eigs, rho, norm = cached.rnn_spectrum(c.hidden_size, c.weight_scale, c.init, c.seed)
+    probe, eigs, rho, norm = _lab(c)
     gamma = DERIVATIVE_BOUND[c.nonlinearity]
     theory = theory_frame(probe["distance"], rho, norm, gamma)
     logs = probe["log10_grad_norm"].to_numpy()  # ±inf (no path, overflow) is drawn from the log domain
@@ -126,7 +117,7 @@ def build(c: RnnControls, lang: str, big: bool) -> RnnView:
         norm=norm,
         gamma=gamma,
         beyond_float=bool((np.abs(logs[np.isfinite(logs)]) > 308).any()),
-        gradient=charts.gradient_chart(charts.gradient_chart_data(probe, theory, text), text, big),
+        gradient=charts.gradient_chart(charts.gradient_chart_data(probe, theory, text, text=False), text, big),
         eigenvalues=charts.eigenvalue_chart(eigs, rho, norm, text, big),
     )
 
@@ -141,13 +132,12 @@ def weight_map(c: RnnControls, lang: str, big: bool) -> Figure:
 
 def gradient_table(c: RnnControls) -> pd.DataFrame:
     """The main chart's CSV: every distance with the measured gradient and both theory lines."""
-    probe = _probe(c)
-    _, rho, norm = cached.rnn_spectrum(c.hidden_size, c.weight_scale, c.init, c.seed)
+    probe, _, rho, norm = _lab(c)
     return probe.merge(theory_frame(probe["distance"], rho, norm, DERIVATIVE_BOUND[c.nonlinearity]), on="distance")
 
 
 def eigenvalue_table(c: RnnControls) -> pd.DataFrame:
-    return cached.rnn_spectrum(c.hidden_size, c.weight_scale, c.init, c.seed)[0]
+    return _lab(c)[1]
 
 
 def map_table(c: RnnControls) -> pd.DataFrame:

@@ -177,3 +177,30 @@ def test_an_off_step_but_valid_hidden_size_from_the_url_is_honoured():
     at = run_app({"hidden_size": "7", "init": "nonnormal"})
     _assert_page_sound(at)
     assert at.slider(key="hidden_size").value == 7
+
+
+@pytest.mark.parametrize(
+    "controls",
+    [
+        RnnControls(),
+        RnnControls(seq_len=57, hidden_size=5, weight_scale=1.7, nonlinearity="relu", init="gaussian", seed=3),
+    ],
+)
+def test_the_labs_one_model_gives_the_one_call_probe_and_spectrum(controls):
+    """cached.rnn_lab builds one model for both the probe and W's spectrum: the same numbers as
+    the one-call probe and as each spectral quantity computed alone."""
+    from core.models import build_model
+    from core.probe import gradient_through_time
+    from core.theory import eigenvalue_frame, spectral_norm, spectral_radius
+    from dashboard import cached
+
+    c = controls
+    options = {"hidden_size": c.hidden_size, "weight_scale": c.weight_scale, "init": c.init, "seed": c.seed}
+    cached.rnn_lab.clear()  # computed here, as the reference is: a page run may use other torch threads
+    probe, eigs, rho, norm = cached.rnn_lab(
+        c.seq_len, c.seed, c.input_scale, c.hidden_size, c.weight_scale, c.nonlinearity, c.init
+    )
+    alone = gradient_through_time("rnn", c.seq_len, c.input_scale, nonlinearity=c.nonlinearity, **options)
+    assert probe.equals(alone)
+    net = build_model("rnn", **options)
+    assert eigs.equals(eigenvalue_frame(net.W)) and rho == spectral_radius(net.W) and norm == spectral_norm(net.W)

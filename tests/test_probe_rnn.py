@@ -9,7 +9,7 @@ import torch
 
 from core.models import build_model
 from core.models.rnn import DERIVATIVE_BOUND, INITS, NONLINEARITIES
-from core.probe import COLUMNS, gradient_through_time, make_inputs, make_readout, reference_log_gradients
+from core.probe import COLUMNS, gradient_through_time, make_inputs, make_readout, probe_model, reference_log_gradients
 from core.theory import spectral_norm, theory_frame
 from tests.mp_reference import mp_log10_gradients
 
@@ -178,3 +178,14 @@ def test_inputs_of_a_longer_sequence_extend_the_shorter_one():
     assert short.dtype == long.dtype == torch.float64
     assert torch.equal(short, long[:10])
     assert make_readout(6, 3).norm().item() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("model", ["rnn", "birnn", "lstm", "gru", "transformer"])
+def test_probing_a_built_model_is_the_one_call_probe(model):
+    options = {"hidden_size": 8, "weight_scale": 1.2, "seed": 5}
+    net = build_model(model, **options)
+    assert probe_model(net, 30, 0.7, seed=5, window=4).equals(
+        gradient_through_time(model, 30, 0.7, window=4, **options)
+    )
+    with pytest.raises(ValueError, match="seq_len"):
+        probe_model(net, 1)

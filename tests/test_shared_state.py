@@ -132,7 +132,7 @@ def _calls() -> dict:
     return {
         "dashboard.cached.probe": (("rnn", 40), {"hidden_size": 8}),
         "dashboard.cached.clipping": ((1.0, 40, 8, 0), {}),
-        "dashboard.cached.rnn_spectrum": ((8, 0.9, "orthogonal", 0), {}),
+        "dashboard.cached.rnn_lab": ((40, 0, 1.0, 8, 0.9, "tanh", "orthogonal"), {}),
         "dashboard.cached.rnn_sweep_map": ((40, 8, "tanh", "orthogonal", 1.0, 0, labels), {}),
         "dashboard.cached.order_blindness": ((config, 8), {}),
         "dashboard.attention_view._maps": ((config, ("the", "cat", "sat", "down"), "sentence"), {}),

@@ -11,7 +11,7 @@ import core.sweep
 from core.models import build_model
 from core.probe import gradient_through_time
 from core.sweep import SWEEP_SCALES, sample_distances, weight_scale_sweep
-from core.theory import eigenvalue_frame, spectral_norm, spectral_radius, theory_frame, verdict
+from core.theory import eigenvalue_frame, spectral_norm, spectral_radius, spectrum, theory_frame, verdict
 
 
 @pytest.mark.parametrize("rho", [0.05, 0.9, 1.0, 2.0])
@@ -33,6 +33,14 @@ def test_nonnormal_example_has_zero_radius_but_norm_sixteen():
     assert net.W.tolist() == [[8.0, 8.0], [-8.0, -8.0]]
     assert spectral_radius(net.W) < 1e-6
     assert spectral_norm(net.W) == pytest.approx(16.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("init", ["orthogonal", "gaussian", "nonnormal"])
+def test_spectrum_is_the_eigenvalues_radius_and_norm_each_computed_alone(init):
+    net = build_model("rnn", hidden_size=9, weight_scale=1.3, init=init, seed=2)
+    eigs, rho, norm = spectrum(net.W)
+    assert eigs.equals(eigenvalue_frame(net.W))
+    assert rho == spectral_radius(net.W) and norm == spectral_norm(net.W)
 
 
 def test_theory_lines_at_zero_distance_and_for_zero_radius():
