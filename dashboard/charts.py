@@ -327,7 +327,7 @@ def curves_chart(
     colors = tuple(color for color, _ in styles.values())
     dashes = tuple(tuple(float(v) for v in dash) for _, dash in styles.values())
     spec = _curves_template({k: labels[k] for k in keys}, colors, dashes, big, height or (420 if big else 360))
-    extent = pa.table({"log10": pa.array([lo, hi], pa.int64())})
+    extent = pa.table({"log10": pa.array([lo, hi], pa.float64())})
     tables = {"_styles": drawn, "no_path": no_path, "lines": shown, "_extent": extent}
     return Figure(spec, tables)
 
