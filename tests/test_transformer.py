@@ -9,7 +9,7 @@ import torch
 
 from core.cli import main
 from core.models import build_model
-from core.models.transformer import sinusoidal_encoding, window_mask
+from core.models.transformer import MAX_PROBE_LEN, sinusoidal_encoding, window_mask
 from core.probe import gradient_through_time, make_inputs, make_readout, reference_log_gradients
 
 
@@ -104,3 +104,8 @@ def test_cli_transformer_options_and_errors(capsys):
     assert main(["probe", "--model", "transformer", "--heads", "5"]) == 2  # 64 is not a multiple of 5
     assert main(["probe", "--model", "transformer", "--seq-len", "5000"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 2
+
+
+def test_the_transformer_probe_refuses_more_positions_than_its_cap():
+    with pytest.raises(ValueError, match=f"at most {MAX_PROBE_LEN} for the transformer"):
+        gradient_through_time("transformer", MAX_PROBE_LEN + 1, hidden_size=8)
