@@ -8,8 +8,9 @@ and server memory (one visitor, then five at once), all in one run.
   (right, left, ...; at least MIN_SAMPLES moves a page, so a page with two sliders gets eight
   nudges on each); each sample is the time from the key press to the settled page.  The floor
   is benchmarks/floor_app.py, SCIENCE.md's "trivial page": one slider and a 1000-point Altair line,
-  on its own server, nudged the same way in the same run; benchmarks/floor_text_app.py (one slider,
-  one line of text) is measured and reported beside it.  Home has no slider, so it has no row.
+  on its own server, nudged the same way in the same run, in batches between the pages (FLOOR_SAMPLES
+  moves in all); benchmarks/floor_text_app.py (one slider, one line of text) is measured and reported
+  beside it, the same way.  Home has no slider, so it has no row.
 - Memory: the server's resident memory after one visitor has opened every page, then the peak
   while five visitors open every page and move their sliders at the same time.
 """
@@ -86,22 +87,54 @@ async def visitor(browser, base: str, nudges: int) -> list[str]:
     return session.errors
 
 
-async def floor_times(browser, app, count: int, errors: list[str]) -> list[float]:
-    """`count` nudges of a floor page's one slider, on its own server."""
-    server = Server(app).start()
-    try:
-        floor = await Session.open(browser, server.base)
-        await floor.visit("/")
-        times = []
-        for n in range(count):
-            ms = await floor.nudge(0, "ArrowRight" if n % 2 == 0 else "ArrowLeft")
+FLOOR_SAMPLES = 40  # nudges of each floor page in a run, spread evenly between the pages' measurements
+
+
+class FloorPage:
+    """A floor page on its own server, nudged in batches between the pages' measurements, so that
+    the floor and the pages are timed under the same conditions of the machine (one batch at the
+    end instead drew the floor from a single moment of a run)."""
+
+    def __init__(self, app):
+        self.app, self.times, self.errors, self.moves = app, [], [], 0
+        self.server: Server | None = None
+        self.session: Session | None = None
+
+    async def open(self, browser) -> FloorPage:
+        self.server = Server(self.app).start()
+        self.session = await Session.open(browser, self.server.base)
+        await self.session.visit("/")
+        return self
+
+    async def nudge(self, count: int) -> None:
+        """`count` more moves of its one slider (right, left, ... across batches)."""
+        for _ in range(count):
+            ms = await self.session.nudge(0, "ArrowRight" if self.moves % 2 == 0 else "ArrowLeft")
+            self.moves += 1
             if ms is not None:
-                times.append(ms)
-        errors += floor.errors
-        await floor.page.context.close()
-        return times
+                self.times.append(ms)
+
+    async def close(self) -> None:
+        """Stop its server (whatever of it was opened)."""
+        try:
+            if self.session is not None:
+                self.errors += self.session.errors
+                await self.session.page.context.close()
+        finally:
+            if self.server is not None:
+                self.server.stop()
+
+
+async def floor_times(browser, app, count: int, errors: list[str]) -> list[float]:
+    """`count` nudges of a one-slider page's slider, on its own server, in one batch."""
+    floor = FloorPage(app)
+    try:
+        await floor.open(browser)
+        await floor.nudge(count)
     finally:
-        server.stop()
+        await floor.close()
+        errors += floor.errors
+    return floor.times
 
 
 async def measure(nudges: int = 4, concurrent: int = 5, pages: dict = PAGES) -> AppReport:
@@ -122,11 +155,23 @@ async def measure(nudges: int = 4, concurrent: int = 5, pages: dict = PAGES) -> 
             for path in PAGES:
                 await first.visit("/" + path)
             report.memory_mb = server.rss_mb()[0]
-            # responsiveness, page by page
-            for path, name in pages.items():
-                await first.visit("/" + path)
-                report.first_ms[name] = []
-                report.pages_ms[name] = await nudge_all(first, nudges, report.first_ms[name], MIN_SAMPLES)
+            # responsiveness, page by page, each page followed by a batch of each floor's moves
+            floors = [FloorPage(FLOOR_APP), FloorPage(FLOOR_TEXT_APP)]
+            try:
+                for floor in floors:
+                    await floor.open(browser)
+                batch = -(-FLOOR_SAMPLES // max(len(pages), 1))
+                for path, name in pages.items():
+                    await first.visit("/" + path)
+                    report.first_ms[name] = []
+                    report.pages_ms[name] = await nudge_all(first, nudges, report.first_ms[name], MIN_SAMPLES)
+                    for floor in floors:
+                        await floor.nudge(batch)
+            finally:
+                for floor in floors:
+                    await floor.close()
+                    report.errors += floor.errors
+            report.floor_ms, report.floor_text_ms = floors[0].times, floors[1].times
             report.errors += first.errors
             # five visitors at once
             results = await asyncio.gather(*(visitor(browser, server.base, 2) for _ in range(concurrent)))
@@ -134,9 +179,6 @@ async def measure(nudges: int = 4, concurrent: int = 5, pages: dict = PAGES) -> 
             report.memory5_mb = server.rss_mb()[1]
         finally:
             server.stop()
-        count = max(len(v) for v in report.pages_ms.values())
-        report.floor_ms = await floor_times(browser, FLOOR_APP, count, report.errors)
-        report.floor_text_ms = await floor_times(browser, FLOOR_TEXT_APP, count, report.errors)
         await browser.close()
     return report
 
