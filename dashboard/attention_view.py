@@ -139,16 +139,20 @@ def gradient_section(c: dict, p: AttentionPlaces, big: bool) -> None:
     section = _gradient(config, T, language(), big)
 
     def csv():  # every point of both curves, built only when the download is clicked
-        return charts.curves_data(charts.as_curves(gradient_curves(config, T)), chart_labels(), None)
+        return charts.curves_table(gradient_curves(config, T), chart_labels())
 
     p.gradient.draw(section.figure, csv, section.caption)
 
 
-def _maps_table(config: tuple, tokens: tuple, mode: str, layer: int) -> pd.DataFrame:
-    """One layer's pooled cells, every head, with the words of a sentence short enough for a cell a
-    word (the maps' CSV)."""
+def _layer_cells(config: tuple, tokens: tuple, mode: str, layer: int) -> pd.DataFrame:
+    """One layer's pooled cells, every head."""
     frame = _maps(TransformerConfig(*config), tokens, mode)
-    frame = frame[frame["layer"] == layer].reset_index(drop=True)
+    return frame[frame["layer"] == layer].reset_index(drop=True)
+
+
+def _maps_table(config: tuple, tokens: tuple, mode: str, layer: int) -> pd.DataFrame:
+    """The maps' CSV: one layer's cells, with the words of a sentence short enough for a cell a word."""
+    frame = _layer_cells(config, tokens, mode, layer)
     if mode == "sentence" and len(tokens) <= HEATMAP_BINS:
         words = {"query_token": [tokens[i] for i in frame["query"]], "key_token": [tokens[i] for i in frame["key"]]}
         return frame.assign(**words)
@@ -160,7 +164,7 @@ def _maps_table(config: tuple, tokens: tuple, mode: str, layer: int) -> pd.DataF
 def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, lang: str, big: bool) -> Figure:
     """One layer's attention maps, a panel a head, each one image (built once per setting and language)."""
     labels = {key: t(f"att.{key}") for key in ("axis_key", "axis_query", "axis_weight", "head")}
-    return charts.attention_maps(charts.attention_images(_maps_table(config, tokens, mode, layer)), labels, big)
+    return charts.attention_maps(charts.attention_images(_layer_cells(config, tokens, mode, layer)), labels, big)
 
 
 def heatmap_section(c: dict, p: AttentionPlaces, big: bool) -> None:

@@ -79,9 +79,9 @@ def _thin(distance: np.ndarray, log10: np.ndarray, max_points: int | None) -> tu
     return distance[order], log10[order]
 
 
-def curves_data(curves: dict, labels: dict, max_points: int | None = MAX_POINTS, text: bool = True) -> pd.DataFrame:
-    """Long table for a curves chart: distance, log10, series, kind, and (with `text`) value, the
-    CSV's text; a chart's own build leaves the text out (it draws the numbers).
+def curves_data(curves: dict, labels: dict, max_points: int | None = MAX_POINTS, text: bool = False) -> pd.DataFrame:
+    """Long table for a curves chart: distance, log10, series, kind, and with `text` value, the
+    CSV's text (a chart draws the numbers, so its own build goes without).
 
     curves maps a series name to a frame with columns distance and log10, or to a (distance,
     log10) pair of arrays; each is sorted by distance here.  kind is "line" for finite points and
@@ -118,6 +118,12 @@ def as_curves(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {name: probe_curve(f) if "log10_grad_norm" in f else f for name, f in tables.items()}
 
 
+def curves_table(tables: dict[str, pd.DataFrame], labels: dict) -> pd.DataFrame:
+    """A curves chart's CSV: every point of every series (probe tables or curves, see as_curves),
+    unthinned, with its value as text."""
+    return curves_data(as_curves(tables), labels, None, text=True)
+
+
 def _finite(distance, log10_values) -> tuple[np.ndarray, np.ndarray]:
     """The (distance, log10) points whose value is finite."""
     distance, log10 = np.asarray(distance), np.asarray(log10_values, dtype=float)
@@ -132,7 +138,7 @@ def theory_curve(distance, log10_values) -> pd.DataFrame:
 
 
 def gradient_chart_data(
-    probe: pd.DataFrame, theory: pd.DataFrame, labels: dict, max_points: int = MAX_POINTS, text: bool = True
+    probe: pd.DataFrame, theory: pd.DataFrame, labels: dict, max_points: int = MAX_POINTS
 ) -> pd.DataFrame:
     """The RNN lab's curves: measured, the ρ^d line and Pascanu's bound (theory lines stop where
     they are -inf, see theory_curve)."""
@@ -142,7 +148,7 @@ def gradient_chart_data(
         labels["rho"]: _finite(distance, theory["rho_line"].to_numpy()),
         labels["bound"]: _finite(distance, theory["bound_line"].to_numpy()),
     }
-    return curves_data(curves, labels, max_points, text)
+    return curves_data(curves, labels, max_points)
 
 
 def y_domain(data: pd.DataFrame, anchors) -> tuple[float, float]:

@@ -71,7 +71,7 @@ def all_models_section(c: SharedControls, place: ChartSlot, big: bool) -> None:
     section = _all_models(c, window, language(), big)
 
     def csv():  # every point of every model, built only when the download is clicked
-        return charts.curves_data(charts.as_curves(all_model_curves(c, window)[0]), chart_labels(), None)
+        return charts.curves_table(all_model_curves(c, window)[0], chart_labels())
 
     place.draw(section.figure, csv, section.caption)
 

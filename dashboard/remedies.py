@@ -117,7 +117,9 @@ def _figure(curves: dict, styles: dict, big: bool, anchors=None) -> Figure:
 def _draw(slot: ChartSlot, section: Section, curves) -> None:
     """A section's chart and caption in its place (the CSV keeps every point of `curves()`)."""
     slot.draw(
-        section.figure, lambda: charts.curves_data(charts.as_curves(curves()), chart_labels(), None), section.caption
+        section.figure,
+        lambda: charts.curves_table(curves(), chart_labels()),
+        section.caption,
     )
 
 

@@ -117,7 +117,7 @@ def build(c: RnnControls, lang: str, big: bool) -> RnnView:
         norm=norm,
         gamma=gamma,
         beyond_float=bool((np.abs(logs[np.isfinite(logs)]) > 308).any()),
-        gradient=charts.gradient_chart(charts.gradient_chart_data(probe, theory, text, text=False), text, big),
+        gradient=charts.gradient_chart(charts.gradient_chart_data(probe, theory, text), text, big),
         eigenvalues=charts.eigenvalue_chart(eigs, rho, norm, text, big),
     )
 

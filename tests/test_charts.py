@@ -330,3 +330,13 @@ def test_circle_polygon_stays_within_a_fifth_of_a_pixel_of_the_circle():
 def test_pow10_labels_is_pow10_label_of_each_value():
     values = [-45.24, 352.0, -math.inf, math.inf, math.nan, 0.0, -0.04]
     assert charts.pow10_labels(values, "none") == [charts.pow10_label(v, "none") for v in values]
+
+
+def test_a_curves_csv_keeps_every_point_with_its_text_and_a_chart_build_goes_without():
+    probe = gradient_through_time(seq_len=2000, hidden_size=4, window=50)  # longer than MAX_POINTS, with no-path
+    table = charts.curves_table({"rnn": probe}, LABELS)
+    assert len(table) == 2000 and table["distance"].tolist() == sorted(probe["distance"])
+    assert table["value"].tolist() == charts.pow10_labels(table["log10"], LABELS["no_path"])
+    assert (table["value"][table["kind"] == "no_path"] == LABELS["no_path"]).all()
+    drawn = charts.curves_data(charts.as_curves({"rnn": probe}), LABELS)
+    assert len(drawn) <= charts.MAX_POINTS and "value" not in drawn
