@@ -12,6 +12,7 @@ from core.complexity import (
     dilated_conv_reaches,
     fitted_slopes,
     local_attention,
+    local_attention_reach,
     local_attention_reaches,
     max_path_length,
     sequential_operations,
@@ -38,8 +39,37 @@ def test_path_lengths_are_the_papers_and_exact(n):
     assert max_path_length("convolutional", n, k, r) == max(1, math.ceil(math.log(n, k) - 1e-9))
 
 
+def _reverse_mode_columns(n: int, r: int, layers: int) -> list[torch.Tensor]:
+    """∂h_l[n − 1]/∂x[0] after each layer l, by one reverse-mode pass per depth (the reference)."""
+    x = torch.randn(n, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    columns, h = [], x
+    for _ in range(layers):
+        h = local_attention(h, r)
+        rows = [torch.autograd.grad(h[-1, i], x, retain_graph=True)[0][0] for i in range(4)]
+        columns.append(torch.stack(rows))  # (output feature, input feature)
+    return columns
+
+
+@pytest.mark.parametrize("n,r,layers", [(50, 8, 8), (30, 2, 30), (9, 9, 2), (1, 3, 1)])
+def test_forward_mode_reach_is_reverse_mode_autograd(n, r, layers):
+    """The one-pass forward-mode check says what reverse-mode gradients say, at every depth, and its
+    tangent is the same Jacobian column (so a zero is a true zero, not a forward-mode artefact)."""
+    reverse = _reverse_mode_columns(n, r, layers)
+    assert local_attention_reach(n, r, layers) == [bool(col.abs().sum() > 0) for col in reverse]
+    x = torch.randn(n, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    for i in range(4):  # the tangent of input feature i, through every layer
+        tangent = torch.zeros_like(x)
+        tangent[0, i] = 1.0
+        with torch.autograd.forward_ad.dual_level():
+            h = torch.autograd.forward_ad.make_dual(x, tangent)
+            for col in reverse:
+                h = local_attention(h, r)
+                torch.testing.assert_close(torch.autograd.forward_ad.unpack_dual(h).tangent[-1], col[:, i])
+
+
 def test_reach_checks_are_sharp():
     assert local_attention_reaches(50, 8, 7) and not local_attention_reaches(50, 8, 6)  # 7·7 = 49 ≥ 49 > 42
+    assert local_attention_reach(50, 8, 9) == [False] * 6 + [True] * 3  # once reached, reached at every depth
     assert dilated_conv_reaches(27, 3, 3) and not dilated_conv_reaches(28, 3, 3)  # 3 layers reach 27 inputs
 
 
