@@ -1,15 +1,15 @@
 """Gradient Lab: the entry point.  A router only: page config, the shared frame, navigation."""
 
 import streamlit as st
-import torch
 
+from core.threads import one_thread_each
 from dashboard.defaults import finish_run
 from dashboard.frame import frame_ui, sidebar_state, url_notice_ui, url_snapshot
 from dashboard.i18n import t
 
-# The probes work on small arrays: one torch thread per session avoids oversubscribing a shared
-# server's cores (and measured 30% faster on 2 cores; see benchmarks/).
-torch.set_num_threads(1)
+# The probes work on small arrays: one torch thread and one BLAS thread per server process avoid
+# oversubscribing a shared server's cores (core/threads.py has the measurements).
+one_thread_each()
 st.set_page_config(
     page_title="Gradient Lab", page_icon="assets/icon.png", layout="wide", initial_sidebar_state=sidebar_state()
 )

@@ -22,6 +22,7 @@ import torch
 from core.models import build_model
 from core.models.transformer import MAX_PROBE_LEN
 from core.probe import gradient_through_time, make_inputs, make_readout
+from core.threads import one_thread_each
 
 H = 64
 LENGTHS = (100, 1000, 10000)
@@ -93,7 +94,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
     args = ap.parse_args(argv)
-    torch.set_num_threads(1)  # as the app and the CLI run; the same setting for both methods
+    one_thread_each()  # as the app and the CLI run (one torch and one BLAS thread); the same for both methods
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} torch thread(s); H={H}, rho=0.9, tanh RNNs, "
         "LSTM b_f=1; medians in ms\n"

@@ -24,8 +24,6 @@ import math
 import re
 import sys
 
-import torch
-
 from .checkpoint import save
 from .models import MODELS, model_options
 from .models.rnn import INITS, NONLINEARITIES, RNNConfig
@@ -33,6 +31,7 @@ from .models.sequence import SEQUENCE_MODELS
 from .probe import gradient_through_time
 from .sweep_training import SWEEP_LENGTHS, SWEEP_MODELS, SWEEP_SECONDS, SWEEP_STEPS, run_sweep, write_csv
 from .tasks import TASKS
+from .threads import one_thread_each
 from .training import MAX_STEPS, TrainConfig, train
 
 # flags only some models take
@@ -112,7 +111,7 @@ def main(argv=None) -> int:
         return _train(args)
     if args.command == "sweep":
         return _sweep(args)
-    torch.set_num_threads(1)  # small arrays: a second thread only contends with NumPy's BLAS threads
+    one_thread_each()  # small arrays: a second thread only contends (core/threads.py)
     options = {
         "seq_len": args.seq_len,
         "input_scale": args.input_scale,

@@ -1,0 +1,53 @@
+"""One torch thread and one BLAS thread per process (core/threads.py), in the app and the CLI."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+from threadpoolctl import threadpool_info
+
+from core.threads import one_thread_each
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = (
+    "import torch; from threadpoolctl import threadpool_info; "
+    "print(torch.get_num_threads(), *[lib['num_threads'] for lib in threadpool_info() if lib['user_api'] == 'blas'])"
+)
+
+
+def _counts(code: str) -> list[int]:
+    """Run `code` in a fresh interpreter, then report torch's threads and every BLAS's threads."""
+    env = {"OPENBLAS_NUM_THREADS": "4", "OMP_NUM_THREADS": "4", "PATH": "/usr/bin:/bin"}  # more than one to start
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\n{REPORT}"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return [int(n) for n in out.stdout.split()[-2:]]  # the last line: torch's count and NumPy's BLAS's
+
+
+def test_a_fresh_process_starts_with_several_threads():
+    """The check below can fail: without the call, the same process reports more than one."""
+    counts = _counts("import numpy")
+    assert counts[0] > 1 and counts[1] > 1
+
+
+def test_one_thread_each_limits_torch_and_blas():
+    assert _counts("from core.threads import one_thread_each; one_thread_each()") == [1, 1]
+
+
+def test_the_router_sets_one_thread_each():
+    """The app's entry point, run as Streamlit runs it, leaves the server on one thread of each."""
+    code = "from streamlit.testing.v1 import AppTest; AppTest.from_file('streamlit_app.py', default_timeout=60).run()"
+    assert _counts(code) == [1, 1]
+
+
+def test_the_cli_sets_one_thread_each():
+    assert _counts("from core.cli import main; main(['probe', '--model', 'rnn', '--seq-len', '5'])") == [1, 1]
+
+
+def test_idempotent_in_this_process():
+    one_thread_each()
+    one_thread_each()
+    assert torch.get_num_threads() == 1
+    assert all(lib["num_threads"] == 1 for lib in threadpool_info() if lib["user_api"] == "blas")
