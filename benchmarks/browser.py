@@ -8,6 +8,7 @@ of a settle is the moment of the last change (so the quiet wait itself is not co
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import re
 import shutil
@@ -208,8 +209,18 @@ class Session:
                 return None
             await thumb.focus(timeout=10_000)
         await self.page.evaluate(WATCH_JS)
-        t0 = await self.page.evaluate("() => performance.now()")
-        await thumb.press(key)
+        # The clock starts in the browser (t0) and stops at the page's last change, also read in the browser; a
+        # pause of this process between t0 and the key press would count as the page's time, and its garbage
+        # collector made such pauses (a full collection of the driver took up to 1 s). So no collection here:
+        # one that falls due runs after the sample.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            t0 = await self.page.evaluate("() => performance.now()")
+            await thumb.press(key)
+        finally:
+            if collecting:
+                gc.enable()
         last = await self.settle()
         await self.check_page()
         if last is None:
