@@ -21,7 +21,7 @@ from torch import nn
 
 from .checks import check_int
 
-MAX_PROBE_LEN = 4096  # attention is T² in time and memory: at 4096 one probe takes about 0.8 s (one thread)
+MAX_PROBE_LEN = 4096  # attention is T² in time and memory: at 4096 one probe takes about 0.8–0.9 s (one thread)
 
 
 @dataclass
