@@ -29,6 +29,14 @@ KIND_KEYS = {
     "convolutional": "conv",
 }
 R, K = 32, 3  # restriction and kernel size for the table
+# one colour per layer kind in every language (a scale over translated names would sort them anew):
+# the attention pair in reds, the recurrent and convolutional layers in blues
+KIND_COLORS = {
+    "recurrent": "#83c9ff",
+    "self-attention": "#ff2b2b",
+    "restricted self-attention": "#ffabab",
+    "convolutional": "#0068c9",
+}
 
 
 def all_model_curves(c: SharedControls, window: int) -> tuple[dict, dict]:
@@ -121,7 +129,11 @@ def _timing_figure(lang: str, big: bool) -> alt.Chart:
         .encode(
             x=alt.X("n:Q", title=t("h2h.axis_n"), scale=alt.Scale(type="log", base=2)),
             y=alt.Y("ms:Q", title=t("h2h.axis_time"), scale=alt.Scale(type="log")),
-            color=alt.Color("layer:N", title=None),
+            color=alt.Color(
+                "layer:N",
+                title=None,
+                scale=alt.Scale(domain=[label[k] for k in LAYER_KINDS], range=[KIND_COLORS[k] for k in LAYER_KINDS]),
+            ),
             tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("n:Q"), alt.Tooltip("ms:Q", format=".3f")],
         )
         .properties(height=360, config=_config(big))

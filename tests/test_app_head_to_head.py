@@ -52,3 +52,24 @@ def test_the_table_states_the_measured_path_lengths(n):
 def test_restricted_transformer_reach_is_in_the_caption():
     at = _open({"h2h_window": 6, "seq_len": 100})
     assert any("2·(K − 1) = 10" in c.value for c in at.caption)
+
+
+def test_each_layer_kind_keeps_its_colour_in_every_language(monkeypatch):
+    """The timing chart's colours follow the layer kind, not the sorted translated names (Korean
+    sorts the four names differently from English, which swapped the attention pair's reds)."""
+    import pandas as pd
+
+    from dashboard import h2h_view
+    from dashboard.i18n import speaking, t
+
+    rows = [(kind, n, 1e-4 * n * (i + 1)) for i, kind in enumerate(h2h_view.LAYER_KINDS) for n in (512, 1024)]
+    monkeypatch.setattr(h2h_view, "_timings", lambda: pd.DataFrame(rows, columns=["kind", "n", "seconds"]))
+    seen = {}
+    for lang in ("en", "ko"):
+        with speaking(lang):
+            names = {kind: t(f"h2h.kind_{h2h_view.KIND_KEYS[kind]}") for kind in h2h_view.LAYER_KINDS}
+            scale = h2h_view._timing_figure.__wrapped__(lang, False).to_dict()["encoding"]["color"]["scale"]
+        colour = dict(zip(scale["domain"], scale["range"], strict=True))
+        seen[lang] = {kind: next(c for label, c in colour.items() if label.startswith(names[kind])) for kind in names}
+    assert seen["en"] == seen["ko"] == h2h_view.KIND_COLORS
+    assert sorted(names.values()) != [names[k] for k in h2h_view.LAYER_KINDS]  # the sort would have reordered them
