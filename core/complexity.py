@@ -130,11 +130,6 @@ def local_attention_reach(n: int, r: int, layers: int) -> list[bool]:
     return reached
 
 
-def local_attention_reaches(n: int, r: int, layers: int) -> bool:
-    """Does the last output of `layers` local-attention layers (window r) depend on input 0?"""
-    return local_attention_reach(n, r, layers)[-1]
-
-
 def max_path_length(kind: str, n: int, k: int = 3, r: int = 32) -> int:
     """The fewest steps (recurrent) or layers (the others) that connect input 0 to output n − 1,
     found by search and confirmed with gradients: one fewer gives exactly zero."""

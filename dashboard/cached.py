@@ -10,7 +10,7 @@ import streamlit as st
 from core.attention import order_blindness as core_order_blindness
 from core.clipping import clipping_over_scales
 from core.models import build_model
-from core.probe import check_probe_args, gradient_through_time, probe_model
+from core.probe import gradient_through_time, probe_model
 from core.sweep import weight_scale_sweep
 from core.theory import spectrum
 
@@ -35,7 +35,6 @@ def clipping(threshold, seq_len, hidden_size, seed):
 def rnn_lab(seq_len, seed, input_scale, hidden_size, weight_scale, nonlinearity, init):
     """The RNN lab's measurements, from one model: (its probe table, the eigenvalues of W as
     re/im/abs, ρ(W), ‖W‖₂).  The same numbers as probe("rnn", ...) and theory.spectrum."""
-    check_probe_args(seq_len, input_scale, 0, hidden_size)
     options = {"nonlinearity": nonlinearity, "init": init}
     net = build_model("rnn", hidden_size=hidden_size, weight_scale=weight_scale, seed=seed, **options)
     return (probe_model(net, seq_len, input_scale, seed), *spectrum(net.W))

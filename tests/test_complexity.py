@@ -13,7 +13,6 @@ from core.complexity import (
     fitted_slopes,
     local_attention,
     local_attention_reach,
-    local_attention_reaches,
     max_path_length,
     sequential_operations,
     time_per_layer,
@@ -68,7 +67,7 @@ def test_forward_mode_reach_is_reverse_mode_autograd(n, r, layers):
 
 
 def test_reach_checks_are_sharp():
-    assert local_attention_reaches(50, 8, 7) and not local_attention_reaches(50, 8, 6)  # 7·7 = 49 ≥ 49 > 42
+    assert local_attention_reach(50, 8, 7)[-1] and not local_attention_reach(50, 8, 6)[-1]  # 7·7 = 49 ≥ 49 > 42
     assert local_attention_reach(50, 8, 9) == [False] * 6 + [True] * 3  # once reached, reached at every depth
     assert dilated_conv_reaches(27, 3, 3) and not dilated_conv_reaches(28, 3, 3)  # 3 layers reach 27 inputs
 
