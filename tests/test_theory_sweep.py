@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import core.sweep
@@ -39,8 +40,9 @@ def test_nonnormal_example_has_zero_radius_but_norm_sixteen():
 def test_spectrum_is_the_eigenvalues_radius_and_norm_each_computed_alone(init):
     net = build_model("rnn", hidden_size=9, weight_scale=1.3, init=init, seed=2)
     eigs, rho, norm = spectrum(net.W)
-    assert eigs.equals(eigenvalue_frame(net.W))
-    assert rho == spectral_radius(net.W) and norm == spectral_norm(net.W)
+    pd.testing.assert_frame_equal(eigs, eigenvalue_frame(net.W), rtol=1e-12, atol=1e-12)
+    assert rho == pytest.approx(spectral_radius(net.W), rel=1e-12)
+    assert norm == pytest.approx(spectral_norm(net.W), rel=1e-12)
 
 
 def test_theory_lines_at_zero_distance_and_for_zero_radius():
