@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.attention import order_blindness as core_order_blindness
 from core.clipping import clipping_over_scales
+from core.lyapunov import lyapunov_log10_rate
 from core.models import build_model
 from core.probe import gradient_through_time, probe_model
 from core.sweep import weight_scale_sweep
@@ -34,10 +35,12 @@ def clipping(threshold, seq_len, hidden_size, seed):
 @st.cache_data(max_entries=512, ttl=_TTL, show_spinner=False)
 def rnn_lab(seq_len, seed, input_scale, hidden_size, weight_scale, nonlinearity, init):
     """The RNN lab's measurements, from one model: (its probe table, the eigenvalues of W as
-    re/im/abs, ρ(W), ‖W‖₂).  The same numbers as probe("rnn", ...) and theory.spectrum."""
+    re/im/abs, ρ(W), ‖W‖₂, the long-run log10 rate per step).  The same numbers as
+    probe("rnn", ...), theory.spectrum and lyapunov.lyapunov_log10_rate."""
     options = {"nonlinearity": nonlinearity, "init": init}
     net = build_model("rnn", hidden_size=hidden_size, weight_scale=weight_scale, seed=seed, **options)
-    return (probe_model(net, seq_len, input_scale, seed), *spectrum(net.W))
+    rate = lyapunov_log10_rate(net, input_scale, seed)
+    return (probe_model(net, seq_len, input_scale, seed), *spectrum(net.W), rate)
 
 
 @st.cache_data(max_entries=32, ttl=_TTL, show_spinner=False)

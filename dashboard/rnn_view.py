@@ -8,6 +8,7 @@ downloads are rebuilt from the cached probes only when a download is clicked.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,7 @@ class RnnView:
     rho: float  # spectral radius of W
     norm: float  # spectral norm of W
     gamma: float  # the nonlinearity's derivative bound (Pascanu's γ)
+    log10_rate: float  # the measured long-run rate per step (top Lyapunov exponent), log10; -inf: none survives
     beyond_float: bool  # some gradient is beyond float64's range (drawn from the log domain)
     gradient: Figure
     eigenvalues: Figure
@@ -43,7 +45,7 @@ class RnnPlaces:
     """Where the lab's fragment draws (see dashboard/slots.py): the page's fixed text is around them."""
 
     verdict: object  # st.empty
-    metrics: tuple  # four st.empty, side by side
+    metrics: tuple  # five st.empty, side by side
     gradient: ChartSlot
     detail: str  # which closer look: one of DETAILS
     detail_chart: ChartSlot
@@ -56,10 +58,15 @@ def detail_ui() -> str:
     return view_ui(t("rnn.detail"), labels, key="rnn_detail")
 
 
-def places_ui() -> RnnPlaces:
+def sweep_caption(init: str) -> str:
+    """How to read the weight-scale map, with where its boundary lies for this initialisation."""
+    return t("rnn.sweep_caption", clip=int(charts.HEATMAP_CLIP)) + " " + t(f"rnn.sweep_boundary_{init}")
+
+
+def places_ui(init: str) -> RnnPlaces:
     """The lab's frame, drawn in the full run: headings, fixed captions, download rows, places."""
     verdict = st.empty()
-    metrics = tuple(column.empty() for column in st.columns(4))
+    metrics = tuple(column.empty() for column in st.columns(5))
     st.subheader(t("rnn.main_chart"))
     gradient = ChartSlot("gradient")
     detail = detail_ui()  # a change reruns the page, which draws the other chart's frame
@@ -68,19 +75,43 @@ def places_ui() -> RnnPlaces:
         chart = ChartSlot("eigenvalues", width="content", caption=t("rnn.eigen_caption"))
     else:
         st.subheader(t("rnn.sweep_chart"))
-        chart = ChartSlot("weight-scale-map", caption=t("rnn.sweep_caption", clip=int(charts.HEATMAP_CLIP)))
+        chart = ChartSlot("weight-scale-map", caption=sweep_caption(init))
     return RnnPlaces(verdict, metrics, gradient, detail, chart)
 
 
+RATE_NEAR = 0.005  # |log10 rate − log10 ρ| up to this (about 1% per step) counts as "the rate is ρ"
+
+
+def _factor(log10_value: float) -> str:
+    """A per-step factor as ×0.575, or ×0 where nothing survives."""
+    return "×0" if log10_value == -math.inf else f"×{10**log10_value:.3g}"
+
+
 def metrics(view: RnnView) -> list[tuple[str, str]]:
-    """The four numbers over the charts: (label, value), in the current language."""
+    """The five numbers over the charts: (label, value), in the current language."""
     rho, norm = view.rho, view.norm
     return [
         (t("rnn.metric_rho"), f"{rho:.3f}"),
         (t("rnn.metric_norm"), f"{norm:.3f}"),
         (t("rnn.metric_bound"), f"{view.gamma * norm:.3f}"),
+        (t("rnn.metric_rate"), _factor(view.log10_rate)),
         (t("rnn.metric_ratio"), charts.pow10_label(view.verdict.log10_ratio, t("common.zero"))),
     ]
+
+
+def rate_note(view: RnnView) -> str:
+    """The measured long-run rate per step against ρ, and why they differ at this setting."""
+    rate, rho = view.log10_rate, view.rho
+    log_rho = math.log10(rho) if rho > 0 else -math.inf
+    if rate == -math.inf:
+        why = t("rnn.rate_zero")
+    elif math.isfinite(log_rho) and abs(rate - log_rho) <= RATE_NEAR:
+        why = t("rnn.rate_near")
+    elif rate < log_rho:
+        why = t("rnn.rate_below")
+    else:
+        why = t("rnn.rate_above", bound=f"{view.gamma * view.norm:.3g}")
+    return t("rnn.rate_note", rate=_factor(rate), rho=f"{rho:.3g}") + " " + why
 
 
 def main_caption(view: RnnView) -> str:
@@ -88,13 +119,14 @@ def main_caption(view: RnnView) -> str:
     notes = [t("rnn.main_caption")]
     if abs(view.rho - view.norm) < 1e-9 * view.norm:
         notes[0] += " " + t("rnn.lines_coincide")
+    notes.append(rate_note(view))
     if view.beyond_float:
         notes.append(t("common.beyond_float"))
     return "\n\n".join(notes)
 
 
-def _lab(c: RnnControls) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
-    """(probe table, eigenvalues of W, ρ(W), ‖W‖₂) for controls `c`, from one model."""
+def _lab(c: RnnControls) -> tuple[pd.DataFrame, pd.DataFrame, float, float, float]:
+    """(probe table, eigenvalues of W, ρ(W), ‖W‖₂, log10 long-run rate) for controls `c`, from one model."""
     return cached.rnn_lab(c.seq_len, c.seed, c.input_scale, c.hidden_size, c.weight_scale, c.nonlinearity, c.init)
 
 
@@ -107,7 +139,7 @@ def _map(c: RnnControls, text: dict):
 def build(c: RnnControls, lang: str, big: bool) -> RnnView:
     """Everything the lab draws for controls `c` in language `lang` (the key of the shared cache)."""
     text = chart_labels()
-    probe, eigs, rho, norm = _lab(c)
+    probe, eigs, rho, norm, rate = _lab(c)
     gamma = DERIVATIVE_BOUND[c.nonlinearity]
     theory = theory_frame(probe["distance"], rho, norm, gamma)
     logs = probe["log10_grad_norm"].to_numpy()  # ±inf (no path, overflow) is drawn from the log domain
@@ -116,6 +148,7 @@ def build(c: RnnControls, lang: str, big: bool) -> RnnView:
         rho=rho,
         norm=norm,
         gamma=gamma,
+        log10_rate=rate,
         beyond_float=bool((np.abs(logs[np.isfinite(logs)]) > 308).any()),
         gradient=charts.gradient_chart(charts.gradient_chart_data(probe, theory, text), text, big),
         eigenvalues=charts.eigenvalue_chart(eigs, rho, norm, text, big),
@@ -132,7 +165,7 @@ def weight_map(c: RnnControls, lang: str, big: bool) -> Figure:
 
 def gradient_table(c: RnnControls) -> pd.DataFrame:
     """The main chart's CSV: every distance with the measured gradient and both theory lines."""
-    probe, _, rho, norm = _lab(c)
+    probe, _, rho, norm, _ = _lab(c)
     return probe.merge(theory_frame(probe["distance"], rho, norm, DERIVATIVE_BOUND[c.nonlinearity]), on="distance")
 
 

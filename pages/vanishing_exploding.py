@@ -19,7 +19,7 @@ def main():
     with st.container(border=True):
         choices = rnn_choices_ui()  # a change reruns the page
         controls = st.container()  # the lab's sliders, over the places it fills
-    places = rnn_view.places_ui()
+    places = rnn_view.places_ui(choices[1])
     with controls:
         lab(choices, places)
     with st.expander(t("rnn.idea_title"), expanded=True):
@@ -33,7 +33,7 @@ def lab(choices: tuple[str, str], p: rnn_view.RnnPlaces):
     c = rnn_controls_ui(choices)
     view = rnn_view.build(c, language(), presenter())  # shared, built once per setting
 
-    verdict_ui(view.verdict, c.seq_len, where=p.verdict)
+    verdict_ui(view.verdict, c.seq_len, where=p.verdict, rho=view.rho, nonlinearity=c.nonlinearity)
     for place, (label, value) in zip(p.metrics, rnn_view.metrics(view), strict=True):
         place.metric(label, value)
     p.gradient.draw(view.gradient, lambda: rnn_view.gradient_table(c), rnn_view.main_caption(view))

@@ -190,6 +190,7 @@ def test_an_off_step_but_valid_hidden_size_from_the_url_is_honoured():
 def test_the_labs_one_model_gives_the_one_call_probe_and_spectrum(controls):
     """cached.rnn_lab builds one model for both the probe and W's spectrum: the same numbers as
     the one-call probe and as each spectral quantity computed alone."""
+    from core.lyapunov import lyapunov_log10_rate
     from core.models import build_model
     from core.probe import gradient_through_time
     from core.theory import eigenvalue_frame, spectral_norm, spectral_radius
@@ -198,13 +199,14 @@ def test_the_labs_one_model_gives_the_one_call_probe_and_spectrum(controls):
     c = controls
     options = {"hidden_size": c.hidden_size, "weight_scale": c.weight_scale, "init": c.init, "seed": c.seed}
     cached.rnn_lab.clear()  # computed here, as the reference is: a page run may use other torch threads
-    probe, eigs, rho, norm = cached.rnn_lab(
+    probe, eigs, rho, norm, rate = cached.rnn_lab(
         c.seq_len, c.seed, c.input_scale, c.hidden_size, c.weight_scale, c.nonlinearity, c.init
     )
     alone = gradient_through_time("rnn", c.seq_len, c.input_scale, nonlinearity=c.nonlinearity, **options)
     assert probe.equals(alone)
-    net = build_model("rnn", **options)
+    net = build_model("rnn", nonlinearity=c.nonlinearity, **options)
     # the same model and the same routes; a tolerance all the same, since a page run may use other threads
     pd.testing.assert_frame_equal(eigs, eigenvalue_frame(net.W), rtol=1e-12, atol=1e-12)
     assert rho == pytest.approx(spectral_radius(net.W), rel=1e-12)
     assert norm == pytest.approx(spectral_norm(net.W), rel=1e-12)
+    assert rate == pytest.approx(lyapunov_log10_rate(net, c.input_scale, c.seed), rel=1e-9)

@@ -37,7 +37,7 @@ class RNNConfig:
     hidden_size: int = 64  # H; the input size equals H so that U can be orthogonal (norm-preserving)
     weight_scale: float = 0.9  # ρ, the spectral radius of W (a plain multiplier for "nonnormal")
     nonlinearity: str = "tanh"  # φ: "tanh", "relu" or "linear"
-    init: str = "orthogonal"  # W = ρQ; "gaussian": W ~ N(0, ρ²/H); "nonnormal": ρ·[[8,8],[-8,-8]] blocks
+    init: str = "orthogonal"  # W = ρQ; "gaussian": N(0, 1/H) rescaled to radius ρ; "nonnormal": ρ·[[8,8],[-8,-8]]
     seed: int = 0  # seeds W and U
 
     def __post_init__(self):
@@ -57,8 +57,11 @@ def unit_recurrent_matrix(hidden_size: int, init: str, generator: torch.Generato
     H = hidden_size
     if init == "orthogonal":
         return haar_orthogonal(H, generator)
-    if init == "gaussian":  # circular law: spectral radius ≈ 1, but ‖W‖₂ ≈ 2
-        return torch.randn(H, H, generator=generator, dtype=torch.float64) / math.sqrt(H)
+    if init == "gaussian":  # N(0, 1/H): by the circular law radius ≈ 1 and ‖W‖₂ ≈ 2, but not exactly
+        w = torch.randn(H, H, generator=generator, dtype=torch.float64) / math.sqrt(H)
+        # rescaled to radius exactly 1, so that the slider's ρ is the drawn W's spectral radius at any H and
+        # seed (unscaled, seed 0 at H = 64 has radius 1.079, and a linear RNN at "0.95" would explode)
+        return w / torch.linalg.eigvals(w).abs().max()
     w = torch.zeros(H, H, dtype=torch.float64)  # "nonnormal": nilpotent 2×2 blocks, a 0 left over if H is odd
     block = torch.tensor(NONNORMAL_BLOCK, dtype=torch.float64)
     for i in range(0, H - 1, 2):
