@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.models.gates import sigmoid
-from core.theory import verdict
+from core.theory import STABLE_DECADES, verdict
 
 from . import cached, charts
 from .charts import DASHED, DOTTED, SOLID, pow10_label
@@ -184,20 +184,28 @@ def _gates(c: SharedControls, forget: float, update: float, lang: str, big: bool
         names[2]: (MODEL_COLORS["rnn"], SOLID),
         names[3]: (MODEL_COLORS["lstm"], DOTTED),
     }
+    caption = gates_caption(c.seq_len, forget, *(curves[name] for name in names))
+    return Section(_figure(curves, styles, big, anchors=names[:3]), caption)
+
+
+def gates_caption(seq_len: int, forget: float, lstm, gru, rnn, _cell=None) -> str:
+    """The gates' caption: the horizon σ(b_f) alone would give, the measured first-word ratios beside
+    the dotted line's, and what the LSTM's own curve does at this setting (from its verdict)."""
     f = float(sigmoid(forget))
     horizon = 1.0 / (1.0 - f) if f < 1 else math.inf
-    lstm, gru, rnn = (curves[name] for name in names[:3])
-    caption = t(
+    measured = verdict(lstm)
+    text = t(
         "rem.gates_caption",
         b=forget,
         f=f"{f:.3f}",
         horizon=f"{horizon:.3g}",
-        T=c.seq_len,
+        T=seq_len,
         lstm=_ratio(lstm),
+        cell=pow10_label((seq_len - 1) * math.log10(f) if f > 0 else -math.inf, t("common.zero")),
         gru=_ratio(gru),
         rnn=_ratio(rnn),
     )
-    return Section(_figure(curves, styles, big, anchors=names[:3]), caption)
+    return text + " " + t(f"rem.gates_lstm_{measured.regime}", per_step=f"{measured.per_step:.4g}")
 
 
 def draw_gates(p: RemediesPlaces, c: SharedControls, forget: float, update: float, big: bool) -> None:
@@ -211,7 +219,37 @@ def draw_clipping(p: RemediesPlaces, c: SharedControls, theta: float, big: bool)
     numbers = (row["log10_total"], row["log10_total_clipped"], row["log10_first_over_last"])
     for place, key, value in zip(p.clip_metrics, ("raw", "clipped", "share"), numbers, strict=True):
         place.metric(t(f"rem.metric_{key}"), pow10_label(value, t("common.zero")))
-    p.clip_caption.caption(t("rem.clip_caption", T=c.seq_len, rho=f"{row['weight_scale']:.2f}", theta=f"{theta:g}"))
+    p.clip_caption.caption(clip_caption(row, c.seq_len, theta))
+
+
+def _number(log10_value: float) -> str:
+    """10^x as a plain number where that reads well (0.001 to 9999, four digits: a norm of 1.001 is
+    not "1" beside θ = 1), else as 10^x."""
+    if math.isfinite(log10_value) and -3 <= log10_value < 4:
+        return f"{10**log10_value:.4g}"
+    return pow10_label(log10_value, t("common.zero"))
+
+
+def clip_caption(row, seq_len: int, theta: float) -> str:
+    """The clipping caption for the weight scale nearest the current one (a row of cached.clipping):
+    whether clipping acts there, what it does to the first word, and the share it never changes."""
+    zero = t("common.zero")
+    text = t("rem.clip_caption", T=seq_len, rho=f"{row['weight_scale']:.2f}")
+    raw, clipped = row["log10_total"], row["log10_total_clipped"]
+    if clipped < raw:
+        share = row["log10_first_over_last"]
+        side = "exploding" if share > STABLE_DECADES else "vanishing" if share < -STABLE_DECADES else "stable"
+        text += " " + t(
+            f"rem.clip_active_{side}",
+            raw=_number(raw),
+            theta=f"{theta:g}",
+            factor=_number(clipped - raw),
+            first=pow10_label(row["log10_first"], zero),
+            first_clipped=pow10_label(row["log10_first_clipped"], zero),
+        )
+    else:
+        text += " " + t("rem.clip_idle", raw=_number(raw), theta=f"{theta:g}")
+    return text + " " + t("rem.clip_share")
 
 
 def combined_curves(c: SharedControls, k: int, forget: float, update: float) -> dict:
