@@ -20,6 +20,7 @@ from .models.transformer import Transformer, TransformerConfig, sinusoidal_encod
 
 MAX_TOKENS = 128  # a typed sentence is cut here
 MAX_CHARS = 1000
+ORDER_ROUNDOFF = 1e-9  # float64 changes up to this (outputs of size about 1) are round-off, not a change
 
 
 def tokenize(text: str, level: str = "word") -> list[str]:
@@ -109,6 +110,13 @@ def positional_frames(seq_len: int, size: int, max_bins: int = 64) -> tuple[pd.D
         }
     )
     return pe_frame, sim_frame
+
+
+def order_is_lost(numbers: dict) -> bool:
+    """Did shuffling without positional encoding change nothing but round-off (order_blindness's
+    pooled output and permuted map)?  A window K > 0 makes the mask depend on position, so it can
+    leak order even without the encoding."""
+    return max(numbers["pooled_delta_without_pe"], numbers["map_delta"]) <= ORDER_ROUNDOFF
 
 
 def order_blindness(config: TransformerConfig, seq_len: int, seed: int) -> dict:

@@ -29,7 +29,15 @@ from .models import MODELS, model_options
 from .models.rnn import INITS, NONLINEARITIES, RNNConfig
 from .models.sequence import SEQUENCE_MODELS
 from .probe import gradient_through_time
-from .sweep_training import SWEEP_LENGTHS, SWEEP_MODELS, SWEEP_SECONDS, SWEEP_STEPS, run_sweep, write_csv
+from .sweep_training import (
+    SWEEP_LENGTHS,
+    SWEEP_MODELS,
+    SWEEP_SECONDS,
+    SWEEP_SEEDS,
+    SWEEP_STEPS,
+    run_sweep,
+    write_csv,
+)
 from .tasks import TASKS
 from .threads import one_thread_each
 from .training import MAX_STEPS, TrainConfig, train
@@ -85,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--batch-size", type=int, default=d.batch_size)
     tr.add_argument("--lr", type=float, default=d.lr)
     tr.add_argument("--forget-bias", type=float, default=d.forget_bias, help="LSTM forget-gate bias")
+    tr.add_argument("--update-bias", type=float, default=d.update_bias, help="GRU update-gate bias")
     tr.add_argument("--clip", type=float, default=d.clip, help="gradient-norm clipping threshold; 0 = off")
     tr.add_argument("--time-limit", type=float, default=d.time_limit, help="seconds")
     tr.add_argument("--solved-at", type=float, default=d.solved_at, help="stop once accuracy reaches this; 0 = never")
@@ -94,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     sw = sub.add_parser("sweep", help="train every model over several distances; writes a CSV")
     sw.add_argument("--models", nargs="+", choices=SEQUENCE_MODELS, default=list(SWEEP_MODELS))
     sw.add_argument("--lengths", nargs="+", type=int, default=list(SWEEP_LENGTHS))
-    sw.add_argument("--seeds", nargs="+", type=int, default=[0])
+    sw.add_argument("--seeds", nargs="+", type=int, default=list(SWEEP_SEEDS))
     sw.add_argument("--steps", type=int, default=SWEEP_STEPS)
     sw.add_argument("--time-limit", type=float, default=SWEEP_SECONDS, help="seconds per run")
     sw.add_argument("--out", default="data/sweep.csv")
@@ -174,6 +183,7 @@ def _train(args) -> int:
         "batch_size",
         "lr",
         "forget_bias",
+        "update_bias",
         "clip",
         "time_limit",
         "solved_at",

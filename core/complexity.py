@@ -2,8 +2,10 @@
 
 For sequence length n, model width d, kernel k and restriction r:
 - time per layer: the fastest of several wall times of one forward pass of one layer (the least
-  disturbed by other work on the machine), fitted as n^slope;
-- sequential operations: the steps that must run one after another (a recurrent layer's loop);
+  disturbed by other work on the machine), fitted as n^slope over n ≥ 512, with the range of the
+  fits to each run alone as its spread;
+- sequential operations, by construction rather than measured: the steps that must run one after
+  another (a recurrent layer's loop of n dependent steps; the other layers are one batched operation);
 - maximum path length: read from gradients, as the fewest hops that connect the first input to
   the last output: recurrent, the smallest truncation window K with a non-zero gradient at the
   first input, from the RNN probe (n); self-attention, one Transformer layer from its probe (1);
@@ -71,27 +73,49 @@ def make_layer(kind: str, d: int, k: int, r: int):
 def time_per_layer(
     ns=(16, 32, 64, 128, 256, 512, 1024, 2048), d: int = 64, k: int = 3, r: int = 32, repeats: int = 5
 ) -> pd.DataFrame:
-    """The fastest of `repeats` timings of one forward pass of one layer, in seconds: columns kind, n, seconds."""
+    """Every one of `repeats` timings of one forward pass of one layer, in seconds: columns kind, n,
+    run, seconds.  Run j of every n is taken in the same sweep over n, so a run's fit is one
+    consistent measurement (see slope_range)."""
     rows = []
     for kind in LAYER_KINDS:
         layer = make_layer(kind, d, k, r)
+        inputs = {n: torch.randn(n, d) for n in ns}
         for n in ns:
-            x = torch.randn(n, d)
-            layer(x)  # warm-up
-            times = []
-            for _ in range(repeats):
+            layer(inputs[n])  # warm-up
+        for run in range(repeats):
+            for n in ns:
                 t0 = time.perf_counter()
-                layer(x)
-                times.append(time.perf_counter() - t0)
-            rows.append((kind, n, min(times)))  # interference only ever adds time: the fastest is the least disturbed
-    return pd.DataFrame(rows, columns=["kind", "n", "seconds"])
+                layer(inputs[n])
+                rows.append((kind, n, run, time.perf_counter() - t0))
+    return pd.DataFrame(rows, columns=["kind", "n", "run", "seconds"])
+
+
+def fastest(timings: pd.DataFrame) -> pd.DataFrame:
+    """The fastest run of each kind and n (interference only ever adds time): columns kind, n, seconds."""
+    return timings.groupby(["kind", "n"], sort=False, as_index=False)["seconds"].min()
+
+
+def _slope(group: pd.DataFrame) -> float:
+    return float(np.polyfit(np.log(group["n"]), np.log(group["seconds"]), 1)[0])
 
 
 def fitted_slopes(timings: pd.DataFrame, min_n: int = 512) -> dict[str, float]:
-    """Exponent of n in a log-log fit of time against n, over n ≥ min_n (below it, overhead rules)."""
+    """Exponent of n in a log-log fit of the fastest time against n, over n ≥ min_n (below it, fixed
+    costs rule: self-attention's local slope rises from about 0.1 at small n towards 2)."""
+    best = fastest(timings[timings["n"] >= min_n])
+    return {kind: _slope(group) for kind, group in best.groupby("kind")}
+
+
+def slope_range(timings: pd.DataFrame, min_n: int = 512) -> dict[str, tuple[float, float]]:
+    """(lowest, highest) exponent over the runs, each run fitted alone over n ≥ min_n: the spread of
+    the measurement.  A table without a `run` column counts as one run."""
+    timings = timings[timings["n"] >= min_n]
+    if "run" not in timings:
+        timings = timings.assign(run=0)
     out = {}
-    for kind, group in timings[timings["n"] >= min_n].groupby("kind"):
-        out[kind] = float(np.polyfit(np.log(group["n"]), np.log(group["seconds"]), 1)[0])
+    for kind, group in timings.groupby("kind"):
+        slopes = [_slope(run) for _, run in group.groupby("run")]
+        out[kind] = (min(slopes), max(slopes))
     return out
 
 
@@ -153,23 +177,3 @@ def max_path_length(kind: str, n: int, k: int = 3, r: int = 32) -> int:
 def sequential_operations(kind: str, n: int) -> int:
     """Steps that must run one after another: a recurrent layer's n, everything else 1."""
     return n if kind == "recurrent" else 1
-
-
-def table_one(n: int, timings: pd.DataFrame, k: int = 3, r: int = 32) -> pd.DataFrame:
-    """The paper's row beside ours at length n."""
-    slopes = fitted_slopes(timings)
-    rows = []
-    for kind in LAYER_KINDS:
-        complexity, sequential, path = PAPER[kind]
-        rows.append(
-            {
-                "layer": kind,
-                "paper: complexity per layer": complexity,
-                "measured: time ∝ n^": round(slopes.get(kind, float("nan")), 2),
-                "paper: sequential operations": sequential,
-                "measured: sequential operations": sequential_operations(kind, n),
-                "paper: maximum path length": path,
-                "measured: maximum path length": max_path_length(kind, n, k, r),
-            }
-        )
-    return pd.DataFrame(rows)

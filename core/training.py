@@ -2,8 +2,10 @@
 
 `train(config, on_step=..., should_stop=...)` runs Adam on fresh batches from core.tasks (every
 batch is new data, so training accuracy is also held-out accuracy).  After each step it calls
-on_step(state) with the loss, accuracy (or MSE), the gradient norm at the first position
-‖∂loss/∂x_0‖ (vanishing, seen from the learning side) and the elapsed time.  It stops at the
+on_step(state) with the loss, accuracy (or MSE), the gradient reaching the first position
+(vanishing, seen from the learning side) and the elapsed time.  That gradient is computed in
+float64 on the step's first FIRST_GRAD_BATCH sequences, since in float32 it underflows to exactly 0
+for a tanh RNN at T = 100; it is kept as log10, which is -inf only below float64's 10^-308.  It stops at the
 step cap, the time cap, when should_stop() turns true, when the task is solved (optional), or on a
 NaN/inf loss, reported as "diverged at step N" and never raised.
 
@@ -12,6 +14,7 @@ Source: minGPT's trainer (callbacks); Pascanu et al. 2013 (clipping); ../SCIENCE
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
@@ -26,6 +29,7 @@ from .tasks import TASKS, TaskSpec, make_batch
 
 MAX_STEPS = 20_000  # per job: the CLI's and the page's cap
 MAX_SECONDS = 600.0
+FIRST_GRAD_BATCH = 8  # sequences per step whose first-token gradient is measured in float64
 
 
 @dataclass
@@ -40,10 +44,11 @@ class TrainConfig:
     hidden_size: int = 64  # H, or d_model
     vocab: int = 4  # recall: V (chance 1/V)
     forget_bias: float = 3.0  # LSTM b_f
+    update_bias: float = 3.0  # GRU b_z: the same as the LSTM's b_f by default, so the comparison is fair
     layers: int = 2  # Transformer
     heads: int = 4  # Transformer
     clip: float = 0.0  # gradient-norm clipping threshold; 0 = off
-    time_limit: float = 20.0  # seconds: a default run never takes longer
+    time_limit: float = 20.0  # seconds: a run stops there, reported as "time limit" (unless it is solved)
     solved_at: float = 0.99  # stop early once the mean accuracy of the last 20 steps reaches this; 0 = never
     eval_size: int = 1024  # fresh sequences for the final accuracy / MSE
 
@@ -67,7 +72,8 @@ class StepState:
     loss: float
     accuracy: float | None  # recall
     mse: float | None  # adding
-    first_grad_norm: float  # mean over the batch of ‖∂loss/∂x_0‖
+    first_grad_norm: float  # mean of ‖∂ℓ_i/∂x_{i,0}‖ over FIRST_GRAD_BATCH sequences, float64 (0 below 1e-308)
+    log10_first_grad: float  # its log10: exact, -inf only below float64's range
     seconds: float
 
 
@@ -115,7 +121,13 @@ def _finite_or_none(obj):
 def build(config: TrainConfig) -> tuple[SequenceModel, TaskSpec]:
     task = TaskSpec(config.task, config.seq_len, config.vocab)
     model_config = SequenceModelConfig(
-        config.model, config.hidden_size, config.forget_bias, config.layers, config.heads, seed=config.seed
+        config.model,
+        config.hidden_size,
+        config.forget_bias,
+        config.update_bias,
+        config.layers,
+        config.heads,
+        seed=config.seed,
     )
     outputs = config.vocab if task.classification else 1
     return SequenceModel(model_config, config.vocab if task.classification else None, outputs), task
@@ -127,6 +139,27 @@ def _loss(task: TaskSpec, pred, target):
         return loss, (pred.argmax(-1) == target).float().mean().item(), None
     loss = nn.functional.mse_loss(pred, target)
     return loss, None, loss.item()
+
+
+def first_token_gradient(model64: SequenceModel, model: SequenceModel, task: TaskSpec, inputs, target) -> float:
+    """log10 of the mean over sequences i of ‖∂ℓ_i/∂x_{i,0}‖ (ℓ_i: sequence i's own loss), in float64.
+
+    `model64` is a float64 copy of `model` that gets its current weights first."""
+    with torch.no_grad():
+        for mine, theirs in zip(model64.parameters(), model.parameters(), strict=True):
+            mine.copy_(theirs)
+    if not task.classification:
+        inputs = inputs.double()
+    pred, embedded = model64(inputs)
+    embedded.retain_grad()
+    if task.classification:
+        loss = nn.functional.cross_entropy(pred, target, reduction="sum")
+    else:
+        loss = nn.functional.mse_loss(pred, target.double(), reduction="sum")
+    loss.backward()
+    norms = embedded.grad[:, 0].norm(dim=-1)
+    mean = float(norms.mean())
+    return math.log10(mean) if mean > 0 else -math.inf
 
 
 @torch.no_grad()
@@ -144,6 +177,7 @@ def train(
     should_stop: Callable[[], bool] | None = None,
 ) -> TrainResult:
     model, task = build(config)
+    model64 = copy.deepcopy(model).double()  # for the first-token gradient (see first_token_gradient)
     data = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     history: list[StepState] = []
@@ -156,19 +190,20 @@ def train(
             status = "time limit"
             break
         inputs, target = make_batch(task, config.batch_size, data)
-        pred, embedded = model(inputs)
-        embedded.retain_grad()
+        pred, _ = model(inputs)
         loss, accuracy, mse = _loss(task, pred, target)
         if not torch.isfinite(loss):
             status = f"diverged at step {step}"
             break
         optimizer.zero_grad()
         loss.backward()
-        first = embedded.grad[:, 0].norm(dim=-1).mean().item()
+        n = FIRST_GRAD_BATCH
+        log_first = first_token_gradient(model64, model, task, inputs[:n], target[:n])
         if config.clip > 0:
             nn.utils.clip_grad_norm_(model.parameters(), config.clip)
         optimizer.step()
-        state = StepState(step, loss.item(), accuracy, mse, first, time.perf_counter() - start)
+        first = 10.0**log_first if log_first > -308 else 0.0
+        state = StepState(step, loss.item(), accuracy, mse, first, log_first, time.perf_counter() - start)
         history.append(state)
         if on_step is not None:
             on_step(state)

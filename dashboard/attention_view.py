@@ -4,10 +4,12 @@ the trained model beside an untrained one, the positional encoding, and order bl
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
@@ -121,17 +123,39 @@ def _gradient(config: tuple, T: int, lang: str, big: bool) -> Section:
     figure = charts.curves_chart(
         charts.curves_data(charts.as_curves(probes), text), text, styles, [tr_name, rnn_name], big
     )
-    reach = cfg.layers * (cfg.window - 1) if cfg.window else None
-    caption = t(
-        "att.grad_caption_window" if reach is not None else "att.grad_caption",
-        T=T,
-        far=pow10_label(tr["log10_grad_norm"].iloc[0], t("common.zero")),
-        rnn=pow10_label(rnn["log10_grad_norm"].iloc[0], t("common.zero")),
-        layers=cfg.layers,
-        k=cfg.window,
-        reach=reach,
-    )
+    caption = gradient_caption(cfg, T, tr, rnn)
     return Section(figure, caption)
+
+
+def gradient_caption(cfg: TransformerConfig, T: int, tr: pd.DataFrame, rnn: pd.DataFrame) -> str:
+    """What the Transformer's curve shows at this setting: dilution over all T words without a window,
+    the reach and the multi-hop fall inside it with one."""
+    zero = t("common.zero")
+    logs = tr.sort_values("distance")["log10_grad_norm"].to_numpy()  # index = distance
+    far, rnn_far = pow10_label(logs[-1], zero), pow10_label(rnn["log10_grad_norm"].iloc[0], zero)
+    if not cfg.window:
+        median = float(np.median(logs[1:]))
+        flat = abs(logs[-1] - median) <= 1.0
+        text = t(
+            "att.grad_caption",
+            T=T,
+            last=pow10_label(logs[0], zero),
+            median=pow10_label(median, zero),
+            inv_t=pow10_label(-math.log10(T), zero),
+        )
+        return text + " " + t("att.grad_flat" if flat else "att.grad_not_flat", far=far, rnn=rnn_far)
+    reach = cfg.layers * (cfg.window - 1)
+    text = t("att.grad_caption_window", k=cfg.window, layers=cfg.layers, reach=reach)
+    edge = min(reach, T - 1)
+    if edge >= 2:
+        falls = logs[edge] < logs[1] - 1.0
+        text += " " + t(
+            "att.window_falls" if falls else "att.window_flat",
+            near=pow10_label(logs[1], zero),
+            edge=pow10_label(logs[edge], zero),
+            distance=edge,
+        )
+    return text + " " + t("att.grad_far", T=T, far=far, rnn=rnn_far)
 
 
 def gradient_section(c: dict, p: AttentionPlaces, big: bool) -> None:
@@ -240,6 +264,7 @@ class AttentionPlaces:
     maps: ChartSlot
     positional: ChartSlot
     order_metrics: tuple  # three st.empty
+    order_caption: object  # st.empty: the caption follows the numbers (a window leaks order)
 
 
 def places_ui(inputs: dict, big: bool) -> AttentionPlaces:
@@ -256,8 +281,7 @@ def places_ui(inputs: dict, big: bool) -> AttentionPlaces:
     positional = ChartSlot("positional-encoding", width="content")
     st.subheader(t("att.order_title"))
     metrics = tuple(column.empty() for column in st.columns(3))
-    st.caption(t("att.order_caption", T=_order_length(inputs["tokens"])))
-    return AttentionPlaces(gradient, maps, positional, metrics)
+    return AttentionPlaces(gradient, maps, positional, metrics, st.empty())
 
 
 def positional_section(inputs: dict, p: AttentionPlaces, big: bool) -> None:
@@ -280,3 +304,19 @@ def order_section(c: dict, p: AttentionPlaces) -> None:
     )
     for place, (key, value) in zip(p.order_metrics, shown, strict=True):
         place.metric(t(key), value)
+    p.order_caption.caption(order_caption(numbers, c["config"], _order_length(c["tokens"])))
+
+
+def order_caption(numbers: dict, config: TransformerConfig, T: int) -> str:
+    """Order blindness as measured: lost to round-off, or leaked by the window's position-dependent mask."""
+    pe = f"{numbers['pooled_delta_with_pe']:.2g}"
+    if attention.order_is_lost(numbers):
+        return t("att.order_lost", T=T, pe=pe)
+    return t(
+        "att.order_leaks",
+        T=T,
+        k=config.window,
+        pooled=f"{numbers['pooled_delta_without_pe']:.2g}",
+        map=f"{numbers['map_delta']:.2g}",
+        pe=pe,
+    )

@@ -183,6 +183,7 @@ def training_controls_ui() -> None:
     training_choice() (these controls live in a fragment, which cannot return values)."""
     from core.models.sequence import SEQUENCE_MODELS
     from core.tasks import TASKS
+    from core.training import TrainConfig
 
     cols = st.columns([3, 2, 3, 3, 1])
     cols[0].selectbox(
@@ -196,6 +197,26 @@ def training_controls_ui() -> None:
     cols[2].slider(t("train.seq_len"), 2, 200, 100, 1, **bound("train_seq_len", 100), help=t("train.seq_len_help"))
     cols[3].slider(t("train.steps"), 20, 2000, 400, 20, **bound("train_steps", 400), help=t("train.steps_help"))
     cols[4].slider(t("rnn.seed"), 0, 9999, 0, 1, **bound("train_seed", 0))
+    d = TrainConfig()
+    left, right, _ = st.columns([3, 3, 5])
+    left.slider(
+        t("train.forget_bias"),
+        -2.0,
+        8.0,
+        d.forget_bias,
+        0.5,
+        **bound("train_forget_bias", d.forget_bias),
+        help=t("train.forget_bias_help"),
+    )
+    right.slider(
+        t("train.update_bias"),
+        -2.0,
+        8.0,
+        d.update_bias,
+        0.5,
+        **bound("train_update_bias", d.update_bias),
+        help=t("train.update_bias_help"),
+    )
 
 
 def training_choice() -> dict:
@@ -207,4 +228,6 @@ def training_choice() -> dict:
         "seq_len": int(state["train_seq_len"]),
         "steps": int(state["train_steps"]),
         "seed": int(state["train_seed"]),
+        "forget_bias": float(state["train_forget_bias"]),
+        "update_bias": float(state["train_update_bias"]),
     }

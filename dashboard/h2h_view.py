@@ -8,7 +8,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.complexity import LAYER_KINDS, PAPER, fitted_slopes, max_path_length, sequential_operations, time_per_layer
+from core.complexity import (
+    LAYER_KINDS,
+    PAPER,
+    fastest,
+    fitted_slopes,
+    max_path_length,
+    sequential_operations,
+    slope_range,
+    time_per_layer,
+)
 
 from . import cached, charts
 from .charts import DASHED, SOLID, _config, pow10_label
@@ -22,6 +31,8 @@ from .slots import ChartSlot
 
 TABLE_NS = (16, 32, 64, 128, 256, 512, 1024, 2048)
 TIMING_NS = (*TABLE_NS, 4096)  # one more octave, so the fit over n ≥ 512 has four points
+FIT_FROM = 512  # the exponent is fitted over n ≥ this (below, fixed costs dominate)
+TIMING_RUNS = 7
 KIND_KEYS = {
     "recurrent": "recurrent",
     "self-attention": "attention",
@@ -86,7 +97,7 @@ def all_models_section(c: SharedControls, place: ChartSlot, big: bool) -> None:
 
 @st.cache_data(ttl=3600, show_spinner=False)
 def _timings() -> pd.DataFrame:
-    return time_per_layer(TIMING_NS, r=R, k=K, repeats=7)
+    return time_per_layer(TIMING_NS, r=R, k=K, repeats=TIMING_RUNS)
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
@@ -98,29 +109,31 @@ def table_section(big: bool) -> None:
     st.subheader(t("h2h.table_title"))
     n = int(st.select_slider(t("h2h.n"), TABLE_NS, 256, **bound("h2h_n", 256)))
     timings, paths = _timings(), _paths(n)
-    slopes = fitted_slopes(timings)
+    slopes, spread = fitted_slopes(timings, FIT_FROM), slope_range(timings, FIT_FROM)
     rows = []
     for kind in LAYER_KINDS:
         complexity, sequential, path = PAPER[kind]
         rows.append(
             {
                 t("h2h.col_layer"): t(f"h2h.kind_{KIND_KEYS[kind]}"),
-                t("h2h.col_complexity"): f"{complexity} · n^{slopes[kind]:.2f}",
+                t(
+                    "h2h.col_complexity"
+                ): f"{complexity} · n^{slopes[kind]:.2f} ({spread[kind][0]:.2f}–{spread[kind][1]:.2f})",
                 t("h2h.col_seq"): f"{sequential} · {sequential_operations(kind, n)}",
                 t("h2h.col_path"): f"{path} · {paths[kind]}",
             }
         )
     # a plain table: four rows need no grid, and a grid redraws its cells well after the run ends
     st.table(pd.DataFrame(rows).set_index(t("h2h.col_layer")))
-    st.caption(t("h2h.table_caption", n=n, r=R, k=K))
+    st.caption(t("h2h.table_caption", n=n, r=R, k=K, n_lo=FIT_FROM, n_hi=TIMING_NS[-1], runs=TIMING_RUNS))
 
 
 @functools.partial(memo, max_entries=8)
 @speaks
 def _timing_figure(lang: str, big: bool) -> alt.Chart:
     """Measured time per layer against n (measured once per server; built once per language)."""
-    timings = _timings()
-    slopes = fitted_slopes(timings)
+    timings = fastest(_timings())
+    slopes = fitted_slopes(timings, FIT_FROM)
     label = {kind: f"{t(f'h2h.kind_{KIND_KEYS[kind]}')} (n^{slopes[kind]:.2f})" for kind in LAYER_KINDS}
     data = timings.assign(layer=timings["kind"].map(label), ms=timings["seconds"] * 1000)
     return (
@@ -143,4 +156,4 @@ def _timing_figure(lang: str, big: bool) -> alt.Chart:
 def timing_section(big: bool) -> None:
     """The measured times behind the table's complexity column: no control changes them."""
     chart_ui(_timing_figure(language(), big), "time-per-layer")
-    st.caption(t("h2h.time_caption"))
+    st.caption(t("h2h.time_caption", n_lo=FIT_FROM))

@@ -20,7 +20,7 @@ STEPS = (  # (story key, page that shows it live, icon)
     ("attention", "pages/attention.py", ":material/hub:"),
     ("positions", "pages/attention.py", ":material/format_list_numbered:"),
 )
-FAMILY_COLORS = ("#7c3aed", "#059669", "#e07b00")
+FAMILY_COLORS = ("#7c3aed", "#059669", "#e07b00", "#1f5fbf", "#0891b2")
 
 
 def story_ui() -> None:
@@ -42,8 +42,8 @@ def timeline_chart(big: bool) -> alt.LayerChart:
         x=alt.X(
             "date:Q",
             title=t("home.axis_year"),
-            scale=alt.Scale(domain=[2014, 2023.6], nice=False),
-            axis=alt.Axis(format="d", tickCount=10),
+            scale=alt.Scale(domain=[2014, 2024.6], nice=False),
+            axis=alt.Axis(format="d", tickCount=11),
         ),
         y=alt.Y(
             "name:N",

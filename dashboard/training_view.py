@@ -9,6 +9,7 @@ so one session runs one job at a time, and a server-wide semaphore caps concurre
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import asdict
@@ -20,18 +21,20 @@ import streamlit as st
 import torch
 
 from core import attention
+from core.sweep_training import longest_solved, sweep_summary
 from core.tasks import TaskSpec, make_batch
 from core.training import StepState, TrainConfig, train
 
-from .charts import _config, head_labels, readout_attention_chart
+from .charts import _config, head_labels, pow10_label, readout_attention_chart
 from .controls import training_choice, training_controls_ui
 from .export import chart_ui, vega_spec
 from .i18n import t
 
 SWEEP_CSV = Path(__file__).resolve().parent.parent / "data" / "sweep.csv"
 JOB_KEY = "training_job"
-MAX_PAGE_STEPS = 2000  # per job from the page
 MAX_PAGE_SECONDS = 60.0
+LIVE_SECONDS = 30.0  # per run of the live subset (the sweep's own cap is a looser safety net)
+FIRST_GRAD_SMALL = -6.0  # log10: below this the caption explains why so small a gradient teaches nothing
 MAX_JOBS = 2  # concurrent training jobs on one server
 REDRAW_SECONDS = 0.4  # live charts redraw at most this often
 MODEL_ORDER = ("rnn", "lstm", "gru", "birnn", "transformer")
@@ -49,52 +52,82 @@ def sweep_table(mtime: float) -> pd.DataFrame:  # mtime: re-read when the file c
     return pd.read_csv(SWEEP_CSV)
 
 
-def sweep_chart(table: pd.DataFrame, chance: float, big: bool) -> alt.LayerChart:
+def sweep_chart(summary: pd.DataFrame, chance: float, big: bool) -> alt.LayerChart:
+    """Median accuracy over seeds against length, one line a model, with a bar over the seeds' range."""
     color = alt.Color("model:N", title=None, scale=alt.Scale(domain=list(MODEL_ORDER), range=MODEL_COLORS))
-    lines = (
-        alt.Chart(table)
-        .mark_line(point=True, strokeWidth=4 if big else 2.5)
-        .encode(
-            x=alt.X("seq_len:Q", title=t("train.axis_length"), scale=alt.Scale(type="log", base=2)),
-            y=alt.Y("accuracy:Q", title=t("train.axis_accuracy"), scale=alt.Scale(domain=[0, 1.02])),
-            color=color,
-            strokeDash=alt.StrokeDash(  # the Transformer lies on the BiRNN's line at 1.0: dashed, both show
-                "model:N",
-                title=None,
-                scale=alt.Scale(domain=list(MODEL_ORDER), range=[[1, 0], [1, 0], [1, 0], [1, 0], [7, 5]]),
-            ),
-            tooltip=[
-                alt.Tooltip("model:N"),
-                alt.Tooltip("seq_len:Q"),
-                alt.Tooltip("accuracy:Q", format=".3f"),
-                alt.Tooltip("steps:Q"),
-                alt.Tooltip("seconds:Q"),
-            ],
-        )
+    x = alt.X("seq_len:Q", title=t("train.axis_length"), scale=alt.Scale(type="log", base=2))
+    base = alt.Chart(summary).encode(x=x, color=color)
+    lines = base.mark_line(point=True, strokeWidth=4 if big else 2.5).encode(
+        y=alt.Y("median:Q", title=t("train.axis_accuracy"), scale=alt.Scale(domain=[0, 1.02])),
+        strokeDash=alt.StrokeDash(  # the Transformer lies on the BiRNN's line at 1.0: dashed, both show
+            "model:N",
+            title=None,
+            scale=alt.Scale(domain=list(MODEL_ORDER), range=[[1, 0], [1, 0], [1, 0], [1, 0], [7, 5]]),
+        ),
+        tooltip=[
+            alt.Tooltip("model:N"),
+            alt.Tooltip("seq_len:Q"),
+            alt.Tooltip("median:Q", format=".3f"),
+            alt.Tooltip("low:Q", format=".3f"),
+            alt.Tooltip("high:Q", format=".3f"),
+            alt.Tooltip("seeds:Q"),
+        ],
     )
+    ranges = base.mark_rule(strokeWidth=3 if big else 2, opacity=0.45).encode(y="low:Q", y2="high:Q")
     rule = (
         alt.Chart(pd.DataFrame({"chance": [chance], "label": [t("train.chance")]}))
         .mark_rule(strokeDash=[5, 4], color="#6b7280")
         .encode(y=alt.Y("chance:Q"), tooltip=[alt.Tooltip("label:N")])
     )
-    return alt.layer(lines, rule, height=340, config=_config(big))
+    return alt.layer(ranges, lines, rule, height=340, config=_config(big))
+
+
+def sweep_caption(table: pd.DataFrame, summary: pd.DataFrame) -> str:
+    """The stored sweep's caption: its budget and seeds, and each model's longest solved length, read
+    from the table itself."""
+    solved = longest_solved(summary)
+    order = " · ".join(
+        f"{model} {solved[model]}" if solved[model] else f"{model} {t('train.solved_none')}"
+        for model in MODEL_ORDER
+        if model in solved
+    )
+    return t(
+        "train.sweep_caption",
+        seeds=int(table["seed"].nunique()),
+        steps=int(table["steps"].max()),
+        bias=f"{TrainConfig().forget_bias:g}",
+        seconds=f"{table['seconds'].sum():.0f}",
+        order=order,
+    )
 
 
 def history_frame(history: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(history) if history else pd.DataFrame(columns=list(StepState.__dataclass_fields__))
 
 
-def curves_chart(history: pd.DataFrame, field: str, title: str, log: bool, big: bool) -> alt.Chart:
-    data = history[["step", field]].dropna()
-    if log:
-        data = data[data[field] > 0]
-    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+def sweep_data(table: pd.DataFrame) -> pd.DataFrame:
+    """The sweep's summary (median and range over seeds), models in the page's order."""
+    summary = sweep_summary(table)
+    order = {model: i for i, model in enumerate(MODEL_ORDER)}
+    return summary.sort_values(["model", "seq_len"], key=lambda col: col.map(order) if col.name == "model" else col)
+
+
+FLOAT64_FLOOR = -308.0  # log10 of float64's smallest normal number: a first-token gradient below it is drawn here
+
+
+def curves_chart(history: pd.DataFrame, field: str, title: str, big: bool) -> alt.Chart:
+    """One history curve against the step.  The first-token gradient is drawn as its log10 (exact from
+    the float64 computation); a step below float64's range is drawn at FLOAT64_FLOOR, never dropped."""
+    data = history[["step", field]].copy()
+    if field == "log10_first_grad":
+        data[field] = data[field].astype(float).clip(lower=FLOAT64_FLOOR)
+    data = data.dropna()  # loss and accuracy are never missing; MSE is missing on recall, accuracy on adding
     return (
         alt.Chart(data)
         .mark_line(strokeWidth=3 if big else 2)
         .encode(
             x=alt.X("step:Q", title=t("train.axis_step")),
-            y=alt.Y(f"{field}:Q", title=title, scale=scale),
+            y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(zero=False)),
             tooltip=[alt.Tooltip("step:Q"), alt.Tooltip(f"{field}:Q", format=".3g")],
         )
         .properties(height=240, config=_config(big))
@@ -102,23 +135,42 @@ def curves_chart(history: pd.DataFrame, field: str, title: str, log: bool, big: 
 
 
 def draw_history(job: dict, slots, big: bool, export: bool = False) -> None:
-    """Loss, accuracy (or MSE) and the first token's gradient norm, into three placeholders;
+    """Loss, accuracy (or MSE) and the first token's gradient, into three placeholders;
     with `export` (a finished job), each with its downloads (the CSV is the whole history)."""
     frame = history_frame(job["history"])
     score = "accuracy" if job["config"]["task"] == "recall" else "mse"
     title = t("train.axis_accuracy_short") if score == "accuracy" else t("train.axis_mse")
     panels = (
-        ("loss", t("train.axis_loss"), False),
-        (score, title, False),
-        ("first_grad_norm", t("train.axis_first_grad"), True),
+        ("loss", t("train.axis_loss")),
+        (score, title),
+        ("log10_first_grad", t("train.axis_first_grad")),
     )
-    for slot, (field, axis, log) in zip(slots, panels, strict=True):
-        chart = curves_chart(frame, field, axis, log, big)
+    for slot, (field, axis) in zip(slots, panels, strict=True):
+        chart = curves_chart(frame, field, axis, big)
         if export:
             with slot.container():
                 chart_ui(chart, f"training-{field.replace('_', '-')}", data=frame)
         else:
             slot.vega_lite_chart(spec=vega_spec(chart), width="stretch")
+
+
+def curves_caption(history: list[dict]) -> str:
+    """How to read the curves, with what the first-token gradient did in this run."""
+    text = t("train.curves_caption")
+    logs = [s["log10_first_grad"] for s in history]
+    if not logs:
+        return text
+    last, start = logs[-1], logs[0]
+    if last < FIRST_GRAD_SMALL:
+        text += " " + t(
+            "train.first_grad_small",
+            value=pow10_label(last, "0"),
+            start=pow10_label(start, "0"),
+        )
+    below = sum(1 for value in logs if value == -math.inf)
+    if below:
+        text += " " + t("train.first_grad_floor", n=below)
+    return text
 
 
 def readout_attention(model, config: TrainConfig, batch: int = 64) -> pd.DataFrame:
@@ -228,30 +280,38 @@ def job_ui(choice: dict, big: bool) -> None:
     getattr(status_slot, kind)(text)
     if job["history"]:
         draw_history(job, slots, big, export=True)
-        st.caption(t("train.curves_caption"))
+        st.caption(curves_caption(job["history"]))
     if job.get("attention"):
         st.subheader(t("train.attention_title"))
         chart_ui(attention_chart(pd.DataFrame(job["attention"]), big), "training-attention")
         st.caption(t("train.attention_caption", T=job["config"]["seq_len"]))
 
 
-def live_subset_ui(big: bool) -> None:
-    """Re-run a small part of the sweep live: the RNN and the Transformer at three lengths."""
-    from core.sweep_training import run_sweep
+LIVE_MODELS, LIVE_LENGTHS = ("rnn", "transformer"), (10, 20, 40)
+
+
+def live_subset_ui(stored: pd.DataFrame, big: bool) -> None:
+    """Re-run a small part of the sweep live, with the stored sweep's budget and seed 0, and say how
+    it compares with the stored seed-0 runs."""
+    from core.sweep_training import SWEEP_STEPS, run_sweep
 
     if st.button(t("train.rerun_button"), help=t("train.rerun_help"), key="rerun_button"):
         if not job_slots().acquire(blocking=False):
             st.warning(t("train.status_busy"))
             return
-        rows, bar = [], st.progress(0.0)
+        rows, total = [], len(LIVE_MODELS) * len(LIVE_LENGTHS)
+        bar = st.progress(0.0, text=t("train.rerun_progress", done=0, total=total))
         try:
-            total = 6
             run_sweep(
-                models=("rnn", "transformer"),
-                lengths=(10, 20, 40),
-                steps=200,
-                time_limit=8.0,
-                on_run=lambda row: (rows.append(row), bar.progress(len(rows) / total)),
+                models=LIVE_MODELS,
+                lengths=LIVE_LENGTHS,
+                seeds=(0,),
+                steps=SWEEP_STEPS,
+                time_limit=LIVE_SECONDS,
+                on_run=lambda row: (
+                    rows.append(row),
+                    bar.progress(len(rows) / total, text=t("train.rerun_progress", done=len(rows), total=total)),
+                ),
             )
         finally:
             job_slots().release()
@@ -259,5 +319,27 @@ def live_subset_ui(big: bool) -> None:
         bar.empty()
     if st.session_state.get("live_sweep"):
         live = pd.DataFrame(st.session_state["live_sweep"])
-        chart_ui(sweep_chart(live, 0.25, big).properties(height=240), "live-sweep", data=live)
-        st.caption(t("train.rerun_caption"))
+        chart_ui(sweep_chart(sweep_data(live), 0.25, big).properties(height=240), "live-sweep", data=live)
+        st.caption(rerun_caption(live, stored))
+
+
+def _accuracy(value) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.2f}"
+
+
+def rerun_caption(live: pd.DataFrame, stored: pd.DataFrame) -> str:
+    """What the live runs showed beside the stored seed-0 runs: agreement, differences, caps hit."""
+    from core.sweep_training import SWEEP_STEPS, agreement
+
+    rows = agreement(live, stored)
+    text = t("train.rerun_caption", steps=SWEEP_STEPS, same=sum(r["same"] for r in rows), total=len(rows))
+    differ = [r for r in rows if not r["same"]]
+    if differ:
+        listed = "; ".join(
+            f"{r['model']} T = {r['seq_len']}: {_accuracy(r['live'])} / {_accuracy(r['stored'])}" for r in differ
+        )
+        text += " " + t("train.rerun_differ", runs=listed)
+    capped = int((live["status"] == "time limit").sum()) if "status" in live else 0
+    if capped:
+        text += " " + t("train.rerun_capped", n=capped, seconds=f"{LIVE_SECONDS:g}")
+    return text

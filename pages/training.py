@@ -19,9 +19,10 @@ def main():
 
     st.subheader(t("train.sweep_title"))
     table = view.sweep_table(view.SWEEP_CSV.stat().st_mtime)
-    chart_ui(view.sweep_chart(table, chance=0.25, big=big), "sweep", data=table)
-    st.caption(t("train.sweep_caption", seconds=f"{table['seconds'].sum():.0f}"))
-    view.live_subset_ui(big)
+    summary = view.sweep_data(table)
+    chart_ui(view.sweep_chart(summary, chance=0.25, big=big), "sweep", data=table)
+    st.caption(view.sweep_caption(table, summary))
+    view.live_subset_ui(table, big)
 
     st.subheader(t("train.job_title"))
     view.job_section(big)

@@ -10,11 +10,13 @@ import torch
 from core.complexity import (
     LAYER_KINDS,
     dilated_conv_reaches,
+    fastest,
     fitted_slopes,
     local_attention,
     local_attention_reach,
     max_path_length,
     sequential_operations,
+    slope_range,
     time_per_layer,
 )
 from core.models.transformer import window_mask
@@ -88,6 +90,21 @@ def test_fitted_slopes_recover_known_powers():
     assert slopes == pytest.approx(dict(zip(LAYER_KINDS, (1, 2, 1, 1.5), strict=True)))
 
 
-def test_time_per_layer_measures_every_kind():
+def test_time_per_layer_measures_every_kind_and_run():
     timings = time_per_layer(ns=(16, 64), repeats=2)
-    assert set(timings["kind"]) == set(LAYER_KINDS) and (timings["seconds"] > 0).all() and len(timings) == 8
+    assert set(timings["kind"]) == set(LAYER_KINDS) and (timings["seconds"] > 0).all() and len(timings) == 16
+    best = fastest(timings)
+    assert len(best) == 8
+    merged = best.merge(timings.groupby(["kind", "n"])["seconds"].min().rename("low").reset_index())
+    assert (merged["seconds"] == merged["low"]).all()
+
+
+def test_slope_range_brackets_each_run_and_the_fastest_fit_is_the_fit_of_the_minimum():
+    ns = np.array([512, 1024, 2048, 4096])
+    runs = []
+    for run, p in enumerate((1.9, 2.0, 2.1)):
+        runs.append(pd.DataFrame({"kind": "self-attention", "n": ns, "run": run, "seconds": 1e-9 * ns**p}))
+    timings = pd.concat(runs)
+    assert slope_range(timings)["self-attention"] == pytest.approx((1.9, 2.1))
+    # the fastest at every n here is run 0 at n ≥ 512 (1e-9·n^1.9 < n^2 < n^2.1)
+    assert fitted_slopes(timings)["self-attention"] == pytest.approx(1.9)

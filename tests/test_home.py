@@ -25,10 +25,17 @@ def test_lineage_is_in_date_order_with_the_papers_first_versions():
         "T5": 2019,
         "BART": 2019,
         "LLaMA": 2023,
+        "ULMFiT": 2018,
+        "ELMo": 2018,
+        "S4": 2021,
+        "LRU": 2023,
+        "Mamba": 2023,
     }
     family = dict(zip(frame["name"].str.split(" (", regex=False).str[0], frame["family"], strict=True))
     assert family["BERT"] == "encoder" and family["GPT"] == family["LLaMA"] == "decoder"
     assert family["T5"] == family["BART"] == family["Transformer"] == "encoder-decoder"
+    assert family["ELMo"] == family["ULMFiT"] == "recurrent"  # LSTMs, after the Transformer (#18)
+    assert family["S4"] == family["LRU"] == family["Mamba"] == "state-space"
 
 
 def test_home_page_renders_the_story_in_order():

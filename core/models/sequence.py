@@ -2,9 +2,10 @@
 
 The body is torch.nn.RNN / LSTM / GRU (their C++ loops make training fast), a bidirectional
 nn.RNN, or the Transformer encoder, initialised as the probe's models are: recurrent blocks
-orthogonal, and the LSTM's forget-gate bias set (default 3, SCIENCE.md's calibration).  The
-head reads the last position (the bidirectional RNN: the forward direction's last state and the
-backward direction's first), so the first token is always T − 1 steps from the readout.
+orthogonal, the LSTM's forget-gate bias and the GRU's update-gate bias set (both 3 by default: the
+same switch for both gated models, so neither is favoured).  The head reads the last position (the
+bidirectional RNN: the forward direction's last state and the backward direction's first), so the
+first token is always T − 1 steps from the readout.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class SequenceModelConfig:
     model: str = "transformer"  # one of SEQUENCE_MODELS
     hidden_size: int = 64  # H, and d_model for the Transformer
     forget_bias: float = 3.0  # LSTM b_f: 3 solves recall at T = 40 (SCIENCE.md calibration)
+    update_bias: float = 3.0  # GRU b_z: the same switch setting as the LSTM's, so the two compare fairly
     layers: int = 2  # Transformer layers (recurrent models have one)
     heads: int = 4  # Transformer heads
     positional: bool = True  # Transformer: sinusoidal positional encoding
@@ -35,6 +37,7 @@ class SequenceModelConfig:
         check_choice("model", self.model, SEQUENCE_MODELS)
         check_int("hidden_size", self.hidden_size, 2, 1024)
         check_float("forget_bias", self.forget_bias, -50.0, 50.0)
+        check_float("update_bias", self.update_bias, -50.0, 50.0)
         check_int("seed", self.seed, 0, 2**31 - 1)
 
 
@@ -70,8 +73,10 @@ class SequenceModel(nn.Module):
                             _orthogonal_blocks(p, gates)
                         elif name.startswith("bias"):
                             p.zero_()
-                            if kind == "lstm" and name.startswith("bias_ih"):
+                            if kind == "lstm" and name.startswith("bias_ih"):  # gates i, f, g, o
                                 p[H : 2 * H] = config.forget_bias
+                            if kind == "gru" and name.startswith("bias_ih"):  # gates r, z, n; h' = (1−z)n + z·h
+                                p[H : 2 * H] = config.update_bias
             features = 2 * H if kind == "birnn" else H
             self.head = nn.Linear(features, outputs)
 
