@@ -21,6 +21,7 @@ STEPS = (  # (story key, page that shows it live, icon)
     ("positions", "pages/attention.py", ":material/format_list_numbered:"),
 )
 FAMILY_COLORS = ("#7c3aed", "#059669", "#e07b00", "#1f5fbf", "#0891b2")
+NOTES_LEFT_FROM = 2021  # papers from this year on have their note on the left of the point
 
 
 def story_ui() -> None:
@@ -60,10 +61,12 @@ def timeline_chart(big: bool) -> alt.LayerChart:
         ],
     )
     points = base.mark_circle(size=260 if big else 160, opacity=0.95)
-    notes = base.mark_text(align="left", dx=10, fontSize=15 if big else 11, color="#4b5563").encode(
-        text=alt.Text("note:N")
-    )
-    return alt.layer(points, notes, height=(40 if big else 32) * len(data), config=_config(big))
+    size = 15 if big else 11
+    # notes to the right of the point, except near the axis's end, where they go to its left so none is clipped
+    right = base.transform_filter(f"datum.date < {NOTES_LEFT_FROM}").mark_text(align="left", dx=10, fontSize=size)
+    left = base.transform_filter(f"datum.date >= {NOTES_LEFT_FROM}").mark_text(align="right", dx=-10, fontSize=size)
+    notes = [layer.encode(text=alt.Text("note:N")) for layer in (right, left)]
+    return alt.layer(points, *notes, height=(40 if big else 32) * len(data), config=_config(big))
 
 
 def timeline_ui(big: bool) -> None:

@@ -1,9 +1,10 @@
 """LSTM (torch.nn.LSTMCell) and its exact log-domain input gradients.
 
 i, f, g, o = σ, σ, tanh, σ of W_ih x_t + W_hh h_{t-1} + b;  c_t = f⊙c_{t-1} + i⊙g;  h_t = o⊙tanh(c_t).
-The cell path gives ∂c_T/∂c_t = Π diag(f_k), so memory is set by the forget gate f ≈ σ(b_f):
-b_f = 0 gives about 0.5^distance, b_f = 5 about 0.993^distance.  PyTorch's default init has no
-forget bias; Jozefowicz et al. 2015 recommend b_f = 1 (our default).  The probe backpropagates
+The cell path gives ∂c_T/∂c_t = Π diag(f_k), so memory is set by the forget gate f ≈ σ(b_f), which the
+input moves around that value: b_f = 0 gives about 0.5^distance from the bias alone, b_f = 5 about
+0.993^distance.  PyTorch's default init has no dedicated forget bias (every bias is drawn from
+U(±1/√H)); Jozefowicz et al. 2015 recommend b_f = 1 (our default).  The probe backpropagates
 the pair (∂ℓ/∂h_t, ∂ℓ/∂c_t) through the cell's Jacobian, renormalising the pair at every step.
 
 Sources: Hochreiter & Schmidhuber 1997; Gers et al. 2000 (forget gate); Jozefowicz, Zaremba &
@@ -29,7 +30,7 @@ from .gates import sigmoid, sigmoid_derivative, tanh_derivative
 class LSTMConfig:
     hidden_size: int = 64  # H; the input size equals H
     weight_scale: float = 0.9  # ρ of each gate's recurrent block, W_h· = ρ·Q (orthogonal)
-    forget_bias: float = 1.0  # b_f, "the gate switch": f ≈ σ(b_f); PyTorch's default init is 0
+    forget_bias: float = 1.0  # b_f, "the gate switch": f ≈ σ(b_f); PyTorch draws every bias from U(±1/√H)
     seed: int = 0  # seeds the weights
 
     def __post_init__(self):
