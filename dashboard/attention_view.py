@@ -19,12 +19,11 @@ from core.models.transformer import Transformer, TransformerConfig
 from core.tasks import TaskSpec, make_batch
 
 from . import cached, charts
-from .charts import DASHED, SOLID, _config, pow10_label
+from .charts import DASHED, MODEL_COLORS, SOLID, pow10_label, vega_config
 from .defaults import bound, remember
 from .export import chart_ui
-from .figure import Figure, memo
-from .i18n import chart_labels, language, speaks, t
-from .remedies import Section
+from .figure import Figure, Section, memo
+from .i18n import chart_labels, t
 from .slots import ChartSlot
 
 CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "recall-transformer-T64.pt"
@@ -113,13 +112,12 @@ def gradient_curves(config: tuple, T: int) -> dict:
 
 
 @functools.partial(memo, max_entries=64)
-@speaks
-def _gradient(config: tuple, T: int, lang: str, big: bool) -> Section:
+def _gradient(config: tuple, T: int, big: bool) -> Section:
     """The gradient chart and its caption (built once per setting and language, shared)."""
     cfg, text = TransformerConfig(*config), chart_labels()
     probes = gradient_curves(config, T)
     (tr_name, tr), (rnn_name, rnn) = probes.items()
-    styles = {tr_name: ("#7c3aed", SOLID), rnn_name: ("#1f5fbf", DASHED)}
+    styles = {tr_name: (MODEL_COLORS["transformer"], SOLID), rnn_name: (MODEL_COLORS["rnn"], DASHED)}
     figure = charts.curves_chart(
         charts.curves_data(charts.as_curves(probes), text), text, styles, [tr_name, rnn_name], big
     )
@@ -160,7 +158,7 @@ def gradient_caption(cfg: TransformerConfig, T: int, tr: pd.DataFrame, rnn: pd.D
 
 def gradient_section(c: dict, p: AttentionPlaces, big: bool) -> None:
     config, T = astuple(c["config"]), len(c["tokens"])
-    section = _gradient(config, T, language(), big)
+    section = _gradient(config, T, big)
 
     def csv():  # every point of both curves, built only when the download is clicked
         return charts.curves_table(gradient_curves(config, T), chart_labels())
@@ -184,8 +182,7 @@ def _maps_table(config: tuple, tokens: tuple, mode: str, layer: int) -> pd.DataF
 
 
 @functools.partial(memo, max_entries=16)  # under 0.1 MB each (T = 2000, 8 heads: 0.09 MB)
-@speaks
-def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, lang: str, big: bool) -> Figure:
+def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, big: bool) -> Figure:
     """One layer's attention maps, a panel a head, each one image (built once per setting and language)."""
     labels = {key: t(f"att.{key}") for key in ("axis_key", "axis_query", "axis_weight", "head")}
     return charts.attention_maps(charts.attention_images(_layer_cells(config, tokens, mode, layer)), labels, big)
@@ -193,7 +190,7 @@ def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, lang: str,
 
 def heatmap_section(c: dict, p: AttentionPlaces, big: bool) -> None:
     config, tokens, mode, layer = astuple(c["config"]), tuple(c["tokens"]), c["mode"], c["layer"]
-    figure = _maps_figure(config, tokens, mode, layer, language(), big)
+    figure = _maps_figure(config, tokens, mode, layer, big)
     p.maps.draw(figure, lambda: _maps_table(config, tokens, mode, layer))  # the CSV: every cell's weight
 
 
@@ -211,8 +208,7 @@ def _order_length(tokens) -> int:
 
 
 @memo
-@speaks
-def _trained_figure(lang: str, big: bool) -> alt.FacetChart:
+def _trained_figure(big: bool) -> alt.FacetChart:
     """The checkpoint's readout attention beside an untrained model's (fixed: built once per language)."""
     frame = _trained_and_untrained()
     frame = frame.assign(line=charts.head_labels(frame), model=frame["model"].map(lambda code: t(f"att.{code}")))
@@ -221,12 +217,11 @@ def _trained_figure(lang: str, big: bool) -> alt.FacetChart:
         .properties(width=380, height=240)
         .facet(column=alt.Column("model:N", title=None, sort=[t("att.trained"), t("att.untrained")]))
     )
-    return chart.configure(**_config(big).to_dict())
+    return chart.configure(**vega_config(big).to_dict())
 
 
 @memo
-@speaks
-def _positional_figure(T: int, size: int, lang: str, big: bool) -> alt.HConcatChart:
+def _positional_figure(T: int, size: int, big: bool) -> alt.HConcatChart:
     """The encoding and its position-by-position similarity (depends on T and d only)."""
     pe, sim = attention.positional_frames(T, size, 64)
     left = (
@@ -252,7 +247,7 @@ def _positional_figure(T: int, size: int, lang: str, big: bool) -> alt.HConcatCh
         )
         .properties(width=300, height=300)
     )
-    return alt.hconcat(left, right).resolve_scale(color="independent").configure(**_config(big).to_dict())
+    return alt.hconcat(left, right).resolve_scale(color="independent").configure(**vega_config(big).to_dict())
 
 
 @dataclass(frozen=True)
@@ -275,7 +270,7 @@ def places_ui(inputs: dict, big: bool) -> AttentionPlaces:
     st.subheader(t("att.maps_title"))
     maps = ChartSlot("attention-maps", width="content", caption=maps_caption(inputs))
     st.subheader(t("att.trained_title"))
-    chart_ui(_trained_figure(language(), big), "trained-vs-untrained", width="content")
+    chart_ui(_trained_figure(big), "trained-vs-untrained", width="content")
     st.caption(t("att.trained_caption"))
     st.subheader(t("att.pe_title"))
     positional = ChartSlot("positional-encoding", width="content")
@@ -292,7 +287,7 @@ def positional_section(inputs: dict, p: AttentionPlaces, big: bool) -> None:
         parts = zip(("encoding", "similarity"), attention.positional_frames(T, size, 64), strict=True)
         return pd.concat([frame.assign(part=part) for part, frame in parts])
 
-    p.positional.draw(_positional_figure(T, size, language(), big), table, t("att.pe_caption", T=T))
+    p.positional.draw(_positional_figure(T, size, big), table, t("att.pe_caption", T=T))
 
 
 def order_section(c: dict, p: AttentionPlaces) -> None:

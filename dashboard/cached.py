@@ -15,8 +15,6 @@ from core.probe import gradient_through_time, probe_model
 from core.sweep import weight_scale_sweep
 from core.theory import spectrum
 
-from .charts import heatmap_data, heatmap_image
-
 _TTL = 3600  # seconds an entry may live on a shared server
 
 
@@ -44,11 +42,10 @@ def rnn_lab(seq_len, seed, input_scale, hidden_size, weight_scale, nonlinearity,
 
 
 @st.cache_data(max_entries=32, ttl=_TTL, show_spinner=False)
-def rnn_sweep_map(seq_len, hidden_size, nonlinearity, init, input_scale, seed, labels, max_distances=120):
-    """The ρ × distance map: its cells (charts.heatmap_data: 40 weight scales at up to
-    `max_distances` sampled distances) and their image (charts.heatmap_image).  Independent of
-    the current ρ, so moving ρ reuses both."""
-    sweep = weight_scale_sweep(
+def rnn_sweep(seq_len, hidden_size, nonlinearity, init, input_scale, seed, max_distances=120):
+    """The probe at 40 weight scales and up to `max_distances` sampled distances (core.sweep), for
+    the RNN lab's map.  Independent of the current ρ, so moving ρ reuses it."""
+    return weight_scale_sweep(
         seq_len=seq_len,
         hidden_size=hidden_size,
         nonlinearity=nonlinearity,
@@ -57,8 +54,6 @@ def rnn_sweep_map(seq_len, hidden_size, nonlinearity, init, input_scale, seed, l
         seed=seed,
         max_distances=max_distances,
     )
-    cells = heatmap_data(sweep, labels)
-    return cells, heatmap_image(cells)
 
 
 @st.cache_data(max_entries=64, ttl=_TTL, show_spinner=False)

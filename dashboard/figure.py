@@ -11,7 +11,7 @@ For that, nothing that depends on the data may sit in the spec: axis ranges, for
 the data (see charts.clip_to_box and the `extent` tables), never from literal scale domains.
 
 `@memo` goes one step further for whole figures: a builder whose arguments say everything it
-draws (the language included, see i18n.speaks) runs once per distinct set of arguments, and its
+draws (with the language it is asked in) runs once per distinct set of arguments, and its
 Figure is shared read-only by every session.  Any Altair chart becomes a Figure through
 `Figure.from_altair` (its tables moved into named datasets).
 """
@@ -31,6 +31,8 @@ import altair as alt
 import pandas as pd
 import pyarrow as pa
 from streamlit import dataframe_util
+
+from .i18n import language, speaking
 
 ALTAIR_GLOBALS = threading.Lock()  # Altair's theme and data transformers are process-wide settings
 HELPER_PREFIX = "_"  # tables named so (e.g. "_extent") only size the axes: not in a chart's CSV
@@ -113,6 +115,14 @@ class Figure:
         return pd.concat([f.assign(part=name) for name, f in frames.items()], ignore_index=True)
 
 
+@dataclass(frozen=True)
+class Section:
+    """A chart and the caption under it, built together (the caption reads the chart's numbers)."""
+
+    figure: Figure
+    caption: str
+
+
 def _key(value):
     """A hashable, order-preserving stand-in for a builder's arguments (dicts, lists, tuples)."""
     if isinstance(value, dict):
@@ -125,17 +135,29 @@ def _key(value):
 
 
 def memo(build: Callable, max_entries: int = 64) -> Callable:
-    """Cache a builder whose arguments say everything it draws (hashable values, the language
-    included): its result is built once per distinct set of arguments and shared by every session,
-    so it must never be changed (st.vega_lite_chart and the exports only read a Figure; other
-    results are frozen dataclasses of Figures and numbers).  An Altair chart is kept as a Figure.
-    For charts that do not change when a page's sliders move, and for moves back to a setting
-    seen before."""
-    return _lru(
-        build,
+    """Cache a builder whose arguments, with the language t() speaks at the call, say everything it
+    draws: its result is built once per distinct set of arguments and language (in that language,
+    whoever asks) and shared by every session, so it must never be changed (st.vega_lite_chart and the
+    exports only read a Figure; other results are frozen dataclasses of Figures and numbers).  An
+    Altair chart is kept as a Figure.  For charts that do not change when a page's sliders move, and
+    for moves back to a setting seen before."""
+
+    def in_language(lang: str, *args, **kwargs):
+        with speaking(lang):
+            return build(*args, **kwargs)
+
+    cached = _lru(
+        in_language,
         max_entries,
         lambda result: Figure.from_altair(result) if isinstance(result, alt.TopLevelMixin) else result,
     )
+
+    @functools.wraps(build)
+    def call(*args, **kwargs):
+        return cached(language(), *args, **kwargs)
+
+    call.cache = cached.cache
+    return call
 
 
 def template(build: Callable[..., alt.TopLevelMixin], max_entries: int = 256) -> Callable[..., str]:
@@ -154,7 +176,7 @@ def _template_text(chart: alt.TopLevelMixin) -> str:
 
 def _lru(build: Callable, max_entries: int, keep: Callable) -> Callable:
     """`build` cached by its arguments (least recently used dropped past `max_entries`), storing
-    keep(result); thread-safe, and exposing `.cache` and `.uncached`."""
+    keep(result); thread-safe, and exposing `.cache`."""
     cache: OrderedDict = OrderedDict()
     lock = threading.Lock()
 
@@ -172,6 +194,5 @@ def _lru(build: Callable, max_entries: int, keep: Callable) -> Callable:
                 cache.popitem(last=False)
         return value
 
-    cached.uncached = build
     cached.cache = cache
     return cached

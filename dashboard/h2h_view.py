@@ -20,13 +20,12 @@ from core.complexity import (
 )
 
 from . import cached, charts
-from .charts import DASHED, SOLID, _config, pow10_label
+from .charts import DASHED, MODEL_COLORS, SOLID, pow10_label, vega_config
 from .controls import SharedControls
 from .defaults import bound
 from .export import chart_ui
-from .figure import memo
-from .i18n import chart_labels, language, speaks, t
-from .remedies import MODEL_COLORS, Section
+from .figure import Section, memo
+from .i18n import chart_labels, t
 from .slots import ChartSlot
 
 TABLE_NS = (16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -57,8 +56,8 @@ def all_model_curves(c: SharedControls, window: int) -> tuple[dict, dict]:
         t("h2h.series_lstm"): ("lstm", {"weight_scale": c.weight_scale}, MODEL_COLORS["lstm"], SOLID),
         t("h2h.series_gru"): ("gru", {"weight_scale": c.weight_scale}, MODEL_COLORS["gru"], SOLID),
         t("rem.series_birnn"): ("birnn", {"weight_scale": c.weight_scale}, MODEL_COLORS["birnn"], SOLID),
-        t("att.series_transformer"): ("transformer", {}, "#7c3aed", SOLID),
-        t("h2h.series_restricted", k=window): ("transformer", {"window": window}, "#db2777", DASHED),
+        t("att.series_transformer"): ("transformer", {}, MODEL_COLORS["transformer"], SOLID),
+        t("h2h.series_restricted", k=window): ("transformer", {"window": window}, MODEL_COLORS["restricted"], DASHED),
     }
     frames = {
         name: cached.probe(model, c.seq_len, c.seed, hidden_size=c.hidden_size, **options)
@@ -68,8 +67,7 @@ def all_model_curves(c: SharedControls, window: int) -> tuple[dict, dict]:
 
 
 @functools.partial(memo, max_entries=64)
-@speaks
-def _all_models(c: SharedControls, window: int, lang: str, big: bool) -> Section:
+def _all_models(c: SharedControls, window: int, big: bool) -> Section:
     frames, styles = all_model_curves(c, window)
     text, curves = chart_labels(), charts.as_curves(frames)
     figure = charts.curves_chart(charts.curves_data(curves, text), text, styles, list(curves), big)
@@ -87,7 +85,7 @@ def all_models_section(c: SharedControls, place: ChartSlot, big: bool) -> None:
     """The section's heading and window slider, then its chart and caption in `place`."""
     st.subheader(t("h2h.all_title"))
     window = int(st.slider(t("h2h.window"), 2, 64, 8, **bound("h2h_window", 8), help=t("h2h.window_help")))
-    section = _all_models(c, window, language(), big)
+    section = _all_models(c, window, big)
 
     def csv():  # every point of every model, built only when the download is clicked
         return charts.curves_table(all_model_curves(c, window)[0], chart_labels())
@@ -129,8 +127,7 @@ def table_section(big: bool) -> None:
 
 
 @functools.partial(memo, max_entries=8)
-@speaks
-def _timing_figure(lang: str, big: bool) -> alt.Chart:
+def _timing_figure(big: bool) -> alt.Chart:
     """Measured time per layer against n (measured once per server; built once per language)."""
     timings = fastest(_timings())
     slopes = fitted_slopes(timings, FIT_FROM)
@@ -149,11 +146,11 @@ def _timing_figure(lang: str, big: bool) -> alt.Chart:
             ),
             tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("n:Q"), alt.Tooltip("ms:Q", format=".3f")],
         )
-        .properties(height=360, config=_config(big))
+        .properties(height=360, config=vega_config(big))
     )
 
 
 def timing_section(big: bool) -> None:
     """The measured times behind the table's complexity column: no control changes them."""
-    chart_ui(_timing_figure(language(), big), "time-per-layer")
+    chart_ui(_timing_figure(big), "time-per-layer")
     st.caption(t("h2h.time_caption", n_lo=FIT_FROM))

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.lineage import FAMILIES, lineage_frame
 
-from .charts import _config
+from .charts import vega_config
 from .export import chart_ui
 from .i18n import t
 
@@ -66,7 +66,7 @@ def timeline_chart(big: bool) -> alt.LayerChart:
     right = base.transform_filter(f"datum.date < {NOTES_LEFT_FROM}").mark_text(align="left", dx=10, fontSize=size)
     left = base.transform_filter(f"datum.date >= {NOTES_LEFT_FROM}").mark_text(align="right", dx=-10, fontSize=size)
     notes = [layer.encode(text=alt.Text("note:N")) for layer in (right, left)]
-    return alt.layer(points, *notes, height=(40 if big else 32) * len(data), config=_config(big))
+    return alt.layer(points, *notes, height=(40 if big else 32) * len(data), config=vega_config(big))
 
 
 def timeline_ui(big: bool) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import threading
 import tomllib
 from pathlib import Path
@@ -20,7 +19,34 @@ LANGUAGES = {"en": "English", "ko": "한국어"}
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_KEY = "lang"  # session-state key and URL query parameter
 _LOCALES = Path(__file__).with_name("locales")
-_SPEAKING = threading.local()  # a language set for this thread by `speaks`, over the visitor's
+_SPEAKING = threading.local()  # a language set for this thread by `speaking`, over the visitor's
+
+# Every label the chart builders read (a dict passed to them), with the catalogue key it comes from.
+LABEL_KEYS = {
+    **{
+        name: f"rnn.{name}"
+        for name in (
+            "axis_distance",
+            "axis_log10",
+            "series",
+            "tooltip_value",
+            "axis_re",
+            "axis_im",
+            "circle_unit",
+            "circle_rho",
+            "circle_norm",
+            "axis_scale",
+            "current_scale",
+        )
+    },
+    "measured": "rnn.series_measured",
+    "rho": "rnn.series_rho",
+    "bound": "rnn.series_bound",
+    "no_path": "common.no_path",
+    "clip_raw": "rem.clip_raw",
+    "clip_clipped": "rem.clip_clipped",
+    "axis_total": "rem.axis_total",
+}
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
@@ -44,9 +70,7 @@ def language() -> str:
 
 
 def chart_labels() -> dict[str, str]:
-    """Every label the chart builders read (charts.LABEL_KEYS), in the current language."""
-    from .charts import LABEL_KEYS
-
+    """Every label the chart builders read (LABEL_KEYS), in the current language."""
     return {name: t(key) for name, key in LABEL_KEYS.items()}
 
 
@@ -60,19 +84,6 @@ def speaking(lang: str):
         yield
     finally:
         _SPEAKING.lang = before
-
-
-def speaks(build):
-    """Run `build` with t() in the language of its `lang` argument, whatever the visitor's: for
-    builders whose results are cached by their arguments (figure.memo) and shared by visitors."""
-    signature = inspect.signature(build)
-
-    @functools.wraps(build)
-    def in_language(*args, **kwargs):
-        with speaking(signature.bind(*args, **kwargs).arguments["lang"]):
-            return build(*args, **kwargs)
-
-    return in_language
 
 
 def t(key: str, **values) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from core.theory import Verdict, theory_frame, verdict
 from . import cached, charts
 from .controls import RnnControls, view_ui
 from .figure import Figure, memo
-from .i18n import chart_labels, speaks, t
+from .i18n import chart_labels, t
 from .slots import ChartSlot
 
 
@@ -130,13 +130,21 @@ def _lab(c: RnnControls) -> tuple[pd.DataFrame, pd.DataFrame, float, float, floa
     return cached.rnn_lab(c.seq_len, c.seed, c.input_scale, c.hidden_size, c.weight_scale, c.nonlinearity, c.init)
 
 
-def _map(c: RnnControls, text: dict):
-    return cached.rnn_sweep_map(c.seq_len, c.hidden_size, c.nonlinearity, c.init, c.input_scale, c.seed, text)
+@functools.partial(memo, max_entries=32)  # a map image is under 0.1 MB
+def _map(c: RnnControls) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The map's cells (every scale and distance, with its value as text) and their image, for controls
+    `c` whose weight scale is left at its default: the map shows every scale, so ρ is not part of it."""
+    sweep = cached.rnn_sweep(c.seq_len, c.hidden_size, c.nonlinearity, c.init, c.input_scale, c.seed)
+    cells = charts.heatmap_data(sweep, chart_labels())
+    return cells, charts.heatmap_image(cells)
+
+
+def _map_of(c: RnnControls) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _map(replace(c, weight_scale=RnnControls.weight_scale))
 
 
 @functools.partial(memo, max_entries=64)
-@speaks
-def build(c: RnnControls, lang: str, big: bool) -> RnnView:
+def build(c: RnnControls, big: bool) -> RnnView:
     """Everything the lab draws for controls `c` in language `lang` (the key of the shared cache)."""
     text = chart_labels()
     probe, eigs, rho, norm, rate = _lab(c)
@@ -156,11 +164,10 @@ def build(c: RnnControls, lang: str, big: bool) -> RnnView:
 
 
 @functools.partial(memo, max_entries=64)
-@speaks
-def weight_map(c: RnnControls, lang: str, big: bool) -> Figure:
+def weight_map(c: RnnControls, big: bool) -> Figure:
     """The map of every weight scale (built only when shown: its sweep runs a probe per scale)."""
     text = chart_labels()
-    return charts.sweep_heatmap(_map(c, text)[1], c.weight_scale, text, big=big)
+    return charts.sweep_heatmap(_map_of(c)[1], c.weight_scale, text, big=big)
 
 
 def gradient_table(c: RnnControls) -> pd.DataFrame:
@@ -175,4 +182,4 @@ def eigenvalue_table(c: RnnControls) -> pd.DataFrame:
 
 def map_table(c: RnnControls) -> pd.DataFrame:
     """The weight-scale map's CSV: every cell with its value."""
-    return _map(c, chart_labels())[0]
+    return _map_of(c)[0]

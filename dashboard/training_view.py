@@ -25,7 +25,7 @@ from core.sweep_training import longest_solved, sweep_summary
 from core.tasks import TaskSpec, make_batch
 from core.training import StepState, TrainConfig, train
 
-from .charts import _config, head_labels, pow10_label, readout_attention_chart
+from .charts import MODEL_COLORS, head_labels, pow10_label, readout_attention_chart, vega_config
 from .controls import training_choice, training_controls_ui
 from .export import chart_ui, vega_spec
 from .i18n import t
@@ -38,7 +38,6 @@ FIRST_GRAD_SMALL = -6.0  # log10: below this the caption explains why so small a
 MAX_JOBS = 2  # concurrent training jobs on one server
 REDRAW_SECONDS = 0.4  # live charts redraw at most this often
 MODEL_ORDER = ("rnn", "lstm", "gru", "birnn", "transformer")
-MODEL_COLORS = ["#1f5fbf", "#e07b00", "#dc2626", "#059669", "#7c3aed"]
 
 
 @st.cache_resource
@@ -54,7 +53,9 @@ def sweep_table(mtime: float) -> pd.DataFrame:  # mtime: re-read when the file c
 
 def sweep_chart(summary: pd.DataFrame, chance: float, big: bool) -> alt.LayerChart:
     """Median accuracy over seeds against length, one line a model, with a bar over the seeds' range."""
-    color = alt.Color("model:N", title=None, scale=alt.Scale(domain=list(MODEL_ORDER), range=MODEL_COLORS))
+    color = alt.Color(
+        "model:N", title=None, scale=alt.Scale(domain=list(MODEL_ORDER), range=[MODEL_COLORS[m] for m in MODEL_ORDER])
+    )
     x = alt.X("seq_len:Q", title=t("train.axis_length"), scale=alt.Scale(type="log", base=2))
     base = alt.Chart(summary).encode(x=x, color=color)
     lines = base.mark_line(point=True, strokeWidth=4 if big else 2.5).encode(
@@ -79,7 +80,7 @@ def sweep_chart(summary: pd.DataFrame, chance: float, big: bool) -> alt.LayerCha
         .mark_rule(strokeDash=[5, 4], color="#6b7280")
         .encode(y=alt.Y("chance:Q"), tooltip=[alt.Tooltip("label:N")])
     )
-    return alt.layer(ranges, lines, rule, height=340, config=_config(big))
+    return alt.layer(ranges, lines, rule, height=340, config=vega_config(big))
 
 
 def sweep_caption(table: pd.DataFrame, summary: pd.DataFrame) -> str:
@@ -130,7 +131,7 @@ def curves_chart(history: pd.DataFrame, field: str, title: str, big: bool) -> al
             y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(zero=False)),
             tooltip=[alt.Tooltip("step:Q"), alt.Tooltip(f"{field}:Q", format=".3g")],
         )
-        .properties(height=240, config=_config(big))
+        .properties(height=240, config=vega_config(big))
     )
 
 
@@ -183,7 +184,7 @@ def readout_attention(model, config: TrainConfig, batch: int = 64) -> pd.DataFra
 
 def attention_chart(frame: pd.DataFrame, big: bool) -> alt.Chart:
     chart = readout_attention_chart(frame, t("train.axis_position"), t("train.axis_weight"), big)
-    return chart.properties(height=280, config=_config(big))
+    return chart.properties(height=280, config=vega_config(big))
 
 
 def run_job(config: TrainConfig, slots, progress, big: bool) -> None:

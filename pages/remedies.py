@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import remedies
+from dashboard import remedies_view
 from dashboard.controls import remedy_controls_ui, shared_controls_ui
 from dashboard.defaults import reset_ui
 from dashboard.frame import presenter, require_router
@@ -16,19 +16,19 @@ def main():
     st.markdown(t("rem.intro"))
     reset_ui()
     controls = st.container()  # the controls go first, over the section they fill
-    section = remedies.section_ui()  # a change reruns the page, which draws the new section's frame
-    places = remedies.places_ui(section)
+    section = remedies_view.section_ui()  # a change reruns the page, which draws the new section's frame
+    places = remedies_view.places_ui(section)
     with controls:
         lab(places)
 
 
 @st.fragment
-def lab(p: remedies.RemediesPlaces):
+def lab(p: remedies_view.RemediesPlaces):
     """Every control, and the section's chart: a move reruns only this.  The remedy controls the
     section does not use are not drawn (they keep their values for the sections that do)."""
     c = shared_controls_ui()
-    r = remedy_controls_ui(c.seq_len, remedies.USES[p.section])
-    remedies.draw(p, c, r, presenter())
+    r = remedy_controls_ui(c.seq_len, remedies_view.USES[p.section])
+    remedies_view.draw(p, c, r, presenter())
 
 
 main()

@@ -13,7 +13,7 @@ from core.theory import verdict
 from dashboard.charts import pow10_label
 from dashboard.controls import CLIP_THRESHOLDS, GATE_RANGE, REMEDY_KEYS, RNN_RANGES
 from dashboard.i18n import catalog
-from dashboard.remedies import SECTIONS, USES
+from dashboard.remedies_view import SECTIONS, USES
 from tests.apptest_helpers import assert_charts_sound, chart_rows, run_app
 
 PAGE = "pages/remedies.py"
@@ -170,6 +170,6 @@ def test_korean():
 
 
 def remedies_heading(section: str) -> str:
-    from dashboard.remedies import TEXTS
+    from dashboard.remedies_view import TEXTS
 
     return TEXTS[section][0]

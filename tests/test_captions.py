@@ -25,12 +25,12 @@ def _lead(key: str) -> str:
 @pytest.mark.parametrize("forget", [-2.0, 0.0, 1.0, 3.0, 5.0, 8.0])
 @pytest.mark.parametrize("seq_len", [100, 1000])
 def test_gates_caption_follows_the_lstm_curve(forget, seq_len):
-    from dashboard import remedies
+    from dashboard import remedies_view
     from dashboard.controls import SharedControls
 
     c = SharedControls(seq_len=seq_len)
     with speaking("en"):
-        caption = remedies._gates(c, forget, 0.0, "en", False).caption
+        caption = remedies_view._gates(c, forget, 0.0, False).caption
     lstm = gradient_through_time("lstm", seq_len, forget_bias=forget, weight_scale=0.9, hidden_size=64)
     v = verdict(lstm)
     assert _lead(f"rem.gates_lstm_{v.regime}") in caption
@@ -47,12 +47,12 @@ def test_gates_caption_follows_the_lstm_curve(forget, seq_len):
 
 def test_gates_caption_at_the_issues_settings():
     """b_f = 3, T = 1000 measures 10^-3.7 against the dotted line's 10^-21.1; b_f = 5 grows."""
-    from dashboard import remedies
+    from dashboard import remedies_view
     from dashboard.controls import SharedControls
 
     with speaking("en"):
-        three = remedies._gates(SharedControls(seq_len=1000), 3.0, 0.0, "en", False).caption
-        five = remedies._gates(SharedControls(seq_len=2000), 5.0, 0.0, "en", False).caption
+        three = remedies_view._gates(SharedControls(seq_len=1000), 3.0, 0.0, False).caption
+        five = remedies_view._gates(SharedControls(seq_len=2000), 5.0, 0.0, False).caption
     assert "10^-21.1" in three and "try T = 1000" not in three
     assert "grows with distance" in five
 
@@ -62,12 +62,12 @@ def test_gates_caption_at_the_issues_settings():
 
 @pytest.mark.parametrize("theta", [0.01, 1.0, 100.0])
 def test_clipping_caption_says_whether_clipping_acts(theta):
-    from dashboard import cached, remedies
+    from dashboard import cached, remedies_view
 
     table = cached.clipping(theta, 100, 64, 0)
     with speaking("en"):
         for _, row in table.iterrows():
-            caption = remedies.clip_caption(row, 100, theta)
+            caption = remedies_view.clip_caption(row, 100, theta)
             acts = row["log10_total"] > math.log10(theta) + 1e-12
             assert ("nothing is clipped" in caption) == (not acts), row["weight_scale"]
             assert _lead("rem.clip_share") in caption
@@ -83,12 +83,12 @@ def test_clipping_caption_says_whether_clipping_acts(theta):
 
 def test_clipping_acts_below_radius_one_at_the_default_threshold():
     """The issue's numbers: at ρ = 0.9, θ = 1 the first word goes from 10^-4.5 to 10^-4.9."""
-    from dashboard import cached, remedies
+    from dashboard import cached, remedies_view
 
     table = cached.clipping(1.0, 100, 64, 0)
     row = table.iloc[(table["weight_scale"] - 0.9).abs().argmin()]
     with speaking("en"):
-        caption = remedies.clip_caption(row, 100, 1.0)
+        caption = remedies_view.clip_caption(row, 100, 1.0)
     assert "10^-4.5 to 10^-4.9" in caption and "nothing is clipped" not in caption
     assert row["log10_total"] > 0  # ‖g‖ > θ = 1 even though ρ < 1
 

@@ -19,8 +19,9 @@ from core.probe import gradient_through_time
 from core.sweep import weight_scale_sweep
 from core.theory import eigenvalue_frame, spectral_norm, spectral_radius, theory_frame
 from dashboard import charts, export
+from dashboard.i18n import LABEL_KEYS
 
-LABELS = {name: name for name in charts.LABEL_KEYS}  # each label is its own name, except:
+LABELS = {name: name for name in LABEL_KEYS}  # each label is its own name, except:
 LABELS["no_path"] = "no path"
 
 

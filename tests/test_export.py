@@ -18,7 +18,7 @@ from altair.vegalite.v6.schema import load_schema
 
 from dashboard import charts, export
 from dashboard.figure import Figure
-from dashboard.i18n import catalog
+from dashboard.i18n import LABEL_KEYS, catalog
 from tests.apptest_helpers import charts as page_charts
 from tests.apptest_helpers import run_app
 
@@ -168,7 +168,7 @@ def test_a_download_clicked_after_the_run_gives_the_latest_chart_in_the_pages_la
 
 
 def test_korean_text_reaches_the_images():
-    labels = {name: KO[key] for name, key in charts.LABEL_KEYS.items()}
+    labels = {name: KO[key] for name, key in LABEL_KEYS.items()}
     curve = pd.DataFrame({"distance": np.arange(50), "log10": -0.1 * np.arange(50)})
     data = charts.curves_data({labels["measured"]: curve}, labels)
     chart = charts.curves_chart(data, labels, {labels["measured"]: ("#000000", charts.SOLID)}, labels["measured"])

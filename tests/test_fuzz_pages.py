@@ -4,7 +4,7 @@ garbage): no exception, and every chart's numbers finite or explicitly marked "n
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.remedies import SECTIONS
+from dashboard.remedies_view import SECTIONS
 from dashboard.rnn_view import DETAILS
 from tests.apptest_helpers import APP, assert_charts_sound
 

@@ -99,7 +99,7 @@ def test_the_probe_curve_follows_the_measured_rate():
 def _view(controls):
     from dashboard import rnn_view
 
-    return rnn_view.build(controls, "en", False)
+    return rnn_view.build(controls, False)
 
 
 @pytest.mark.parametrize(

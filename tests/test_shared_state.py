@@ -29,7 +29,7 @@ from streamlit.runtime.caching.cache_utils import CachedFunc
 
 from dashboard import attention_view, cached, charts, export, h2h_view, training_view
 from dashboard.figure import Figure
-from dashboard.i18n import catalog
+from dashboard.i18n import catalog, speaking
 from tests.apptest_helpers import run_app
 
 PAGES = (
@@ -128,12 +128,11 @@ def _cached_functions(kind: CacheType) -> dict[str, CachedFunc]:
 def _calls() -> dict:
     """Arguments for one call of every st.cache_data function (small, fast settings)."""
     config = attention_view.TransformerConfig(16, 2, 1, True, 0)
-    labels = {name: catalog("en")[key] for name, key in charts.LABEL_KEYS.items()}
     return {
         "dashboard.cached.probe": (("rnn", 40), {"hidden_size": 8}),
         "dashboard.cached.clipping": ((1.0, 40, 8, 0), {}),
         "dashboard.cached.rnn_lab": ((40, 0, 1.0, 8, 0.9, "tanh", "orthogonal"), {}),
-        "dashboard.cached.rnn_sweep_map": ((40, 8, "tanh", "orthogonal", 1.0, 0, labels), {}),
+        "dashboard.cached.rnn_sweep": ((40, 8, "tanh", "orthogonal", 1.0, 0), {}),
         "dashboard.cached.order_blindness": ((config, 8), {}),
         "dashboard.attention_view._maps": ((config, ("the", "cat", "sat", "down"), "sentence"), {}),
         "dashboard.attention_view._trained_and_untrained": ((), {}),
@@ -224,7 +223,7 @@ def test_shared_figures_are_never_changed_by_the_sessions_that_draw_them():
     assert {
         "dashboard.attention_view._maps_figure",
         "dashboard.rnn_view.build",
-        "dashboard.remedies._gates",
+        "dashboard.remedies_view._gates",
         "dashboard.h2h_view._all_models",
     } <= set(caches)
     pages = ("pages/attention.py", "pages/vanishing_exploding.py", "pages/remedies.py", "pages/head_to_head.py")
@@ -246,7 +245,7 @@ def test_shared_figures_are_never_changed_by_the_sessions_that_draw_them():
 
 
 def test_a_shared_figure_speaks_the_language_it_is_cached_under():
-    """The memo key holds the language, and the builder uses it, not the visitor's: a Korean
+    """The memo key holds the language t() speaks at the call, and the builder runs in it: a Korean
     visitor's run never caches (or gets) English labels, nor the reverse."""
     from dashboard import rnn_view
     from dashboard.controls import RnnControls
@@ -254,9 +253,10 @@ def test_a_shared_figure_speaks_the_language_it_is_cached_under():
     controls = RnnControls(seq_len=30, hidden_size=8)
     rnn_view.build.cache.clear()
     run_app({"seq_len": "30", "hidden_size": "8", "lang": "ko"}, page="pages/vanishing_exploding.py")
-    english = rnn_view.build(controls, "en", False)  # asked outside any Korean session
+    english = rnn_view.build(controls, False)  # asked outside any Korean session
     assert next(v for k, v in rnn_view.build.cache.items() if "ko" in repr(k))  # the Korean visit's own
-    korean = rnn_view.build(RnnControls(seq_len=31, hidden_size=8), "ko", False)  # outside any session: English
+    with speaking("ko"):  # outside any session, in Korean
+        korean = rnn_view.build(RnnControls(seq_len=31, hidden_size=8), False)
 
     def text(fig) -> str:
         return json.dumps(json.loads(fig.spec), ensure_ascii=False)
@@ -264,6 +264,7 @@ def test_a_shared_figure_speaks_the_language_it_is_cached_under():
     for view, lang in ((english, "en"), (korean, "ko")):
         assert catalog(lang)["rnn.axis_distance"] in text(view.gradient)
         assert catalog(lang)["rnn.axis_re"] in text(view.eigenvalues)
-        assert catalog(lang)["rnn.axis_scale"] in text(rnn_view.weight_map(controls, lang, False))
+        with speaking(lang):
+            assert catalog(lang)["rnn.axis_scale"] in text(rnn_view.weight_map(controls, False))
     assert catalog("ko")["rnn.axis_distance"] not in text(english.gradient)
     assert catalog("en")["rnn.axis_distance"] not in text(korean.gradient)

@@ -23,13 +23,12 @@ from core.models.gates import sigmoid
 from core.theory import STABLE_DECADES, verdict
 
 from . import cached, charts
-from .charts import DASHED, DOTTED, SOLID, pow10_label
+from .charts import DASHED, DOTTED, MODEL_COLORS, SOLID, pow10_label
 from .controls import RemedyControls, SharedControls, view_ui
-from .figure import Figure, memo
-from .i18n import chart_labels, language, speaks, t
+from .figure import Figure, Section, memo
+from .i18n import chart_labels, t
 from .slots import ChartSlot
 
-MODEL_COLORS = {"rnn": "#1f5fbf", "truncated": "#7c3aed", "birnn": "#059669", "lstm": "#e07b00", "gru": "#dc2626"}
 SECTIONS = ("truncation", "bidirectional", "gates", "clipping", "all")  # codes; labels are rem.section_<code>
 USES = {  # the remedy controls each section's charts depend on (the others are not drawn)
     "truncation": frozenset({"window"}),
@@ -91,12 +90,6 @@ def draw(p: RemediesPlaces, c: SharedControls, r: RemedyControls, big: bool) -> 
         draw_combined(p, c, r.window, r.forget, r.update, big)
 
 
-@dataclass(frozen=True)
-class Section:
-    figure: Figure
-    caption: str
-
-
 def _probe(c: SharedControls, model: str, window: int = 0, **options):
     return cached.probe(
         model, c.seq_len, c.seed, window=window, hidden_size=c.hidden_size, weight_scale=c.weight_scale, **options
@@ -128,8 +121,7 @@ def truncation_curves(c: SharedControls, k: int) -> dict:
 
 
 @functools.partial(memo, max_entries=64)
-@speaks
-def _truncation(c: SharedControls, k: int, lang: str, big: bool) -> Section:
+def _truncation(c: SharedControls, k: int, big: bool) -> Section:
     names = list(truncation_curves(c, k))
     styles = {names[0]: (MODEL_COLORS["rnn"], SOLID), names[1]: (MODEL_COLORS["truncated"], DASHED)}
     caption = t("rem.trunc_caption", k=k, beyond=max(0, c.seq_len - k))
@@ -137,7 +129,7 @@ def _truncation(c: SharedControls, k: int, lang: str, big: bool) -> Section:
 
 
 def draw_truncation(p: RemediesPlaces, c: SharedControls, k: int, big: bool) -> None:
-    _draw(p.chart, _truncation(c, k, language(), big), lambda: truncation_curves(c, k))
+    _draw(p.chart, _truncation(c, k, big), lambda: truncation_curves(c, k))
 
 
 def bidirectional_curves(c: SharedControls) -> dict:
@@ -145,8 +137,7 @@ def bidirectional_curves(c: SharedControls) -> dict:
 
 
 @functools.partial(memo, max_entries=64)
-@speaks
-def _bidirectional(c: SharedControls, lang: str, big: bool) -> Section:
+def _bidirectional(c: SharedControls, big: bool) -> Section:
     curves = bidirectional_curves(c)
     names = list(curves)
     styles = {names[0]: (MODEL_COLORS["birnn"], SOLID), names[1]: (MODEL_COLORS["rnn"], DOTTED)}
@@ -161,7 +152,7 @@ def _bidirectional(c: SharedControls, lang: str, big: bool) -> Section:
 
 
 def draw_bidirectional(p: RemediesPlaces, c: SharedControls, big: bool) -> None:
-    _draw(p.chart, _bidirectional(c, language(), big), lambda: bidirectional_curves(c))
+    _draw(p.chart, _bidirectional(c, big), lambda: bidirectional_curves(c))
 
 
 def gate_curves(c: SharedControls, forget: float, update: float) -> dict:
@@ -174,8 +165,7 @@ def gate_curves(c: SharedControls, forget: float, update: float) -> dict:
 
 
 @functools.partial(memo, max_entries=64)
-@speaks
-def _gates(c: SharedControls, forget: float, update: float, lang: str, big: bool) -> Section:
+def _gates(c: SharedControls, forget: float, update: float, big: bool) -> Section:
     curves = gate_curves(c, forget, update)
     names = list(curves)
     styles = {
@@ -209,7 +199,7 @@ def gates_caption(seq_len: int, forget: float, lstm, gru, rnn, _cell=None) -> st
 
 
 def draw_gates(p: RemediesPlaces, c: SharedControls, forget: float, update: float, big: bool) -> None:
-    _draw(p.chart, _gates(c, forget, update, language(), big), lambda: gate_curves(c, forget, update))
+    _draw(p.chart, _gates(c, forget, update, big), lambda: gate_curves(c, forget, update))
 
 
 def draw_clipping(p: RemediesPlaces, c: SharedControls, theta: float, big: bool) -> None:
@@ -263,8 +253,7 @@ def combined_curves(c: SharedControls, k: int, forget: float, update: float) -> 
 
 
 @functools.partial(memo, max_entries=64)
-@speaks
-def _combined(c: SharedControls, k: int, forget: float, update: float, lang: str, big: bool) -> Section:
+def _combined(c: SharedControls, k: int, forget: float, update: float, big: bool) -> Section:
     curves = combined_curves(c, k, forget, update)
     keys = ("rnn", "truncated", "birnn", "lstm", "gru")
     styles = {
@@ -275,5 +264,5 @@ def _combined(c: SharedControls, k: int, forget: float, update: float, lang: str
 
 
 def draw_combined(p: RemediesPlaces, c: SharedControls, k: int, forget: float, update: float, big: bool) -> None:
-    section = _combined(c, k, forget, update, language(), big)
+    section = _combined(c, k, forget, update, big)
     _draw(p.chart, section, lambda: combined_curves(c, k, forget, update))
