@@ -19,7 +19,7 @@ from core.models.transformer import Transformer, TransformerConfig
 from core.tasks import TaskSpec, make_batch
 
 from . import cached, charts
-from .charts import DASHED, MODEL_COLORS, SOLID, pow10_label, vega_config
+from .charts import DASHED, MODEL_COLORS, SOLID, Style, pow10_label, vega_config
 from .defaults import bound, remember
 from .export import chart_ui
 from .figure import Figure, Section, memo
@@ -112,14 +112,14 @@ def gradient_curves(config: tuple, T: int) -> dict:
 
 
 @functools.partial(memo, max_entries=64)
-def _gradient(config: tuple, T: int, big: bool) -> Section:
+def _gradient(config: tuple, T: int, style: Style) -> Section:
     """The gradient chart and its caption (built once per setting and language, shared)."""
     cfg, text = TransformerConfig(*config), chart_labels()
     probes = gradient_curves(config, T)
     (tr_name, tr), (rnn_name, rnn) = probes.items()
     styles = {tr_name: (MODEL_COLORS["transformer"], SOLID), rnn_name: (MODEL_COLORS["rnn"], DASHED)}
     figure = charts.curves_chart(
-        charts.curves_data(charts.as_curves(probes), text), text, styles, [tr_name, rnn_name], big
+        charts.curves_data(charts.as_curves(probes), text), text, styles, [tr_name, rnn_name], style
     )
     caption = gradient_caption(cfg, T, tr, rnn)
     return Section(figure, caption)
@@ -156,9 +156,9 @@ def gradient_caption(cfg: TransformerConfig, T: int, tr: pd.DataFrame, rnn: pd.D
     return text + " " + t("att.grad_far", T=T, far=far, rnn=rnn_far)
 
 
-def gradient_section(c: dict, p: AttentionPlaces, big: bool) -> None:
+def gradient_section(c: dict, p: AttentionPlaces, style: Style) -> None:
     config, T = astuple(c["config"]), len(c["tokens"])
-    section = _gradient(config, T, big)
+    section = _gradient(config, T, style)
 
     def csv():  # every point of both curves, built only when the download is clicked
         return charts.curves_table(gradient_curves(config, T), chart_labels())
@@ -182,15 +182,15 @@ def _maps_table(config: tuple, tokens: tuple, mode: str, layer: int) -> pd.DataF
 
 
 @functools.partial(memo, max_entries=16)  # under 0.1 MB each (T = 2000, 8 heads: 0.09 MB)
-def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, big: bool) -> Figure:
+def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, style: Style) -> Figure:
     """One layer's attention maps, a panel a head, each one image (built once per setting and language)."""
     labels = {key: t(f"att.{key}") for key in ("axis_key", "axis_query", "axis_weight", "head")}
-    return charts.attention_maps(charts.attention_images(_layer_cells(config, tokens, mode, layer)), labels, big)
+    return charts.attention_maps(charts.attention_images(_layer_cells(config, tokens, mode, layer)), labels, style)
 
 
-def heatmap_section(c: dict, p: AttentionPlaces, big: bool) -> None:
+def heatmap_section(c: dict, p: AttentionPlaces, style: Style) -> None:
     config, tokens, mode, layer = astuple(c["config"]), tuple(c["tokens"]), c["mode"], c["layer"]
-    figure = _maps_figure(config, tokens, mode, layer, big)
+    figure = _maps_figure(config, tokens, mode, layer, style)
     p.maps.draw(figure, lambda: _maps_table(config, tokens, mode, layer))  # the CSV: every cell's weight
 
 
@@ -208,20 +208,20 @@ def _order_length(tokens) -> int:
 
 
 @memo
-def _trained_figure(big: bool) -> alt.FacetChart:
+def _trained_figure(style: Style) -> alt.FacetChart:
     """The checkpoint's readout attention beside an untrained model's (fixed: built once per language)."""
     frame = _trained_and_untrained()
     frame = frame.assign(line=charts.head_labels(frame), model=frame["model"].map(lambda code: t(f"att.{code}")))
     chart = (
-        charts.readout_attention_chart(frame, t("train.axis_position"), t("train.axis_weight"), big)
+        charts.readout_attention_chart(frame, t("train.axis_position"), t("train.axis_weight"), style)
         .properties(width=380, height=240)
         .facet(column=alt.Column("model:N", title=None, sort=[t("att.trained"), t("att.untrained")]))
     )
-    return chart.configure(**vega_config(big).to_dict())
+    return chart.configure(**vega_config(style).to_dict())
 
 
 @memo
-def _positional_figure(T: int, size: int, big: bool) -> alt.HConcatChart:
+def _positional_figure(T: int, size: int, style: Style) -> alt.HConcatChart:
     """The encoding and its position-by-position similarity (depends on T and d only)."""
     pe, sim = attention.positional_frames(T, size, 64)
     left = (
@@ -247,7 +247,7 @@ def _positional_figure(T: int, size: int, big: bool) -> alt.HConcatChart:
         )
         .properties(width=300, height=300)
     )
-    return alt.hconcat(left, right).resolve_scale(color="independent").configure(**vega_config(big).to_dict())
+    return alt.hconcat(left, right).resolve_scale(color="independent").configure(**vega_config(style).to_dict())
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,7 @@ class AttentionPlaces:
     order_caption: object  # st.empty: the caption follows the numbers (a window leaks order)
 
 
-def places_ui(inputs: dict, big: bool) -> AttentionPlaces:
+def places_ui(inputs: dict, style: Style) -> AttentionPlaces:
     """The page under the controls, drawn once: headings, download rows, the captions no slider
     changes, places, and the trained-vs-untrained section (no control changes it)."""
     st.subheader(t("att.grad_title"))
@@ -270,7 +270,7 @@ def places_ui(inputs: dict, big: bool) -> AttentionPlaces:
     st.subheader(t("att.maps_title"))
     maps = ChartSlot("attention-maps", width="content", caption=maps_caption(inputs))
     st.subheader(t("att.trained_title"))
-    chart_ui(_trained_figure(big), "trained-vs-untrained", width="content")
+    chart_ui(_trained_figure(style), "trained-vs-untrained", width="content")
     st.caption(t("att.trained_caption"))
     st.subheader(t("att.pe_title"))
     positional = ChartSlot("positional-encoding", width="content")
@@ -279,7 +279,7 @@ def places_ui(inputs: dict, big: bool) -> AttentionPlaces:
     return AttentionPlaces(gradient, maps, positional, metrics, st.empty())
 
 
-def positional_section(inputs: dict, p: AttentionPlaces, big: bool) -> None:
+def positional_section(inputs: dict, p: AttentionPlaces, style: Style) -> None:
     """Drawn by the full run: it depends on the length (at least 8) and the width only."""
     T, size = max(len(inputs["tokens"]), 8), inputs["size"]
 
@@ -287,7 +287,7 @@ def positional_section(inputs: dict, p: AttentionPlaces, big: bool) -> None:
         parts = zip(("encoding", "similarity"), attention.positional_frames(T, size, 64), strict=True)
         return pd.concat([frame.assign(part=part) for part, frame in parts])
 
-    p.positional.draw(_positional_figure(T, size, big), table, t("att.pe_caption", T=T))
+    p.positional.draw(_positional_figure(T, size, style), table, t("att.pe_caption", T=T))
 
 
 def order_section(c: dict, p: AttentionPlaces) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from .charts import PROJECTOR, SCREEN, Style
 from .defaults import JUST_RESET_KEY, start_run
 from .i18n import LANGUAGES, language_ui, t
 
@@ -49,6 +50,11 @@ def frame_ui() -> bool:
 
 def presenter() -> bool:
     return bool(st.session_state.get(PRESENTER_KEY, False))
+
+
+def chart_style() -> Style:
+    """The charts' sizes for this visitor: larger in presenter mode."""
+    return PROJECTOR if presenter() else SCREEN
 
 
 def require_router() -> None:

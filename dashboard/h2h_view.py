@@ -20,7 +20,7 @@ from core.complexity import (
 )
 
 from . import cached, charts
-from .charts import DASHED, MODEL_COLORS, SOLID, pow10_label, vega_config
+from .charts import DASHED, MODEL_COLORS, SOLID, Style, pow10_label, vega_config
 from .controls import SharedControls
 from .defaults import bound
 from .export import chart_ui
@@ -67,10 +67,10 @@ def all_model_curves(c: SharedControls, window: int) -> tuple[dict, dict]:
 
 
 @functools.partial(memo, max_entries=64)
-def _all_models(c: SharedControls, window: int, big: bool) -> Section:
+def _all_models(c: SharedControls, window: int, style: Style) -> Section:
     frames, styles = all_model_curves(c, window)
     text, curves = chart_labels(), charts.as_curves(frames)
-    figure = charts.curves_chart(charts.curves_data(curves, text), text, styles, list(curves), big)
+    figure = charts.curves_chart(charts.curves_data(curves, text), text, styles, list(curves), style)
     far = {name: pow10_label(frame["log10_grad_norm"].iloc[0], t("common.zero")) for name, frame in frames.items()}
     summary = " · ".join(f"{name}: {value}" for name, value in far.items())
     return Section(figure, t("h2h.all_caption", T=c.seq_len, reach=2 * (window - 1)) + " " + summary)
@@ -81,11 +81,11 @@ def all_models_place() -> ChartSlot:
     return ChartSlot("all-models")
 
 
-def all_models_section(c: SharedControls, place: ChartSlot, big: bool) -> None:
+def all_models_section(c: SharedControls, place: ChartSlot, style: Style) -> None:
     """The section's heading and window slider, then its chart and caption in `place`."""
     st.subheader(t("h2h.all_title"))
     window = int(st.slider(t("h2h.window"), 2, 64, 8, **bound("h2h_window", 8), help=t("h2h.window_help")))
-    section = _all_models(c, window, big)
+    section = _all_models(c, window, style)
 
     def csv():  # every point of every model, built only when the download is clicked
         return charts.curves_table(all_model_curves(c, window)[0], chart_labels())
@@ -103,7 +103,7 @@ def _paths(n: int) -> dict:
     return {kind: max_path_length(kind, n, K, R) for kind in LAYER_KINDS}
 
 
-def table_section(big: bool) -> None:
+def table_section(style: Style) -> None:
     st.subheader(t("h2h.table_title"))
     n = int(st.select_slider(t("h2h.n"), TABLE_NS, 256, **bound("h2h_n", 256)))
     timings, paths = _timings(), _paths(n)
@@ -127,7 +127,7 @@ def table_section(big: bool) -> None:
 
 
 @functools.partial(memo, max_entries=8)
-def _timing_figure(big: bool) -> alt.Chart:
+def _timing_figure(style: Style) -> alt.Chart:
     """Measured time per layer against n (measured once per server; built once per language)."""
     timings = fastest(_timings())
     slopes = fitted_slopes(timings, FIT_FROM)
@@ -135,7 +135,7 @@ def _timing_figure(big: bool) -> alt.Chart:
     data = timings.assign(layer=timings["kind"].map(label), ms=timings["seconds"] * 1000)
     return (
         alt.Chart(data)
-        .mark_line(point=True, strokeWidth=3 if big else 2)
+        .mark_line(point=True, strokeWidth=style.secondary_line_width)
         .encode(
             x=alt.X("n:Q", title=t("h2h.axis_n"), scale=alt.Scale(type="log", base=2)),
             y=alt.Y("ms:Q", title=t("h2h.axis_time"), scale=alt.Scale(type="log")),
@@ -146,11 +146,11 @@ def _timing_figure(big: bool) -> alt.Chart:
             ),
             tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("n:Q"), alt.Tooltip("ms:Q", format=".3f")],
         )
-        .properties(height=360, config=vega_config(big))
+        .properties(height=360, config=vega_config(style))
     )
 
 
-def timing_section(big: bool) -> None:
+def timing_section(style: Style) -> None:
     """The measured times behind the table's complexity column: no control changes them."""
-    chart_ui(_timing_figure(big), "time-per-layer")
+    chart_ui(_timing_figure(style), "time-per-layer")
     st.caption(t("h2h.time_caption", n_lo=FIT_FROM))

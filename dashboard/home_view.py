@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.lineage import FAMILIES, lineage_frame
 
-from .charts import vega_config
+from .charts import Style, vega_config
 from .export import chart_ui
 from .i18n import t
 
@@ -33,7 +33,7 @@ def story_ui() -> None:
     st.page_link("pages/head_to_head.py", label=t("home.link_h2h"), icon=":material/compare_arrows:")
 
 
-def timeline_chart(big: bool) -> alt.LayerChart:
+def timeline_chart(style: Style) -> alt.LayerChart:
     """One row per paper, in date order, placed at its first public version; colour = architecture."""
     data = lineage_frame()
     data["family_label"] = [t(f"home.family_{f.replace('-', '_')}") for f in data["family"]]
@@ -60,16 +60,16 @@ def timeline_chart(big: bool) -> alt.LayerChart:
             alt.Tooltip("note:N", title=" "),
         ],
     )
-    points = base.mark_circle(size=260 if big else 160, opacity=0.95)
-    size = 15 if big else 11
+    points = base.mark_circle(size=style.marker_size, opacity=0.95)
+    size = style.note_font_size
     # notes to the right of the point, except near the axis's end, where they go to its left so none is clipped
     right = base.transform_filter(f"datum.date < {NOTES_LEFT_FROM}").mark_text(align="left", dx=10, fontSize=size)
     left = base.transform_filter(f"datum.date >= {NOTES_LEFT_FROM}").mark_text(align="right", dx=-10, fontSize=size)
     notes = [layer.encode(text=alt.Text("note:N")) for layer in (right, left)]
-    return alt.layer(points, *notes, height=(40 if big else 32) * len(data), config=vega_config(big))
+    return alt.layer(points, *notes, height=(style.row_height) * len(data), config=vega_config(style))
 
 
-def timeline_ui(big: bool) -> None:
+def timeline_ui(style: Style) -> None:
     st.subheader(t("home.timeline_title"))
-    chart_ui(timeline_chart(big), "timeline")
+    chart_ui(timeline_chart(style), "timeline")
     st.caption(t("home.timeline_caption"))

@@ -23,7 +23,7 @@ from core.models.gates import sigmoid
 from core.theory import STABLE_DECADES, verdict
 
 from . import cached, charts
-from .charts import DASHED, DOTTED, MODEL_COLORS, SOLID, pow10_label
+from .charts import DASHED, DOTTED, MODEL_COLORS, SOLID, Style, pow10_label
 from .controls import RemedyControls, SharedControls, view_ui
 from .figure import Figure, Section, memo
 from .i18n import chart_labels, t
@@ -76,18 +76,18 @@ def places_ui(section: str) -> RemediesPlaces:
     return RemediesPlaces(section, chart, tuple(column.empty() for column in st.columns(3)), st.empty())
 
 
-def draw(p: RemediesPlaces, c: SharedControls, r: RemedyControls, big: bool) -> None:
+def draw(p: RemediesPlaces, c: SharedControls, r: RemedyControls, style: Style) -> None:
     """The section's chart (and numbers) for the shared controls `c` and the remedy controls `r`."""
     if p.section == "truncation":
-        draw_truncation(p, c, r.window, big)
+        draw_truncation(p, c, r.window, style)
     elif p.section == "bidirectional":
-        draw_bidirectional(p, c, big)
+        draw_bidirectional(p, c, style)
     elif p.section == "gates":
-        draw_gates(p, c, r.forget, r.update, big)
+        draw_gates(p, c, r.forget, r.update, style)
     elif p.section == "clipping":
-        draw_clipping(p, c, r.theta, big)
+        draw_clipping(p, c, r.theta, style)
     else:
-        draw_combined(p, c, r.window, r.forget, r.update, big)
+        draw_combined(p, c, r.window, r.forget, r.update, style)
 
 
 def _probe(c: SharedControls, model: str, window: int = 0, **options):
@@ -101,10 +101,10 @@ def _ratio(frame) -> str:
     return pow10_label(verdict(frame).log10_ratio, t("common.zero"))
 
 
-def _figure(curves: dict, styles: dict, big: bool, anchors=None) -> Figure:
+def _figure(curves: dict, styles: dict, style: Style, anchors=None) -> Figure:
     """Probe tables (or ready curves) as one curves chart."""
     curves, text = charts.as_curves(curves), chart_labels()
-    return charts.curves_chart(charts.curves_data(curves, text), text, styles, anchors or list(curves), big)
+    return charts.curves_chart(charts.curves_data(curves, text), text, styles, anchors or list(curves), style)
 
 
 def _draw(slot: ChartSlot, section: Section, curves) -> None:
@@ -121,15 +121,15 @@ def truncation_curves(c: SharedControls, k: int) -> dict:
 
 
 @functools.partial(memo, max_entries=64)
-def _truncation(c: SharedControls, k: int, big: bool) -> Section:
+def _truncation(c: SharedControls, k: int, style: Style) -> Section:
     names = list(truncation_curves(c, k))
     styles = {names[0]: (MODEL_COLORS["rnn"], SOLID), names[1]: (MODEL_COLORS["truncated"], DASHED)}
     caption = t("rem.trunc_caption", k=k, beyond=max(0, c.seq_len - k))
-    return Section(_figure(truncation_curves(c, k), styles, big), caption)
+    return Section(_figure(truncation_curves(c, k), styles, style), caption)
 
 
-def draw_truncation(p: RemediesPlaces, c: SharedControls, k: int, big: bool) -> None:
-    _draw(p.chart, _truncation(c, k, big), lambda: truncation_curves(c, k))
+def draw_truncation(p: RemediesPlaces, c: SharedControls, k: int, style: Style) -> None:
+    _draw(p.chart, _truncation(c, k, style), lambda: truncation_curves(c, k))
 
 
 def bidirectional_curves(c: SharedControls) -> dict:
@@ -137,7 +137,7 @@ def bidirectional_curves(c: SharedControls) -> dict:
 
 
 @functools.partial(memo, max_entries=64)
-def _bidirectional(c: SharedControls, big: bool) -> Section:
+def _bidirectional(c: SharedControls, style: Style) -> Section:
     curves = bidirectional_curves(c)
     names = list(curves)
     styles = {names[0]: (MODEL_COLORS["birnn"], SOLID), names[1]: (MODEL_COLORS["rnn"], DOTTED)}
@@ -148,11 +148,11 @@ def _bidirectional(c: SharedControls, big: bool) -> Section:
         value=pow10_label(logs.min(), t("common.zero")),
         ends=pow10_label(min(logs.iloc[0], logs.iloc[-1]), t("common.zero")),
     )
-    return Section(_figure(curves, styles, big), caption)
+    return Section(_figure(curves, styles, style), caption)
 
 
-def draw_bidirectional(p: RemediesPlaces, c: SharedControls, big: bool) -> None:
-    _draw(p.chart, _bidirectional(c, big), lambda: bidirectional_curves(c))
+def draw_bidirectional(p: RemediesPlaces, c: SharedControls, style: Style) -> None:
+    _draw(p.chart, _bidirectional(c, style), lambda: bidirectional_curves(c))
 
 
 def gate_curves(c: SharedControls, forget: float, update: float) -> dict:
@@ -165,7 +165,7 @@ def gate_curves(c: SharedControls, forget: float, update: float) -> dict:
 
 
 @functools.partial(memo, max_entries=64)
-def _gates(c: SharedControls, forget: float, update: float, big: bool) -> Section:
+def _gates(c: SharedControls, forget: float, update: float, style: Style) -> Section:
     curves = gate_curves(c, forget, update)
     names = list(curves)
     styles = {
@@ -175,7 +175,7 @@ def _gates(c: SharedControls, forget: float, update: float, big: bool) -> Sectio
         names[3]: (MODEL_COLORS["lstm"], DOTTED),
     }
     caption = gates_caption(c.seq_len, forget, *(curves[name] for name in names))
-    return Section(_figure(curves, styles, big, anchors=names[:3]), caption)
+    return Section(_figure(curves, styles, style, anchors=names[:3]), caption)
 
 
 def gates_caption(seq_len: int, forget: float, lstm, gru, rnn, _cell=None) -> str:
@@ -198,13 +198,13 @@ def gates_caption(seq_len: int, forget: float, lstm, gru, rnn, _cell=None) -> st
     return text + " " + t(f"rem.gates_lstm_{measured.regime}", per_step=f"{measured.per_step:.4g}")
 
 
-def draw_gates(p: RemediesPlaces, c: SharedControls, forget: float, update: float, big: bool) -> None:
-    _draw(p.chart, _gates(c, forget, update, big), lambda: gate_curves(c, forget, update))
+def draw_gates(p: RemediesPlaces, c: SharedControls, forget: float, update: float, style: Style) -> None:
+    _draw(p.chart, _gates(c, forget, update, style), lambda: gate_curves(c, forget, update))
 
 
-def draw_clipping(p: RemediesPlaces, c: SharedControls, theta: float, big: bool) -> None:
+def draw_clipping(p: RemediesPlaces, c: SharedControls, theta: float, style: Style) -> None:
     table = cached.clipping(theta, c.seq_len, c.hidden_size, c.seed)
-    p.chart.draw(charts.clipping_chart(table, c.weight_scale, chart_labels(), big), table)
+    p.chart.draw(charts.clipping_chart(table, c.weight_scale, chart_labels(), style), table)
     row = table.iloc[(table["weight_scale"] - c.weight_scale).abs().argmin()]
     numbers = (row["log10_total"], row["log10_total_clipped"], row["log10_first_over_last"])
     for place, key, value in zip(p.clip_metrics, ("raw", "clipped", "share"), numbers, strict=True):
@@ -253,16 +253,16 @@ def combined_curves(c: SharedControls, k: int, forget: float, update: float) -> 
 
 
 @functools.partial(memo, max_entries=64)
-def _combined(c: SharedControls, k: int, forget: float, update: float, big: bool) -> Section:
+def _combined(c: SharedControls, k: int, forget: float, update: float, style: Style) -> Section:
     curves = combined_curves(c, k, forget, update)
     keys = ("rnn", "truncated", "birnn", "lstm", "gru")
     styles = {
         name: (MODEL_COLORS[key], DASHED if key == "truncated" else SOLID)
         for key, name in zip(keys, curves, strict=True)
     }
-    return Section(_figure(curves, styles, big), t("rem.all_caption", T=c.seq_len))
+    return Section(_figure(curves, styles, style), t("rem.all_caption", T=c.seq_len))
 
 
-def draw_combined(p: RemediesPlaces, c: SharedControls, k: int, forget: float, update: float, big: bool) -> None:
-    section = _combined(c, k, forget, update, big)
+def draw_combined(p: RemediesPlaces, c: SharedControls, k: int, forget: float, update: float, style: Style) -> None:
+    section = _combined(c, k, forget, update, style)
     _draw(p.chart, section, lambda: combined_curves(c, k, forget, update))

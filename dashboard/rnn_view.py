@@ -19,6 +19,7 @@ from core.models.rnn import DERIVATIVE_BOUND
 from core.theory import Verdict, theory_frame, verdict
 
 from . import cached, charts
+from .charts import Style
 from .controls import RnnControls, view_ui
 from .figure import Figure, memo
 from .i18n import chart_labels, t
@@ -144,7 +145,7 @@ def _map_of(c: RnnControls) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @functools.partial(memo, max_entries=64)
-def build(c: RnnControls, big: bool) -> RnnView:
+def build(c: RnnControls, style: Style) -> RnnView:
     """Everything the lab draws for controls `c` in language `lang` (the key of the shared cache)."""
     text = chart_labels()
     probe, eigs, rho, norm, rate = _lab(c)
@@ -158,16 +159,16 @@ def build(c: RnnControls, big: bool) -> RnnView:
         gamma=gamma,
         log10_rate=rate,
         beyond_float=bool((np.abs(logs[np.isfinite(logs)]) > 308).any()),
-        gradient=charts.gradient_chart(charts.gradient_chart_data(probe, theory, text), text, big),
-        eigenvalues=charts.eigenvalue_chart(eigs, rho, norm, text, big),
+        gradient=charts.gradient_chart(charts.gradient_chart_data(probe, theory, text), text, style),
+        eigenvalues=charts.eigenvalue_chart(eigs, rho, norm, text, style),
     )
 
 
 @functools.partial(memo, max_entries=64)
-def weight_map(c: RnnControls, big: bool) -> Figure:
+def weight_map(c: RnnControls, style: Style) -> Figure:
     """The map of every weight scale (built only when shown: its sweep runs a probe per scale)."""
     text = chart_labels()
-    return charts.sweep_heatmap(_map_of(c)[1], c.weight_scale, text, big=big)
+    return charts.sweep_heatmap(_map_of(c)[1], c.weight_scale, text, style=style)
 
 
 def gradient_table(c: RnnControls) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from core.sweep_training import longest_solved, sweep_summary
 from core.tasks import TaskSpec, make_batch
 from core.training import StepState, TrainConfig, train
 
-from .charts import MODEL_COLORS, head_labels, pow10_label, readout_attention_chart, vega_config
+from .charts import MODEL_COLORS, Style, head_labels, pow10_label, readout_attention_chart, vega_config
 from .controls import training_choice, training_controls_ui
 from .export import chart_ui, vega_spec
 from .i18n import t
@@ -51,14 +51,14 @@ def sweep_table(mtime: float) -> pd.DataFrame:  # mtime: re-read when the file c
     return pd.read_csv(SWEEP_CSV)
 
 
-def sweep_chart(summary: pd.DataFrame, chance: float, big: bool) -> alt.LayerChart:
+def sweep_chart(summary: pd.DataFrame, chance: float, style: Style) -> alt.LayerChart:
     """Median accuracy over seeds against length, one line a model, with a bar over the seeds' range."""
     color = alt.Color(
         "model:N", title=None, scale=alt.Scale(domain=list(MODEL_ORDER), range=[MODEL_COLORS[m] for m in MODEL_ORDER])
     )
     x = alt.X("seq_len:Q", title=t("train.axis_length"), scale=alt.Scale(type="log", base=2))
     base = alt.Chart(summary).encode(x=x, color=color)
-    lines = base.mark_line(point=True, strokeWidth=4 if big else 2.5).encode(
+    lines = base.mark_line(point=True, strokeWidth=style.line_width).encode(
         y=alt.Y("median:Q", title=t("train.axis_accuracy"), scale=alt.Scale(domain=[0, 1.02])),
         strokeDash=alt.StrokeDash(  # the Transformer lies on the BiRNN's line at 1.0: dashed, both show
             "model:N",
@@ -74,13 +74,13 @@ def sweep_chart(summary: pd.DataFrame, chance: float, big: bool) -> alt.LayerCha
             alt.Tooltip("seeds:Q"),
         ],
     )
-    ranges = base.mark_rule(strokeWidth=3 if big else 2, opacity=0.45).encode(y="low:Q", y2="high:Q")
+    ranges = base.mark_rule(strokeWidth=style.secondary_line_width, opacity=0.45).encode(y="low:Q", y2="high:Q")
     rule = (
         alt.Chart(pd.DataFrame({"chance": [chance], "label": [t("train.chance")]}))
         .mark_rule(strokeDash=[5, 4], color="#6b7280")
         .encode(y=alt.Y("chance:Q"), tooltip=[alt.Tooltip("label:N")])
     )
-    return alt.layer(ranges, lines, rule, height=340, config=vega_config(big))
+    return alt.layer(ranges, lines, rule, height=340, config=vega_config(style))
 
 
 def sweep_caption(table: pd.DataFrame, summary: pd.DataFrame) -> str:
@@ -116,7 +116,7 @@ def sweep_data(table: pd.DataFrame) -> pd.DataFrame:
 FLOAT64_FLOOR = -308.0  # log10 of float64's smallest normal number: a first-token gradient below it is drawn here
 
 
-def curves_chart(history: pd.DataFrame, field: str, title: str, big: bool) -> alt.Chart:
+def curves_chart(history: pd.DataFrame, field: str, title: str, style: Style) -> alt.Chart:
     """One history curve against the step.  The first-token gradient is drawn as its log10 (exact from
     the float64 computation); a step below float64's range is drawn at FLOAT64_FLOOR, never dropped."""
     data = history[["step", field]].copy()
@@ -125,17 +125,17 @@ def curves_chart(history: pd.DataFrame, field: str, title: str, big: bool) -> al
     data = data.dropna()  # loss and accuracy are never missing; MSE is missing on recall, accuracy on adding
     return (
         alt.Chart(data)
-        .mark_line(strokeWidth=3 if big else 2)
+        .mark_line(strokeWidth=style.secondary_line_width)
         .encode(
             x=alt.X("step:Q", title=t("train.axis_step")),
             y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(zero=False)),
             tooltip=[alt.Tooltip("step:Q"), alt.Tooltip(f"{field}:Q", format=".3g")],
         )
-        .properties(height=240, config=vega_config(big))
+        .properties(height=240, config=vega_config(style))
     )
 
 
-def draw_history(job: dict, slots, big: bool, export: bool = False) -> None:
+def draw_history(job: dict, slots, style: Style, export: bool = False) -> None:
     """Loss, accuracy (or MSE) and the first token's gradient, into three placeholders;
     with `export` (a finished job), each with its downloads (the CSV is the whole history)."""
     frame = history_frame(job["history"])
@@ -147,7 +147,7 @@ def draw_history(job: dict, slots, big: bool, export: bool = False) -> None:
         ("log10_first_grad", t("train.axis_first_grad")),
     )
     for slot, (field, axis) in zip(slots, panels, strict=True):
-        chart = curves_chart(frame, field, axis, big)
+        chart = curves_chart(frame, field, axis, style)
         if export:
             with slot.container():
                 chart_ui(chart, f"training-{field.replace('_', '-')}", data=frame)
@@ -182,12 +182,12 @@ def readout_attention(model, config: TrainConfig, batch: int = 64) -> pd.DataFra
     return pd.DataFrame({"line": head_labels(frame), "position": frame["position"], "weight": frame["weight"]})
 
 
-def attention_chart(frame: pd.DataFrame, big: bool) -> alt.Chart:
-    chart = readout_attention_chart(frame, t("train.axis_position"), t("train.axis_weight"), big)
-    return chart.properties(height=280, config=vega_config(big))
+def attention_chart(frame: pd.DataFrame, style: Style) -> alt.Chart:
+    chart = readout_attention_chart(frame, t("train.axis_position"), t("train.axis_weight"), style)
+    return chart.properties(height=280, config=vega_config(style))
 
 
-def run_job(config: TrainConfig, slots, progress, big: bool) -> None:
+def run_job(config: TrainConfig, slots, progress, style: Style) -> None:
     """Train inline, recording each step in the session before redrawing (see module docstring)."""
     job = {"config": asdict(config), "history": [], "status": "running", "result": None, "attention": None}
     st.session_state[JOB_KEY] = job
@@ -205,7 +205,7 @@ def run_job(config: TrainConfig, slots, progress, big: bool) -> None:
                 state.step / config.steps,
                 text=t("train.progress", step=state.step, steps=config.steps, seconds=f"{state.seconds:.1f}"),
             )
-            draw_history(job, slots, big)
+            draw_history(job, slots, style)
 
     try:
         result = train(config, on_step=on_step)
@@ -249,14 +249,14 @@ def _controls_fragment() -> None:
     training_controls_ui()  # the values stay in session state under their keys
 
 
-def job_section(big: bool) -> None:
+def job_section(style: Style) -> None:
     """The controls (a fragment), then Train / Stop and the job.  Train and Stop stay outside the
     fragment: a fragment's rerun would wait for a running job instead of interrupting it."""
     _controls_fragment()
-    job_ui(training_choice(), big)
+    job_ui(training_choice(), style)
 
 
-def job_ui(choice: dict, big: bool) -> None:
+def job_ui(choice: dict, style: Style) -> None:
     """Train / Stop buttons, live progress and curves, then the job's results (kept in the session)."""
     buttons = st.columns([1, 1, 4])
     train_slot = buttons[0].empty()
@@ -272,7 +272,7 @@ def job_ui(choice: dict, big: bool) -> None:
     if clicked:
         train_slot.button(t("train.train_button"), type="primary", key="train_running", disabled=True)
         config = TrainConfig(**choice, time_limit=MAX_PAGE_SECONDS)
-        run_job(config, slots, progress, big)
+        run_job(config, slots, progress, style)
         st.rerun()  # redraw with the Train button enabled again; the results are in the session
     if not job:
         st.caption(t("train.idle"))
@@ -280,18 +280,18 @@ def job_ui(choice: dict, big: bool) -> None:
     kind, text = _status_text(job)
     getattr(status_slot, kind)(text)
     if job["history"]:
-        draw_history(job, slots, big, export=True)
+        draw_history(job, slots, style, export=True)
         st.caption(curves_caption(job["history"]))
     if job.get("attention"):
         st.subheader(t("train.attention_title"))
-        chart_ui(attention_chart(pd.DataFrame(job["attention"]), big), "training-attention")
+        chart_ui(attention_chart(pd.DataFrame(job["attention"]), style), "training-attention")
         st.caption(t("train.attention_caption", T=job["config"]["seq_len"]))
 
 
 LIVE_MODELS, LIVE_LENGTHS = ("rnn", "transformer"), (10, 20, 40)
 
 
-def live_subset_ui(stored: pd.DataFrame, big: bool) -> None:
+def live_subset_ui(stored: pd.DataFrame, style: Style) -> None:
     """Re-run a small part of the sweep live, with the stored sweep's budget and seed 0, and say how
     it compares with the stored seed-0 runs."""
     from core.sweep_training import SWEEP_STEPS, run_sweep
@@ -320,7 +320,7 @@ def live_subset_ui(stored: pd.DataFrame, big: bool) -> None:
         bar.empty()
     if st.session_state.get("live_sweep"):
         live = pd.DataFrame(st.session_state["live_sweep"])
-        chart_ui(sweep_chart(sweep_data(live), 0.25, big).properties(height=240), "live-sweep", data=live)
+        chart_ui(sweep_chart(sweep_data(live), 0.25, style).properties(height=240), "live-sweep", data=live)
         st.caption(rerun_caption(live, stored))
 
 

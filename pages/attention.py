@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import attention_view as view
 from dashboard.defaults import reset_ui
-from dashboard.frame import presenter, require_router
+from dashboard.frame import chart_style, require_router
 from dashboard.i18n import t
 
 require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
@@ -16,10 +16,10 @@ def main():
     reset_ui()
     inputs = view.inputs_ui()
     controls = st.container()  # the lab's controls go next, over the places they fill
-    places = view.places_ui(inputs, presenter())
+    places = view.places_ui(inputs, chart_style())
     with controls:
         lab(inputs, places)
-    view.positional_section(inputs, places, presenter())  # it depends on the inputs only
+    view.positional_section(inputs, places, chart_style())  # it depends on the inputs only
 
 
 @st.fragment
@@ -29,9 +29,9 @@ def lab(inputs: dict, places: view.AttentionPlaces):
     depend on the length and width only (`inputs`, whose change reruns the page): the full run
     draws them."""
     c = view.architecture_ui(inputs)
-    big = presenter()
-    view.gradient_section(c, places, big)
-    view.heatmap_section(c, places, big)
+    style = chart_style()
+    view.gradient_section(c, places, style)
+    view.heatmap_section(c, places, style)
     view.order_section(c, places)
 
 

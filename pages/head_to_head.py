@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import h2h_view as view
 from dashboard.controls import shared_controls_ui
 from dashboard.defaults import reset_ui
-from dashboard.frame import presenter, require_router
+from dashboard.frame import chart_style, require_router
 from dashboard.i18n import t
 
 require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
@@ -19,14 +19,14 @@ def main():
     place = view.all_models_place()
     with controls:
         lab(place)
-    st.fragment(view.table_section)(presenter())  # its own slider (n) reruns the table only
-    view.timing_section(presenter())  # drawn once: no control changes it
+    st.fragment(view.table_section)(chart_style())  # its own slider (n) reruns the table only
+    view.timing_section(chart_style())  # drawn once: no control changes it
 
 
 @st.fragment
 def lab(place):
     """The shared controls and the window: a move reruns only this, and redraws the chart in its place."""
-    view.all_models_section(shared_controls_ui(), place, presenter())
+    view.all_models_section(shared_controls_ui(), place, chart_style())
 
 
 main()

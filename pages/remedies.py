@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import remedies_view
 from dashboard.controls import remedy_controls_ui, shared_controls_ui
 from dashboard.defaults import reset_ui
-from dashboard.frame import presenter, require_router
+from dashboard.frame import chart_style, require_router
 from dashboard.i18n import t
 
 require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
@@ -28,7 +28,7 @@ def lab(p: remedies_view.RemediesPlaces):
     section does not use are not drawn (they keep their values for the sections that do)."""
     c = shared_controls_ui()
     r = remedy_controls_ui(c.seq_len, remedies_view.USES[p.section])
-    remedies_view.draw(p, c, r, presenter())
+    remedies_view.draw(p, c, r, chart_style())
 
 
 main()

@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import training_view as view
 from dashboard.defaults import reset_ui
 from dashboard.export import chart_ui
-from dashboard.frame import presenter, require_router
+from dashboard.frame import chart_style, require_router
 from dashboard.i18n import t
 
 require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
@@ -15,17 +15,17 @@ def main():
     st.title(t("train.title"))
     st.markdown(t("train.intro"))
     reset_ui()
-    big = presenter()
+    style = chart_style()
 
     st.subheader(t("train.sweep_title"))
     table = view.sweep_table(view.SWEEP_CSV.stat().st_mtime)
     summary = view.sweep_data(table)
-    chart_ui(view.sweep_chart(summary, chance=0.25, big=big), "sweep", data=table)
+    chart_ui(view.sweep_chart(summary, chance=0.25, style=style), "sweep", data=table)
     st.caption(view.sweep_caption(table, summary))
-    view.live_subset_ui(table, big)
+    view.live_subset_ui(table, style)
 
     st.subheader(t("train.job_title"))
-    view.job_section(big)
+    view.job_section(style)
 
 
 main()

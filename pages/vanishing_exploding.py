@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import rnn_view
 from dashboard.controls import rnn_choices_ui, rnn_controls_ui
 from dashboard.defaults import reset_ui
-from dashboard.frame import presenter, require_router
+from dashboard.frame import chart_style, require_router
 from dashboard.i18n import t
 from dashboard.verdict import verdict_ui
 
@@ -31,7 +31,7 @@ def lab(choices: tuple[str, str], p: rnn_view.RnnPlaces):
     """The controls, and the places they change: a slider move reruns only this and re-sends only
     the verdict, the numbers, the two charts shown and one caption (the text around them stays)."""
     c = rnn_controls_ui(choices)
-    view = rnn_view.build(c, presenter())  # shared, built once per setting
+    view = rnn_view.build(c, chart_style())  # shared, built once per setting
 
     verdict_ui(view.verdict, c.seq_len, where=p.verdict, rho=view.rho, nonlinearity=c.nonlinearity)
     for place, (label, value) in zip(p.metrics, rnn_view.metrics(view), strict=True):
@@ -40,7 +40,7 @@ def lab(choices: tuple[str, str], p: rnn_view.RnnPlaces):
     if p.detail == "eigenvalues":
         p.detail_chart.draw(view.eigenvalues, lambda: rnn_view.eigenvalue_table(c))
     else:
-        p.detail_chart.draw(rnn_view.weight_map(c, presenter()), lambda: rnn_view.map_table(c))
+        p.detail_chart.draw(rnn_view.weight_map(c, chart_style()), lambda: rnn_view.map_table(c))
 
 
 main()

@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from dashboard.charts import SCREEN
 from dashboard.i18n import catalog
 from tests.apptest_helpers import assert_charts_sound, run_app
 
@@ -68,7 +69,7 @@ def test_each_layer_kind_keeps_its_colour_in_every_language(monkeypatch):
     for lang in ("en", "ko"):
         with speaking(lang):
             names = {kind: t(f"h2h.kind_{h2h_view.KIND_KEYS[kind]}") for kind in h2h_view.LAYER_KINDS}
-            scale = h2h_view._timing_figure.__wrapped__(False).to_dict()["encoding"]["color"]["scale"]
+            scale = h2h_view._timing_figure.__wrapped__(SCREEN).to_dict()["encoding"]["color"]["scale"]
         colour = dict(zip(scale["domain"], scale["range"], strict=True))
         seen[lang] = {kind: next(c for label, c in colour.items() if label.startswith(names[kind])) for kind in names}
     assert seen["en"] == seen["ko"] == h2h_view.KIND_COLORS

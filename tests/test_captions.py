@@ -9,6 +9,7 @@ import pytest
 
 from core.probe import gradient_through_time
 from core.theory import STABLE_DECADES, verdict
+from dashboard.charts import SCREEN
 from dashboard.i18n import catalog, speaking
 
 EN = catalog("en")
@@ -30,7 +31,7 @@ def test_gates_caption_follows_the_lstm_curve(forget, seq_len):
 
     c = SharedControls(seq_len=seq_len)
     with speaking("en"):
-        caption = remedies_view._gates(c, forget, 0.0, False).caption
+        caption = remedies_view._gates(c, forget, 0.0, SCREEN).caption
     lstm = gradient_through_time("lstm", seq_len, forget_bias=forget, weight_scale=0.9, hidden_size=64)
     v = verdict(lstm)
     assert _lead(f"rem.gates_lstm_{v.regime}") in caption
@@ -51,8 +52,8 @@ def test_gates_caption_at_the_issues_settings():
     from dashboard.controls import SharedControls
 
     with speaking("en"):
-        three = remedies_view._gates(SharedControls(seq_len=1000), 3.0, 0.0, False).caption
-        five = remedies_view._gates(SharedControls(seq_len=2000), 5.0, 0.0, False).caption
+        three = remedies_view._gates(SharedControls(seq_len=1000), 3.0, 0.0, SCREEN).caption
+        five = remedies_view._gates(SharedControls(seq_len=2000), 5.0, 0.0, SCREEN).caption
     assert "10^-21.1" in three and "try T = 1000" not in three
     assert "grows with distance" in five
 

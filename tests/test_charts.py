@@ -19,6 +19,7 @@ from core.probe import gradient_through_time
 from core.sweep import weight_scale_sweep
 from core.theory import eigenvalue_frame, spectral_norm, spectral_radius, theory_frame
 from dashboard import charts, export
+from dashboard.charts import PROJECTOR
 from dashboard.i18n import LABEL_KEYS
 
 LABELS = {name: name for name in LABEL_KEYS}  # each label is its own name, except:
@@ -324,7 +325,7 @@ def test_circle_polygon_stays_within_a_fifth_of_a_pixel_of_the_circle():
     assert np.allclose(np.hypot(*points.T), 2.0) and np.allclose(points[0], points[-1])  # closed, on the circle
     mids = (points[1:] + points[:-1]) / 2  # the farthest a side gets from the circle
     sag = 1 - np.hypot(*mids.T).min() / 2.0
-    largest_px = (380 / 2) / 1.15  # the big chart's half side over the smallest extent/ρ ratio (eigenvalue_chart)
+    largest_px = (PROJECTOR.square_side / 2) / 1.15  # the projector chart's half side over the smallest extent/ρ ratio
     assert sag < 0.001 and sag * largest_px < 0.2
 
 

@@ -10,6 +10,7 @@ import torch
 from core.lyapunov import LENGTH, SKIP, lyapunov_log10_rate
 from core.models import build_model
 from core.probe import make_inputs
+from dashboard.charts import SCREEN
 
 
 def forward_rate(net, input_scale, seed):
@@ -99,7 +100,7 @@ def test_the_probe_curve_follows_the_measured_rate():
 def _view(controls):
     from dashboard import rnn_view
 
-    return rnn_view.build(controls, False)
+    return rnn_view.build(controls, SCREEN)
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ from streamlit.runtime.caching.cache_type import CacheType
 from streamlit.runtime.caching.cache_utils import CachedFunc
 
 from dashboard import attention_view, cached, charts, export, h2h_view, training_view
+from dashboard.charts import SCREEN
 from dashboard.figure import Figure
 from dashboard.i18n import catalog, speaking
 from tests.apptest_helpers import run_app
@@ -253,10 +254,10 @@ def test_a_shared_figure_speaks_the_language_it_is_cached_under():
     controls = RnnControls(seq_len=30, hidden_size=8)
     rnn_view.build.cache.clear()
     run_app({"seq_len": "30", "hidden_size": "8", "lang": "ko"}, page="pages/vanishing_exploding.py")
-    english = rnn_view.build(controls, False)  # asked outside any Korean session
+    english = rnn_view.build(controls, SCREEN)  # asked outside any Korean session
     assert next(v for k, v in rnn_view.build.cache.items() if "ko" in repr(k))  # the Korean visit's own
     with speaking("ko"):  # outside any session, in Korean
-        korean = rnn_view.build(RnnControls(seq_len=31, hidden_size=8), False)
+        korean = rnn_view.build(RnnControls(seq_len=31, hidden_size=8), SCREEN)
 
     def text(fig) -> str:
         return json.dumps(json.loads(fig.spec), ensure_ascii=False)
@@ -265,6 +266,6 @@ def test_a_shared_figure_speaks_the_language_it_is_cached_under():
         assert catalog(lang)["rnn.axis_distance"] in text(view.gradient)
         assert catalog(lang)["rnn.axis_re"] in text(view.eigenvalues)
         with speaking(lang):
-            assert catalog(lang)["rnn.axis_scale"] in text(rnn_view.weight_map(controls, False))
+            assert catalog(lang)["rnn.axis_scale"] in text(rnn_view.weight_map(controls, SCREEN))
     assert catalog("ko")["rnn.axis_distance"] not in text(english.gradient)
     assert catalog("en")["rnn.axis_distance"] not in text(korean.gradient)

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from ..figure import Figure, template
 from .geometry import clip_to_box, y_domain
-from .style import COLORS, DASHED, DOTTED, FREE, SOLID, pow10_labels, vega_config
+from .style import COLORS, DASHED, DOTTED, FREE, SCREEN, SOLID, Style, pow10_labels, vega_config
 
 MAX_POINTS = 800  # points per line sent to the browser; both ends always kept
 
@@ -100,7 +100,7 @@ def gradient_chart_data(
 
 
 @template
-def _curves_template(labels: dict, colors: tuple, dashes: tuple, big: bool, height: int) -> alt.LayerChart:
+def _curves_template(labels: dict, colors: tuple, dashes: tuple, style: Style, height: int) -> alt.LayerChart:
     """The curves chart's spec: the i-th series' colour and dash, but no series name, so a slider
     that renames a series (a window K, a gate bias) changes only the tables, and the browser swaps
     them into the drawn chart instead of compiling it anew.  The scales' domain is the data's
@@ -120,7 +120,7 @@ def _curves_template(labels: dict, colors: tuple, dashes: tuple, big: bool, heig
     ]
     lines = (
         alt.Chart(alt.NamedData("lines"))
-        .mark_line(strokeWidth=4 if big else 2.5)
+        .mark_line(strokeWidth=style.line_width)
         .encode(
             x=x,
             y=alt.Y("log10:Q", title=title, scale=FREE),
@@ -147,7 +147,7 @@ def _curves_template(labels: dict, colors: tuple, dashes: tuple, big: bool, heig
         )
     )
     extent = alt.Chart(alt.NamedData("_extent")).mark_point(opacity=0).encode(y=alt.Y("log10:Q", title=title))
-    return alt.layer(styles, band, lines, points, extent, height=height, config=vega_config(big))
+    return alt.layer(styles, band, lines, points, extent, height=height, config=vega_config(style))
 
 
 _KEY_DIGITS = 2  # a series' key is its rank, zero-padded, a space and its name: "00 measured"
@@ -163,7 +163,7 @@ def _keys(names: np.ndarray, order: list) -> np.ndarray:
 
 
 def curves_chart(
-    data: pd.DataFrame, labels: dict, styles: dict, anchors, big: bool = False, height: int | None = None
+    data: pd.DataFrame, labels: dict, styles: dict, anchors, style: Style = SCREEN, height: int | None = None
 ) -> Figure:
     """log10 gradient against distance for several named curves.
 
@@ -213,20 +213,20 @@ def curves_chart(
     keys = ("axis_distance", "axis_log10", "series")
     colors = tuple(color for color, _ in styles.values())
     dashes = tuple(tuple(float(v) for v in dash) for _, dash in styles.values())
-    spec = _curves_template({k: labels[k] for k in keys}, colors, dashes, big, height or (420 if big else 360))
+    spec = _curves_template({k: labels[k] for k in keys}, colors, dashes, style, height or (style.chart_height))
     extent = pa.table({"log10": pa.array([lo, hi], pa.float64())})
     tables = {"_styles": drawn, "no_path": no_path, "lines": shown, "_extent": extent}
     return Figure(spec, tables)
 
 
-def gradient_chart(data: pd.DataFrame, labels: dict, big: bool = False) -> Figure:
+def gradient_chart(data: pd.DataFrame, labels: dict, style: Style = SCREEN) -> Figure:
     """The RNN lab's chart: measured (solid), ρ^d (dashed), Pascanu bound (dotted)."""
     styles = {
         labels["measured"]: (COLORS["measured"], SOLID),
         labels["rho"]: (COLORS["rho"], DASHED),
         labels["bound"]: (COLORS["bound"], DOTTED),
     }
-    return curves_chart(data, labels, styles, labels["measured"], big)
+    return curves_chart(data, labels, styles, labels["measured"], style)
 
 
 def head_labels(frame: pd.DataFrame) -> pd.Series:
@@ -234,12 +234,12 @@ def head_labels(frame: pd.DataFrame) -> pd.Series:
     return "L" + frame["layer"].astype(str) + " h" + frame["head"].astype(str)
 
 
-def readout_attention_chart(frame: pd.DataFrame, x_title: str, y_title: str, big: bool = False) -> alt.Chart:
+def readout_attention_chart(frame: pd.DataFrame, x_title: str, y_title: str, style: Style = SCREEN) -> alt.Chart:
     """How much the readout position attends to each position: one line per `line` (head_labels).
     No config or size: callers facet it (trained vs untrained) or size and configure it."""
     return (
         alt.Chart(frame)
-        .mark_line(point=True, strokeWidth=3 if big else 2)
+        .mark_line(point=True, strokeWidth=style.secondary_line_width)
         .encode(
             x=alt.X("position:Q", title=x_title),
             y=alt.Y("weight:Q", title=y_title),
@@ -250,11 +250,11 @@ def readout_attention_chart(frame: pd.DataFrame, x_title: str, y_title: str, big
 
 
 @template
-def _clipping_template(labels: dict, big: bool) -> alt.LayerChart:
+def _clipping_template(labels: dict, style: Style) -> alt.LayerChart:
     order = [labels["clip_raw"], labels["clip_clipped"]]
     lines = (
         alt.Chart(alt.NamedData("lines"))
-        .mark_line(strokeWidth=4 if big else 2.5, point=True)
+        .mark_line(strokeWidth=style.line_width, point=True)
         .encode(
             x=alt.X("weight_scale:Q", title=labels["axis_scale"]),
             y=alt.Y("log10:Q", title=labels["axis_total"]),
@@ -270,10 +270,10 @@ def _clipping_template(labels: dict, big: bool) -> alt.LayerChart:
         )
     )
     rule = alt.Chart(alt.NamedData("marker")).mark_rule(color="black").encode(x=alt.X("rho:Q"))
-    return alt.layer(lines, rule, height=320 if not big else 400, config=vega_config(big))
+    return alt.layer(lines, rule, height=style.map_height, config=vega_config(style))
 
 
-def clipping_chart(table: pd.DataFrame, current_scale: float, labels: dict, big: bool = False) -> Figure:
+def clipping_chart(table: pd.DataFrame, current_scale: float, labels: dict, style: Style = SCREEN) -> Figure:
     """log10 of the first word's gradient against ρ, before (solid) and after (dashed) clipping."""
     raw, clipped = labels["clip_raw"], labels["clip_clipped"]
     data = pd.concat(
@@ -286,5 +286,5 @@ def clipping_chart(table: pd.DataFrame, current_scale: float, labels: dict, big:
     )
     data = data[np.isfinite(data["log10"])].assign(value=lambda d: pow10_labels(d["log10"]))
     keys = ("clip_raw", "clip_clipped", "axis_scale", "axis_total", "series", "tooltip_value")
-    spec = _clipping_template({k: labels[k] for k in keys}, big)
+    spec = _clipping_template({k: labels[k] for k in keys}, style)
     return Figure(spec, {"lines": data.reset_index(drop=True), "marker": pd.DataFrame({"rho": [current_scale]})})

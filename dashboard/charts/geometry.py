@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..figure import Figure, template
-from .style import COLORS, FREE, vega_config
+from .style import COLORS, FREE, SCREEN, Style, vega_config
 
 CIRCLE_POINTS = 73  # a circle drawn as a 72-gon (see circle)
 
@@ -72,13 +72,13 @@ def circle(radius: float, n: int = CIRCLE_POINTS) -> tuple[np.ndarray, np.ndarra
 
 
 @template
-def _eigenvalue_template(labels: dict, big: bool) -> alt.LayerChart:
+def _eigenvalue_template(labels: dict, style: Style) -> alt.LayerChart:
     order = [labels["circle_unit"], labels["circle_rho"], labels["circle_norm"]]
     x = alt.X("re:Q", scale=FREE, title=labels["axis_re"])
     y = alt.Y("im:Q", scale=FREE, title=labels["axis_im"])
     ring_chart = (
         alt.Chart(alt.NamedData("rings"))
-        .mark_line(strokeWidth=2 if big else 1.5)
+        .mark_line(strokeWidth=style.ring_width)
         .encode(
             x=x,
             y=y,
@@ -94,7 +94,7 @@ def _eigenvalue_template(labels: dict, big: bool) -> alt.LayerChart:
     )
     dots = (
         alt.Chart(alt.NamedData("eigenvalues"))
-        .mark_circle(size=60 if big else 36, color="#111827", opacity=0.7)
+        .mark_circle(size=style.dot_size, color="#111827", opacity=0.7)
         .encode(
             x=x,
             y=y,
@@ -106,7 +106,7 @@ def _eigenvalue_template(labels: dict, big: bool) -> alt.LayerChart:
         )
     )
     extent = alt.Chart(alt.NamedData("_extent")).mark_point(opacity=0).encode(x=x, y=y)
-    side = 380 if big else 320
+    side = style.square_side
     # autosize "pad": width and height are the plot area itself, so the unit circle stays round
     return alt.layer(
         dots,
@@ -115,11 +115,11 @@ def _eigenvalue_template(labels: dict, big: bool) -> alt.LayerChart:
         width=side,
         height=side,
         autosize=alt.AutoSizeParams(type="pad"),
-        config=vega_config(big),
+        config=vega_config(style),
     )
 
 
-def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, big: bool = False) -> Figure:
+def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, style: Style = SCREEN) -> Figure:
     """Eigenvalues in the complex plane with the unit circle, |λ| = ρ(W) and radius ‖W‖₂ (the
     circles cut at the square's edge, which is the larger of ±1.25, ±1.15ρ and ±min(1.15‖W‖₂, 4))."""
     extent = max(1.25, 1.15 * rho, min(1.15 * norm, 4.0))
@@ -154,6 +154,6 @@ def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, 
         {"re": pa.array([-extent, extent], pa.float64()), "im": pa.array([-extent, extent], pa.float64())}
     )
     spec = _eigenvalue_template(
-        {k: labels[k] for k in ("circle_unit", "circle_rho", "circle_norm", "axis_re", "axis_im")}, big
+        {k: labels[k] for k in ("circle_unit", "circle_rho", "circle_norm", "axis_re", "axis_im")}, style
     )
     return Figure(spec, {"eigenvalues": dots, "rings": rings, "_extent": corners})

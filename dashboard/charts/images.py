@@ -12,7 +12,7 @@ import pandas as pd
 from PIL import Image
 
 from ..figure import Figure, template
-from .style import ATTENTION_COLORS, COLORS, FREE, HEATMAP_COLORS, pow10_labels, vega_config
+from .style import ATTENTION_COLORS, COLORS, FREE, HEATMAP_COLORS, SCREEN, Style, pow10_labels, vega_config
 
 HEATMAP_CLIP = 20.0  # colour scale saturates at 10^±20
 
@@ -100,7 +100,7 @@ def heatmap_image(cells: pd.DataFrame, clip: float = HEATMAP_CLIP, max_columns: 
 
 
 @template
-def _heatmap_template(labels: dict, clip: float, big: bool) -> alt.LayerChart:
+def _heatmap_template(labels: dict, clip: float, style: Style) -> alt.LayerChart:
     x = alt.X("x:Q", title=labels["axis_distance"], scale=FREE)
     y = alt.Y("y:Q", title=labels["axis_scale"], scale=alt.Scale(domain=[0, 2.05], nice=False))
     image = (
@@ -110,7 +110,7 @@ def _heatmap_template(labels: dict, clip: float, big: bool) -> alt.LayerChart:
     )
     scale = ramp_scale(-clip, clip, HEATMAP_COLORS)
     legend = alt.Legend(
-        orient="right", gradientLength=200 if big else 160, values=[-clip, -clip / 2, 0, clip / 2, clip]
+        orient="right", gradientLength=style.legend_length, values=[-clip, -clip / 2, 0, clip / 2, clip]
     )
     key = (
         alt.Chart(alt.NamedData("_legend"))
@@ -119,24 +119,24 @@ def _heatmap_template(labels: dict, clip: float, big: bool) -> alt.LayerChart:
     )
     rule = (
         alt.Chart(alt.NamedData("marker"))
-        .mark_rule(color="black", strokeWidth=2.5 if big else 1.5)
+        .mark_rule(color="black", strokeWidth=style.rule_width)
         .encode(y=alt.Y("rho:Q"), tooltip=[alt.Tooltip("rho:Q", title=labels["current_scale"], format=".2f")])
     )
     one = alt.Chart(alt.Data(values=[{"rho": 1.0, "label": "ρ = 1"}]))
     boundary = one.mark_rule(color="#374151", strokeDash=[5, 4], strokeWidth=1.5).encode(y=alt.Y("rho:Q"))
-    boundary_label = one.mark_text(align="left", dx=4, dy=-7, fontSize=15 if big else 11, color="#374151").encode(
+    boundary_label = one.mark_text(align="left", dx=4, dy=-7, fontSize=style.note_font_size, color="#374151").encode(
         y=alt.Y("rho:Q"), x=alt.XValue(0), text=alt.Text("label:N")
     )
-    return alt.layer(image, key, boundary, boundary_label, rule, height=400 if big else 320, config=vega_config(big))
+    return alt.layer(image, key, boundary, boundary_label, rule, height=style.map_height, config=vega_config(style))
 
 
 def sweep_heatmap(
-    image: pd.DataFrame, current_scale: float, labels: dict, clip: float = HEATMAP_CLIP, big: bool = False
+    image: pd.DataFrame, current_scale: float, labels: dict, clip: float = HEATMAP_CLIP, style: Style = SCREEN
 ) -> Figure:
     """Weight scale × distance, coloured by log10 gradient (`image`: heatmap_image of the cells);
     a rule at the current ρ."""
     keys = ("axis_distance", "axis_scale", "current_scale")
-    spec = _heatmap_template({k: labels[k] for k in keys}, clip, big)
+    spec = _heatmap_template({k: labels[k] for k in keys}, clip, style)
     legend = pd.DataFrame({"color": [-clip, clip], "rho": [1.0, 1.0]})
     return Figure(spec, {"image": image, "_legend": legend, "marker": pd.DataFrame({"rho": [current_scale]})})
 
@@ -162,7 +162,7 @@ def attention_images(frame: pd.DataFrame, max_pixels: int = MAP_PIXELS) -> pd.Da
 
 
 @template
-def _maps_template(labels: dict, heads: int, side: int, big: bool) -> alt.ConcatChart:
+def _maps_template(labels: dict, heads: int, side: int, style: Style) -> alt.ConcatChart:
     """A panel a head, four to a row, each one image (see attention_images, table "head-<h>");
     the y axis on the first column only, and the weight's legend once, beside them."""
     scale = ramp_scale(0.0, 1.0, ATTENTION_COLORS)
@@ -182,13 +182,13 @@ def _maps_template(labels: dict, heads: int, side: int, big: bool) -> alt.Concat
             color = alt.Color("weight:Q", title=labels["axis_weight"], scale=scale, legend=legend)
             layers.append(alt.Chart(alt.NamedData("_legend")).mark_point(opacity=0).encode(x=x, y=y, color=color))
         panels.append(alt.layer(*layers, width=side, height=side, title=f"{labels['head']} {head}"))
-    return alt.concat(*panels, columns=4, config=vega_config(big))
+    return alt.concat(*panels, columns=4, config=vega_config(style))
 
 
-def attention_maps(images: pd.DataFrame, labels: dict, big: bool = False) -> Figure:
+def attention_maps(images: pd.DataFrame, labels: dict, style: Style = SCREEN) -> Figure:
     """One layer's attention maps, a panel a head (`images`: attention_images)."""
     heads = len(images)
-    spec = _maps_template(labels, heads, 190 if heads > 2 else 300, big)  # four 190-px panels fit the page
+    spec = _maps_template(labels, heads, 190 if heads > 2 else 300, style)  # four 190-px panels fit the page
     data = {f"head-{head}": images[images["head"] == head].reset_index(drop=True) for head in images["head"]}
     corner = float(images["x"].iloc[0])
     data["_legend"] = pd.DataFrame({"x": [corner, corner], "y": [corner, corner], "weight": [0.0, 1.0]})

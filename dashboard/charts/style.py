@@ -1,4 +1,5 @@
-"""Presentation shared by every chart: colours, dashes, the Vega-Lite config, and 10^x labels.
+"""Presentation shared by every chart: the Style (sizes for a screen or a projector), colours, dashes,
+the Vega-Lite config, and 10^x labels.
 
 One colour per model in every chart and every language (MODEL_COLORS), the theory lines' colours
 (COLORS), the colour ramps of the maps, and the config that sets font sizes for the screen or a
@@ -8,6 +9,7 @@ projector.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import altair as alt
 import numpy as np
@@ -39,7 +41,46 @@ def pow10_labels(log10_values, zero_label: str = "0") -> list[str]:
     ]
 
 
-def vega_config(big: bool) -> alt.Config:
+@dataclass(frozen=True)
+class Style:
+    """How charts are drawn: sizes for a screen (SCREEN) or for a projector (PROJECTOR, presenter
+    mode).  Passed whole to every builder, which reads the sizes it needs; hashable, so it is part
+    of a cached chart's key."""
+
+    font_size: int = 12  # axis and legend labels; titles one to three points larger
+    note_font_size: int = 11  # text marks beside points (the timeline's notes, the map's ρ = 1 label)
+    line_width: float = 2.5  # a chart's main curves
+    secondary_line_width: float = 2  # other curves, and the range bars over seeds
+    rule_width: float = 1.5  # marker lines (the current ρ on the map)
+    ring_width: float = 1.5  # the eigenvalue chart's circles
+    dot_size: int = 36  # the eigenvalue dots (area in px²)
+    marker_size: int = 160  # the timeline's points (area in px²)
+    legend_length: int = 160  # a colour legend's gradient
+    chart_height: int = 360  # a curves chart
+    map_height: int = 320  # the weight-scale map and the clipping chart
+    square_side: int = 320  # the eigenvalue chart (square, so the unit circle stays round)
+    row_height: int = 32  # the timeline, per paper
+
+
+SCREEN = Style()
+PROJECTOR = Style(
+    font_size=18,
+    note_font_size=15,
+    line_width=4,
+    secondary_line_width=3,
+    rule_width=2.5,
+    ring_width=2,
+    dot_size=60,
+    marker_size=260,
+    legend_length=200,
+    chart_height=420,
+    map_height=400,
+    square_side=380,
+    row_height=40,
+)
+
+
+def vega_config(style: Style) -> alt.Config:
     """Font sizes and legend placement, passed at construction: each configure_*() call would
     deep-copy the whole chart, data included (a third of the build time).
 
@@ -47,7 +88,7 @@ def vega_config(big: bool) -> alt.Config:
     format() calls, evaluated on every redraw through Streamlit's CSP-safe expression interpreter
     (about a fifth of a chart's redraw, measured), and a canvas, which is what the page draws on,
     never shows it.  Exported files get it back (export.export_spec)."""
-    size = 18 if big else 12
+    size = style.font_size
     return alt.Config(
         aria=False,
         axis=alt.AxisConfig(labelFontSize=size, titleFontSize=size + 1),
