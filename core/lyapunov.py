@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from .probe import make_inputs, make_readout
 
@@ -41,3 +42,13 @@ def lyapunov_log10_rate(net, input_scale: float = 1.0, seed: int = 0) -> float:
     if not math.isfinite(log_far) or not math.isfinite(log_near):
         return -math.inf if log_far == -math.inf or log_near == -math.inf else math.nan
     return (log_far - log_near) / LENGTH
+
+
+INPUT_SCALES = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)  # the RNN lab's input-scale slider spans 0 to 3
+
+
+def rate_over_input_scales(net, scales=INPUT_SCALES, seed: int = 0) -> pd.DataFrame:
+    """The long-run log10 rate per step at each input scale (the edge of chaos: near 0 the units stay
+    linear and the rate is log10 ρ; larger inputs saturate them).  Columns input_scale, log10_rate."""
+    rates = [lyapunov_log10_rate(net, float(s), seed) for s in scales]
+    return pd.DataFrame({"input_scale": np.asarray(scales, dtype=float), "log10_rate": rates})

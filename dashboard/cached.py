@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.attention import order_blindness as core_order_blindness
 from core.clipping import clipping_over_scales
-from core.lyapunov import lyapunov_log10_rate
+from core.lyapunov import lyapunov_log10_rate, rate_over_input_scales
 from core.models import build_model
 from core.probe import gradient_through_time, probe_model
 from core.sweep import weight_scale_sweep
@@ -39,6 +39,14 @@ def rnn_lab(seq_len, seed, input_scale, hidden_size, weight_scale, nonlinearity,
     net = build_model("rnn", hidden_size=hidden_size, weight_scale=weight_scale, seed=seed, **options)
     rate = lyapunov_log10_rate(net, input_scale, seed)
     return (probe_model(net, seq_len, input_scale, seed), *spectrum(net.W), rate)
+
+
+@st.cache_data(max_entries=64, ttl=_TTL, show_spinner=False)
+def rnn_rates(hidden_size, weight_scale, nonlinearity, init, seed):
+    """The long-run rate per step at every input scale (core.lyapunov), for the RNN lab's closer look."""
+    options = {"nonlinearity": nonlinearity, "init": init}
+    net = build_model("rnn", hidden_size=hidden_size, weight_scale=weight_scale, seed=seed, **options)
+    return rate_over_input_scales(net, seed=seed)
 
 
 @st.cache_data(max_entries=32, ttl=_TTL, show_spinner=False)

@@ -21,7 +21,7 @@ from core.theory import Verdict, theory_frame, verdict
 from . import cached, charts
 from .charts import Style
 from .controls import RnnControls, view_ui
-from .figure import Figure, memo
+from .figure import Figure, Section, memo
 from .i18n import chart_labels, t
 from .slots import ChartSlot
 
@@ -38,7 +38,7 @@ class RnnView:
     eigenvalues: Figure
 
 
-DETAILS = ("eigenvalues", "map")  # the closer look under the main chart, one at a time
+DETAILS = ("eigenvalues", "map", "rates")  # the closer look under the main chart, one at a time
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,9 @@ class RnnPlaces:
 
 
 def detail_ui() -> str:
-    """Which closer look the page shows under the main chart: the eigenvalues of W, or the map of
-    every weight scale (one at a time: a move then redraws two charts, not three)."""
-    labels = dict(zip(DETAILS, (t("rnn.eigen_chart"), t("rnn.sweep_chart")), strict=True))
+    """Which closer look the page shows under the main chart: the eigenvalues of W, the map of every
+    weight scale, or the rate against the input scale (one at a time: a move then redraws two charts)."""
+    labels = dict(zip(DETAILS, (t("rnn.eigen_chart"), t("rnn.sweep_chart"), t("rnn.rates_chart")), strict=True))
     return view_ui(t("rnn.detail"), labels, key="rnn_detail")
 
 
@@ -74,9 +74,12 @@ def places_ui(init: str) -> RnnPlaces:
     if detail == "eigenvalues":
         st.subheader(t("rnn.eigen_chart"))
         chart = ChartSlot("eigenvalues", width="content", caption=t("rnn.eigen_caption"))
-    else:
+    elif detail == "map":
         st.subheader(t("rnn.sweep_chart"))
         chart = ChartSlot("weight-scale-map", caption=sweep_caption(init))
+    else:
+        st.subheader(t("rnn.rates_chart"))
+        chart = ChartSlot("rate-against-input-scale")
     return RnnPlaces(verdict, metrics, gradient, detail, chart)
 
 
@@ -179,6 +182,53 @@ def gradient_table(c: RnnControls) -> pd.DataFrame:
 
 def eigenvalue_table(c: RnnControls) -> pd.DataFrame:
     return _lab(c)[1]
+
+
+def _rates(c: RnnControls) -> pd.DataFrame:
+    return cached.rnn_rates(c.hidden_size, c.weight_scale, c.nonlinearity, c.init, c.seed)
+
+
+def rate_curves(c: RnnControls) -> dict[str, pd.DataFrame]:
+    """The measured rate at every input scale, and log10 ρ beside it (the rate a linear RNN would have)."""
+    rates, rho = _rates(c), _lab(c)[2]
+    x = rates["input_scale"].to_numpy()
+    log_rho = math.log10(rho) if rho > 0 else -math.inf
+    return {
+        t("rnn.series_rate"): pd.DataFrame({"distance": x, "log10": rates["log10_rate"]}),
+        t("rnn.series_log_rho"): pd.DataFrame({"distance": x, "log10": np.full(len(x), log_rho)}),
+    }
+
+
+@functools.partial(memo, max_entries=64)
+def rate_section(c: RnnControls, style: Style) -> Section:
+    """The long-run rate per step against the input scale, beside log10 ρ: the edge of chaos."""
+    curves = rate_curves(c)
+    names = list(curves)
+    labels = chart_labels() | {"axis_distance": t("rnn.input_scale"), "axis_log10": t("rnn.axis_rate")}
+    styles = {names[0]: (charts.COLORS["measured"], charts.SOLID), names[1]: (charts.COLORS["rho"], charts.DASHED)}
+    figure = charts.curves_chart(charts.curves_data(curves, labels), labels, styles, names[:1], style)
+    return Section(figure, rates_caption(_rates(c), _lab(c)[2], c))
+
+
+def rates_caption(rates: pd.DataFrame, rho: float, c: RnnControls) -> str:
+    """What the rate curve shows: the rate at the visitor's input scale, and a sentence about the curve's
+    shape that holds for these numbers (the edge of chaos only where the rate starts at ρ and falls)."""
+    logs = rates["log10_rate"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        current = float(np.interp(c.input_scale, rates["input_scale"], logs))
+    text = t("rnn.rates_caption", scale=f"{c.input_scale:g}", rate=_factor(current), rho=f"{rho:.3g}")
+    log_rho = math.log10(rho) if rho > 0 else -math.inf
+    starts_at_rho = math.isfinite(logs[0]) and abs(logs[0] - log_rho) <= RATE_NEAR
+    if starts_at_rho and np.all(np.diff(logs) <= RATE_NEAR) and logs[-1] < log_rho - RATE_NEAR:
+        text += " " + t("rnn.rates_saturate")
+    elif np.all(np.abs(logs - log_rho) <= RATE_NEAR):
+        text += " " + t("rnn.rates_flat")
+    return text
+
+
+def rate_table(c: RnnControls) -> pd.DataFrame:
+    """The rate chart's CSV: the measured rate at every input scale, with log10 ρ."""
+    return _rates(c).assign(log10_rho=math.log10(_lab(c)[2]) if _lab(c)[2] > 0 else -math.inf)
 
 
 def map_table(c: RnnControls) -> pd.DataFrame:

@@ -39,8 +39,11 @@ def lab(choices: tuple[str, str], p: rnn_view.RnnPlaces):
     p.gradient.draw(view.gradient, lambda: rnn_view.gradient_table(c), rnn_view.main_caption(view))
     if p.detail == "eigenvalues":
         p.detail_chart.draw(view.eigenvalues, lambda: rnn_view.eigenvalue_table(c))
-    else:
+    elif p.detail == "map":
         p.detail_chart.draw(rnn_view.weight_map(c, chart_style()), lambda: rnn_view.map_table(c))
+    else:
+        rates = rnn_view.rate_section(c, chart_style())
+        p.detail_chart.draw(rates.figure, lambda: rnn_view.rate_table(c), rates.caption)
 
 
 main()

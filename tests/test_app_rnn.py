@@ -37,12 +37,14 @@ def _assert_page_sound(at, lang=EN):
     found = assert_charts_sound(at, 2)  # gradient curve, and the eigenvalues or the weight-scale map
     alerts = [text for texts in alert_texts(at).values() for text in texts]
     assert len(alerts) == 1  # exactly one verdict
-    if at.session_state["rnn_detail"] == "eigenvalues":  # the other closer look, on the same controls
-        at.session_state["rnn_detail"] = "map"
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        assert_charts_sound(at, 2)
-        assert at.subheader[1].value == lang["rnn.sweep_chart"]
+    if at.session_state["rnn_detail"] == "eigenvalues":  # the other closer looks, on the same controls
+        for detail, heading in (("map", "rnn.sweep_chart"), ("rates", "rnn.rates_chart")):
+            at.session_state["rnn_detail"] = detail
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            assert_charts_sound(at, 2)
+            assert at.subheader[1].value == lang[heading]
+        at.session_state["rnn_detail"] = "eigenvalues"
     return found, alerts[0]
 
 

@@ -157,3 +157,34 @@ def test_no_reason_is_given_where_the_verdict_is_not_vanishing_or_rho_is_below_o
         for c in (RnnControls(weight_scale=0.9), RnnControls(weight_scale=1.1, nonlinearity="linear")):
             view = _view(c)
             assert "yet it vanishes" not in verdict_text(view.verdict, c.seq_len, view.rho, c.nonlinearity)
+
+
+@pytest.mark.parametrize(
+    "controls",
+    [{}, {"weight_scale": 1.5}, {"nonlinearity": "linear"}, {"nonlinearity": "relu"}, {"init": "nonnormal"}],
+)
+def test_rate_chart_and_its_caption_follow_the_measured_rates(controls):
+    """The closer look "rate against the input scale": every point is the measured rate at that scale,
+    and the edge-of-chaos sentence appears only where the curve starts at ρ and falls."""
+    from dashboard import rnn_view
+    from dashboard.controls import RnnControls
+    from dashboard.i18n import catalog, speaking
+
+    c = RnnControls(seq_len=50, hidden_size=16, **controls)
+    net = build_model("rnn", hidden_size=16, weight_scale=c.weight_scale, nonlinearity=c.nonlinearity, init=c.init)
+    with speaking("en"):
+        section = rnn_view.rate_section(c, SCREEN)
+        table = rnn_view.rate_table(c)
+    for scale, rate in zip(table["input_scale"], table["log10_rate"], strict=True):
+        assert rate == pytest.approx(lyapunov_log10_rate(net, scale, c.seed), abs=1e-12) or rate == -math.inf
+    log_rho = (
+        math.log10(net_rho) if (net_rho := float(table.assign(r=10 ** table["log10_rho"])["r"].iloc[0])) > 0 else -1
+    )
+    saturate = catalog("en")["rnn.rates_saturate"] in section.caption
+    logs = table["log10_rate"].to_numpy()
+    if saturate:
+        assert abs(logs[0] - log_rho) <= rnn_view.RATE_NEAR and logs[-1] < logs[0]
+    if c.nonlinearity == "tanh" and c.init == "orthogonal":
+        assert saturate  # the edge of chaos, as the issue asked the input-scale slider to show
+    if c.nonlinearity == "linear":
+        assert catalog("en")["rnn.rates_flat"] in section.caption and not saturate
