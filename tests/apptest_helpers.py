@@ -19,12 +19,13 @@ def run_app(query: dict | None = None, timeout: float = 120, page: str | None = 
     return at.run()
 
 
-def assert_charts_sound(at: AppTest, count: int) -> list[dict]:
-    """`count` charts, none blank, and every plotted number finite or marked "no path"."""
+def assert_charts_sound(at: AppTest) -> list[dict]:
+    """At least one chart, none blank, and every plotted number finite or marked "no path".  (No
+    count: which charts a page shows is tested by what they draw, so adding a chart breaks nothing.)"""
     import numpy as np
 
     found = charts(at)
-    assert len(found) == count, len(found)
+    assert found, "no chart"
     for chart in found:
         assert len(chart_rows(chart)) > 0, "blank chart"
         for rows in chart["data"]:  # each dataset on its own: they have different columns

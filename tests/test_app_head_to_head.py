@@ -16,7 +16,7 @@ def _open(query=None):
     at = run_app({k: str(v) for k, v in (query or {}).items()}, page=PAGE)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == EN["h2h.title"]
-    assert_charts_sound(at, 2)
+    assert_charts_sound(at)
     return at
 
 

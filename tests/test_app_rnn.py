@@ -2,7 +2,6 @@
 bad URL parameters, and the chart's numbers against closed-form theory."""
 
 import math
-import random
 
 import numpy as np
 import pandas as pd
@@ -34,7 +33,7 @@ def _query(**controls) -> dict:
 def _assert_page_sound(at, lang=EN):
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == lang["rnn.title"]
-    found = assert_charts_sound(at, 2)  # gradient curve, and the eigenvalues or the weight-scale map
+    found = assert_charts_sound(at)  # gradient curve, and the eigenvalues or the weight-scale map
     alerts = [text for texts in alert_texts(at).values() for text in texts]
     assert len(alerts) == 1  # exactly one verdict
     if at.session_state["rnn_detail"] == "eigenvalues":  # the other closer looks, on the same controls
@@ -42,7 +41,7 @@ def _assert_page_sound(at, lang=EN):
             at.session_state["rnn_detail"] = detail
             at.run()
             assert not at.exception, [e.value for e in at.exception]
-            assert_charts_sound(at, 2)
+            assert_charts_sound(at)
             assert at.subheader[1].value == lang[heading]
         at.session_state["rnn_detail"] = "eigenvalues"
     return found, alerts[0]
@@ -73,21 +72,6 @@ def test_controls_at_min_and_max(controls):
 def test_every_nonlinearity_and_init_at_the_largest_setting(nonlinearity, init):
     at = run_app(_query(seq_len=2000, weight_scale=2.0, hidden_size=128, nonlinearity=nonlinearity, init=init))
     _assert_page_sound(at)
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_random_combinations(seed):
-    rng = random.Random(seed)
-    controls = {
-        "seq_len": rng.randint(2, 2000),
-        "weight_scale": round(rng.uniform(0.05, 2.0), 2),
-        "hidden_size": rng.randrange(4, 129, 4),
-        "input_scale": round(rng.randrange(0, 61) * 0.05, 2),
-        "nonlinearity": rng.choice(NONLINEARITIES),
-        "init": rng.choice(INITS),
-        "seed": rng.randint(0, 9999),
-    }
-    _assert_page_sound(run_app(_query(**controls)))
 
 
 @pytest.mark.parametrize("rho", [0.5, 0.97, 1.0, 1.03, 1.5])

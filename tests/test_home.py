@@ -41,7 +41,7 @@ def test_lineage_is_in_date_order_with_the_papers_first_versions():
 def test_home_page_renders_the_story_in_order():
     at = run_app()
     assert not at.exception and at.title[0].value == EN["home.title"]
-    assert_charts_sound(at, 1)
+    assert_charts_sound(at)
     text = " ".join(m.value for m in at.markdown)
     positions = [
         text.index(EN[f"home.step_{key}_title"])
@@ -61,7 +61,7 @@ def test_home_page_in_korean_and_presenter_mode(present):
     at.session_state["present"] = present
     at.run()
     assert not at.exception and at.title[0].value == KO["home.title"]
-    assert_charts_sound(at, 1)
+    assert_charts_sound(at)
 
 
 def test_every_paper_has_a_translated_note():

@@ -23,6 +23,7 @@ import types
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 from streamlit.runtime.caching.cache_type import CacheType
 from streamlit.runtime.caching.cache_utils import CachedFunc
@@ -134,6 +135,7 @@ def _calls() -> dict:
         "dashboard.cached.clipping": ((1.0, 40, 8, 0), {}),
         "dashboard.cached.rnn_lab": ((40, 0, 1.0, 8, 0.9, "tanh", "orthogonal"), {}),
         "dashboard.cached.rnn_sweep": ((40, 8, "tanh", "orthogonal", 1.0, 0), {}),
+        "dashboard.cached.rnn_rates": ((8, 0.9, "tanh", "orthogonal", 0), {}),
         "dashboard.cached.order_blindness": ((config, 8), {}),
         "dashboard.attention_view._maps": ((config, ("the", "cat", "sat", "down"), "sentence"), {}),
         "dashboard.attention_view._trained_and_untrained": ((), {}),
@@ -217,6 +219,7 @@ def _figure_prints(caches: dict) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_shared_figures_are_never_changed_by_the_sessions_that_draw_them():
     """Memoized Figures are handed to every session as they are: drawing, exporting and reading
     their tables in other sessions (other languages, other controls) leaves each one as built."""
