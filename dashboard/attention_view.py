@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
@@ -21,10 +21,9 @@ from core.tasks import TaskSpec, make_batch
 from . import cached, charts
 from .charts import DASHED, MODEL_COLORS, SOLID, Style, pow10_label, vega_config
 from .defaults import bound, remember
-from .export import chart_ui
 from .figure import Figure, Section, memo
 from .i18n import chart_labels, t
-from .slots import ChartSlot
+from .slots import ChartSlot, chart_ui
 
 CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "recall-transformer-T64.pt"
 DEFAULT_TEXT = "The cat that the dog chased all morning finally sat down on the mat by the door."
@@ -95,9 +94,9 @@ def _trained_and_untrained() -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)  # model: a code; att.<code> is its label in each language
 
 
-def gradient_curves(config: tuple, T: int) -> dict:
+def gradient_curves(config: TransformerConfig, T: int) -> dict:
     """The Transformer's probe and the RNN's at the same T and width, as named curves."""
-    cfg = TransformerConfig(*config)
+    cfg = config
     tr = cached.probe(
         "transformer",
         T,
@@ -112,9 +111,9 @@ def gradient_curves(config: tuple, T: int) -> dict:
 
 
 @functools.partial(memo, max_entries=64)
-def _gradient(config: tuple, T: int, style: Style) -> Section:
+def _gradient(config: TransformerConfig, T: int, style: Style) -> Section:
     """The gradient chart and its caption (built once per setting and language, shared)."""
-    cfg, text = TransformerConfig(*config), chart_labels()
+    cfg, text = config, chart_labels()
     probes = gradient_curves(config, T)
     (tr_name, tr), (rnn_name, rnn) = probes.items()
     styles = {tr_name: (MODEL_COLORS["transformer"], SOLID), rnn_name: (MODEL_COLORS["rnn"], DASHED)}
@@ -157,7 +156,7 @@ def gradient_caption(cfg: TransformerConfig, T: int, tr: pd.DataFrame, rnn: pd.D
 
 
 def gradient_section(c: dict, p: AttentionPlaces, style: Style) -> None:
-    config, T = astuple(c["config"]), len(c["tokens"])
+    config, T = c["config"], len(c["tokens"])
     section = _gradient(config, T, style)
 
     def csv():  # every point of both curves, built only when the download is clicked
@@ -166,13 +165,13 @@ def gradient_section(c: dict, p: AttentionPlaces, style: Style) -> None:
     p.gradient.draw(section.figure, csv, section.caption)
 
 
-def _layer_cells(config: tuple, tokens: tuple, mode: str, layer: int) -> pd.DataFrame:
+def _layer_cells(config: TransformerConfig, tokens: tuple, mode: str, layer: int) -> pd.DataFrame:
     """One layer's pooled cells, every head."""
-    frame = _maps(TransformerConfig(*config), tokens, mode)
+    frame = _maps(config, tokens, mode)
     return frame[frame["layer"] == layer].reset_index(drop=True)
 
 
-def _maps_table(config: tuple, tokens: tuple, mode: str, layer: int) -> pd.DataFrame:
+def _maps_table(config: TransformerConfig, tokens: tuple, mode: str, layer: int) -> pd.DataFrame:
     """The maps' CSV: one layer's cells, with the words of a sentence short enough for a cell a word."""
     frame = _layer_cells(config, tokens, mode, layer)
     if mode == "sentence" and len(tokens) <= HEATMAP_BINS:
@@ -182,14 +181,14 @@ def _maps_table(config: tuple, tokens: tuple, mode: str, layer: int) -> pd.DataF
 
 
 @functools.partial(memo, max_entries=16)  # under 0.1 MB each (T = 2000, 8 heads: 0.09 MB)
-def _maps_figure(config: tuple, tokens: tuple, mode: str, layer: int, style: Style) -> Figure:
+def _maps_figure(config: TransformerConfig, tokens: tuple, mode: str, layer: int, style: Style) -> Figure:
     """One layer's attention maps, a panel a head, each one image (built once per setting and language)."""
     labels = {key: t(f"att.{key}") for key in ("axis_key", "axis_query", "axis_weight", "head")}
     return charts.attention_maps(charts.attention_images(_layer_cells(config, tokens, mode, layer)), labels, style)
 
 
 def heatmap_section(c: dict, p: AttentionPlaces, style: Style) -> None:
-    config, tokens, mode, layer = astuple(c["config"]), tuple(c["tokens"]), c["mode"], c["layer"]
+    config, tokens, mode, layer = c["config"], tuple(c["tokens"]), c["mode"], c["layer"]
     figure = _maps_figure(config, tokens, mode, layer, style)
     p.maps.draw(figure, lambda: _maps_table(config, tokens, mode, layer))  # the CSV: every cell's weight
 

@@ -139,10 +139,3 @@ def export_ui(chart: Chart, name: str, data: Table = None, shown: Callable[[], S
                 type="tertiary",
                 icon=":material/download:",
             )
-
-
-def chart_ui(chart: Chart, name: str, data: Table = None, width: str = "stretch") -> None:
-    """Draw a chart and its download row.  `name` makes the file names and must be unique on a page;
-    `data` replaces the chart's own data in the CSV (e.g. every point of a thinned curve)."""
-    st.vega_lite_chart(spec=vega_spec(chart), width=width)
-    export_ui(chart, name, data)

@@ -23,10 +23,9 @@ from . import cached, charts
 from .charts import DASHED, MODEL_COLORS, SOLID, Style, pow10_label, vega_config
 from .controls import SharedControls
 from .defaults import bound
-from .export import chart_ui
 from .figure import Section, memo
 from .i18n import chart_labels, t
-from .slots import ChartSlot
+from .slots import ChartSlot, chart_ui
 
 TABLE_NS = (16, 32, 64, 128, 256, 512, 1024, 2048)
 TIMING_NS = (*TABLE_NS, 4096)  # one more octave, so the fit over n ≥ 512 has four points

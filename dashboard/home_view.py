@@ -9,8 +9,8 @@ import streamlit as st
 from core.lineage import FAMILIES, lineage_frame
 
 from .charts import Style, vega_config
-from .export import chart_ui
 from .i18n import t
+from .slots import chart_ui
 
 STEPS = (  # (story key, page that shows it live, icon)
     ("read", "pages/vanishing_exploding.py", ":material/menu_book:"),

@@ -57,3 +57,10 @@ class ChartSlot:
             self.caption.caption(caption)
         else:
             self.caption.empty()
+
+
+def chart_ui(chart: Chart, name: str, data: Table = None, width: str = "stretch") -> None:
+    """Draw a chart that no fragment redraws, with its download row: the same draw as ChartSlot's.
+    `name` makes the file names and must be unique on a page; `data` replaces the chart's own data in
+    the CSV (e.g. every point of a thinned curve)."""
+    ChartSlot(name, width, caption=False).draw(chart, data)

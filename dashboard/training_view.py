@@ -27,8 +27,9 @@ from core.training import StepState, TrainConfig, train
 
 from .charts import MODEL_COLORS, Style, head_labels, pow10_label, readout_attention_chart, vega_config
 from .controls import training_choice, training_controls_ui
-from .export import chart_ui, vega_spec
+from .export import vega_spec
 from .i18n import t
+from .slots import chart_ui
 
 SWEEP_CSV = Path(__file__).resolve().parent.parent / "data" / "sweep.csv"
 JOB_KEY = "training_job"

@@ -4,9 +4,9 @@ import streamlit as st
 
 from dashboard import training_view as view
 from dashboard.defaults import reset_ui
-from dashboard.export import chart_ui
 from dashboard.frame import chart_style, require_router
 from dashboard.i18n import t
+from dashboard.slots import chart_ui
 
 require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
 

@@ -24,7 +24,7 @@ from .checks import check_int
 MAX_PROBE_LEN = 4096  # attention is T² in time and memory: at 4096 one probe takes about 0.8–0.9 s (one thread)
 
 
-@dataclass
+@dataclass(frozen=True)
 class TransformerConfig:
     hidden_size: int = 64  # d_model: the width of every position's vector
     heads: int = 4  # attention heads per layer (d_model must divide evenly)
