@@ -5,7 +5,6 @@ import streamlit as st
 from core.threads import one_thread_each
 from dashboard.defaults import finish_run
 from dashboard.frame import frame_ui, sidebar_state, url_notice_ui, url_snapshot
-from dashboard.heap import freeze_new_imports
 from dashboard.i18n import t
 
 # The probes work on small arrays: one torch thread and one BLAS thread per server process avoid
@@ -32,6 +31,5 @@ pages = [
     ),
 ]
 st.navigation(pages).run()
-freeze_new_imports()  # a page's first visit imported its modules: keep them out of full collections
 finish_run()  # a "Reset to defaults" that a control missed reruns once (dashboard/defaults.py)
 url_notice_ui(link)
