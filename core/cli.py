@@ -40,7 +40,7 @@ from .sweep_training import (
 )
 from .tasks import TASKS
 from .threads import one_thread_each
-from .training import MAX_STEPS, TrainConfig, train
+from .training import MAX_SECONDS, MAX_STEPS, TrainConfig, train
 
 # flags only some models take
 MODEL_SPECIFIC = ("nonlinearity", "init", "forget_bias", "update_bias", "layers", "heads", "positional")
@@ -95,7 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--forget-bias", type=float, default=d.forget_bias, help="LSTM forget-gate bias")
     tr.add_argument("--update-bias", type=float, default=d.update_bias, help="GRU update-gate bias")
     tr.add_argument("--clip", type=float, default=d.clip, help="gradient-norm clipping threshold; 0 = off")
-    tr.add_argument("--time-limit", type=float, default=d.time_limit, help="seconds")
+    tr.add_argument(
+        "--time-limit",
+        type=float,
+        default=MAX_SECONDS,
+        help=f"seconds (default and most {MAX_SECONDS:g}); a run it stops says so on stderr and in 'capped'",
+    )
     tr.add_argument("--solved-at", type=float, default=d.solved_at, help="stop once accuracy reaches this; 0 = never")
     tr.add_argument("--save", metavar="PATH", help="write the weights (state dict) and PATH.json")
     tr.add_argument("--format", choices=("json",), default="json")
@@ -193,6 +198,11 @@ def _train(args) -> int:
     except ValueError as err:
         return _error("train", err)
     result = train(config)
+    if result.capped:
+        print(
+            f"python -m core train: stopped at the --time-limit of {config.time_limit:g} s after {result.steps} steps",
+            file=sys.stderr,
+        )
     out = result.to_json()
     if args.save:
         weights, meta = save(result, args.save)

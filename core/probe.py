@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 
 from .models import build_model
+from .models.base import MAX_HIDDEN_SIZE
 
 COLUMNS = ("position", "distance", "grad_norm", "log10_grad_norm")
 MAX_SEQ_LEN = 100_000  # longest sequence any caller may probe
@@ -51,7 +52,8 @@ def check_probe_args(seq_len, input_scale, window, hidden_size=None):
     if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 0:
         raise ValueError(f"window must be a whole number ≥ 0 (0 = full backprop), got {window!r}")
     whole = isinstance(hidden_size, (int, np.integer)) and not isinstance(hidden_size, bool)
-    if whole and seq_len * hidden_size**2 > MAX_WORK:  # anything else is refused by the model's config
+    # a width outside the models' range is refused by the model's config, with that range in its message
+    if whole and 1 <= hidden_size <= MAX_HIDDEN_SIZE and seq_len * hidden_size**2 > MAX_WORK:
         raise ValueError(
             f"seq_len × hidden_size² = {seq_len * hidden_size**2:.3g} exceeds the cap of {MAX_WORK:.0e}; "
             "shorten the sequence or narrow the model"

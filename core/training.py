@@ -7,7 +7,9 @@ on_step(state) with the loss, accuracy (or MSE), the gradient reaching the first
 float64 on the step's first FIRST_GRAD_BATCH sequences, since in float32 it underflows to exactly 0
 for a tanh RNN at T = 100; it is kept as log10, which is -inf only below float64's 10^-308.  It stops at the
 step cap, the time cap, when should_stop() turns true, when the task is solved (optional), or on a
-NaN/inf loss, reported as "diverged at step N" and never raised.
+NaN/inf loss, reported as "diverged at step N" and never raised.  A run whose final accuracy on fresh
+sequences reaches solved_at is "solved" even if the step or time cap ended its loop first; `capped` says
+whether the time cap did.
 
 Source: minGPT's trainer (callbacks); Pascanu et al. 2013 (clipping); ../SCIENCE.md calibration.
 """
@@ -82,6 +84,7 @@ class TrainResult:
     config: TrainConfig
     status: str  # "finished", "solved", "stopped", "time limit" or "diverged at step N"
     steps: int
+    capped: bool  # the time limit stopped the loop (a run can be both solved and capped)
     seconds: float
     final_accuracy: float | None
     final_mse: float | None
@@ -97,6 +100,7 @@ class TrainResult:
             "seq_len": self.config.seq_len,
             "steps": self.steps,
             "status": self.status,
+            "capped": self.capped,
             "final_accuracy": self.final_accuracy,
             "chance_accuracy": self.chance_accuracy,
             "seconds": round(self.seconds, 3),
@@ -213,10 +217,15 @@ def train(
             break
     diverged = status.startswith("diverged")
     accuracy, mse = (None, None) if diverged else evaluate(model, task, config.eval_size, config.seed)
+    capped = status == "time limit"
+    if status in ("time limit", "finished") and config.solved_at and accuracy is not None:
+        if accuracy >= config.solved_at:  # solved is solved, on fresh sequences, even if a cap ended the loop
+            status = "solved"
     return TrainResult(
         config,
         status,
         len(history),
+        capped,
         time.perf_counter() - start,
         accuracy,
         mse,

@@ -195,6 +195,7 @@ def run_job(config: TrainConfig, slots, progress, style: Style) -> None:
     if not job_slots().acquire(blocking=False):
         job["status"] = "busy"
         return
+    progress.progress(0.0, text=t("train.starting"))  # at once: building the model and the first batch take a moment
     last = [0.0]
 
     def on_step(state: StepState) -> None:
@@ -229,6 +230,8 @@ def _status_text(job: dict) -> tuple[str, str]:
     if status == "stopped":
         return "info", t("train.status_stopped", step=steps)
     key = {"solved": "solved", "time limit": "time", "finished": "finished"}.get(status, "finished")
+    if status == "solved" and result.get("capped"):
+        key = "solved_capped"
     if job["config"]["task"] == "recall":
         detail = t(
             "train.result_accuracy",

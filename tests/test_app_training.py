@@ -107,3 +107,18 @@ def test_results_survive_a_page_switch():
     assert not at.exception
     assert any(a.value.startswith(("Solved", "Finished")) for a in [*at.success, *at.info])
     assert len(at.get("vega_lite_chart")) == drawn
+
+
+def test_a_solved_run_that_hit_the_time_cap_reads_as_solved():
+    from dashboard.i18n import speaking
+
+    job = {
+        "status": "solved",
+        "config": {"task": "recall"},
+        "history": [{}] * 97,
+        "result": {"final_accuracy": 1.0, "chance_accuracy": 0.25, "seconds": 60.2, "capped": True},
+    }
+    with speaking("en"):
+        kind, text = training_view._status_text(job)
+    assert kind == "success" and text.startswith("Solved after 97 steps") and "60-second limit" in text
+    assert "Stopped at" not in text

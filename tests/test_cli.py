@@ -124,3 +124,25 @@ def test_an_option_the_model_lacks_exits_2(args, capsys):
     assert main(["probe", *args]) == 2
     _, err = capsys.readouterr()
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`python -m core probe ... | head -2`: the closed pipe ends the command quietly (#20)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core", "probe", "--seq-len", "20000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines = [proc.stdout.readline() for _ in range(2)]
+    proc.stdout.close()  # what `head` does after its lines
+    stderr = proc.stderr.read()
+    proc.wait(timeout=60)
+    assert lines[0].startswith("position,distance") and lines[1].startswith("0,19999,")
+    assert stderr == "" and proc.returncode in (0, 1)
+
+
+@pytest.mark.parametrize("width", ["100000", "0", "2000"])
+def test_a_width_outside_the_range_is_refused_with_the_range(width):
+    proc = _run("probe", "--hidden-size", width)
+    assert proc.returncode == 2 and "--hidden-size must be a whole number from 1 to 1024" in proc.stderr

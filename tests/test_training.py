@@ -233,3 +233,30 @@ def test_a_tanh_rnn_at_length_100_never_reports_a_zero_first_token_gradient():
     logs = [s.log10_first_grad for s in result.history]
     assert len(logs) == 30 and all(math.isfinite(v) for v in logs)
     assert all(s.first_grad_norm > 0 for s in result.history)
+
+
+def test_solved_is_solved_even_when_a_cap_ended_the_loop(monkeypatch):
+    """#20: a run whose final accuracy on fresh sequences reaches solved_at is "solved", whether the step
+    budget or the time limit ended its loop; `capped` says whether the time limit did."""
+    monkeypatch.setattr(core.training, "evaluate", lambda *a, **k: (1.0, None))
+    by_steps = train(TrainConfig(model="rnn", seq_len=6, steps=2))
+    assert (by_steps.status, by_steps.capped) == ("solved", False)
+    by_time = train(TrainConfig(model="transformer", seq_len=50, steps=5000, time_limit=0.1))
+    assert (by_time.status, by_time.capped) == ("solved", True) and by_time.steps < 5000
+    assert by_time.to_json()["capped"] is True
+    monkeypatch.setattr(core.training, "evaluate", lambda *a, **k: (0.3, None))
+    failed = train(TrainConfig(model="transformer", seq_len=50, steps=5000, time_limit=0.1))
+    assert (failed.status, failed.capped) == ("time limit", True)
+
+
+def test_the_cli_says_on_stderr_when_the_time_limit_stopped_a_run(capsys):
+    assert main(["train", "--model", "transformer", "--seq-len", "50", "--steps", "5000", "--time-limit", "0.2"]) == 0
+    err = capsys.readouterr().err
+    assert "stopped at the --time-limit of 0.2 s after" in err
+
+
+def test_the_cli_default_time_limit_is_generous():
+    from core.cli import _parser
+    from core.training import MAX_SECONDS
+
+    assert _parser().parse_args(["train"]).time_limit == MAX_SECONDS
