@@ -10,6 +10,7 @@ while a sharp weight on one token stays visible.
 from __future__ import annotations
 
 import re
+import unicodedata
 import zlib
 
 import numpy as np
@@ -23,11 +24,51 @@ MAX_CHARS = 1000
 ORDER_ROUNDOFF = 1e-9  # float64 changes up to this (outputs of size about 1) are round-off, not a change
 
 
+ZWJ = "\u200d"  # zero-width joiner: 👨‍👩‍👧 is three emoji joined into one
+
+
+def _extends(ch: str) -> bool:
+    """Does `ch` belong to the character before it (a combining mark, a variation selector, a skin
+    tone, an emoji tag, or a joiner)?"""
+    cp = ord(ch)
+    return (
+        ch == ZWJ
+        or unicodedata.combining(ch) != 0
+        or 0xFE00 <= cp <= 0xFE0F  # variation selectors
+        or 0x1F3FB <= cp <= 0x1F3FF  # skin tones
+        or 0xE0020 <= cp <= 0xE007F  # tag characters (subdivision flags)
+    )
+
+
+def _regional(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF  # two of these make a flag
+
+
+def _merge_clusters(pieces: list[str]) -> list[str]:
+    """Join pieces that are one character on screen (a simplified grapheme clustering): no token is an
+    invisible joiner, a lone accent or half a flag."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and (_extends(piece[0]) or out[-1].endswith(ZWJ)):
+            out[-1] += piece
+        elif out and len(out[-1]) == 1 and _regional(out[-1]) and _regional(piece[0]):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out
+
+
+def split_tokens(text: str, level: str = "word") -> list[str]:
+    """Every token of `text`, uncapped: words (letters, digits and apostrophes; any other visible
+    character on its own) or characters, each as it is seen on screen (emoji sequences kept whole)."""
+    text = text or ""
+    pieces = list(text) if level == "char" else re.findall(r"[\w']+|[^\w\s]", text)
+    return _merge_clusters(pieces)
+
+
 def tokenize(text: str, level: str = "word") -> list[str]:
-    """Words (letters, digits and apostrophes, punctuation on its own) or characters; capped."""
-    text = (text or "")[:MAX_CHARS]
-    tokens = list(text) if level == "char" else re.findall(r"[\w']+|[^\w\s]", text)
-    return tokens[:MAX_TOKENS]
+    """The tokens the page uses: the first MAX_TOKENS of the first MAX_CHARS characters."""
+    return split_tokens((text or "")[:MAX_CHARS], level)[:MAX_TOKENS]
 
 
 def embed_tokens(tokens: list[str], size: int, seed: int) -> torch.Tensor:

@@ -38,14 +38,10 @@ def inputs_ui() -> dict:
         t("att.mode"), ("sentence", "random"), 0, **bound("att_mode", "sentence"), help=t("att.mode_help")
     )
     if mode == "sentence":
-        text = i1.text_input(
-            t("att.text"),
-            DEFAULT_TEXT,
-            max_chars=attention.MAX_CHARS,
-            **bound("att_text", DEFAULT_TEXT),
-            help=t("att.text_help"),
-        )
+        text = i1.text_input(t("att.text"), DEFAULT_TEXT, **bound("att_text", DEFAULT_TEXT), help=t("att.text_help"))
         level = i3.selectbox(t("att.level"), ("word", "char"), 0, **bound("att_level", "word"))
+        for note in cut_notes(text, level):  # a long text is cut, and the page says where
+            st.info(note)
         tokens = attention.tokenize(text, level)
         if len(tokens) < 2:  # one word has no distance to measure
             st.info(t("att.too_short"))
@@ -56,6 +52,17 @@ def inputs_ui() -> dict:
     size = i4.selectbox(t("att.d_model"), (16, 32, 64, 128), 2, **bound("att_d", 64))
     heads = i5.selectbox(t("att.heads"), (1, 2, 4, 8), 2, **bound("att_heads", 4))
     return {"size": int(size), "heads": int(heads), "tokens": tokens, "mode": mode}
+
+
+def cut_notes(text: str, level: str) -> list[str]:
+    """What the page says when a typed text is longer than it uses (no text of the visitor's is shown)."""
+    notes = []
+    if len(text) > attention.MAX_CHARS:
+        notes.append(t("att.cut_chars", length=len(text), limit=attention.MAX_CHARS))
+    count = len(attention.split_tokens(text[: attention.MAX_CHARS], level))
+    if count > attention.MAX_TOKENS:
+        notes.append(t("att.cut_tokens", count=count, limit=attention.MAX_TOKENS))
+    return notes
 
 
 def architecture_ui(inputs: dict) -> dict:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.attention import tokenize
+from core.attention import MAX_CHARS, MAX_TOKENS, split_tokens, tokenize
 from core.probe import gradient_through_time
 from dashboard.charts import pow10_label
 from dashboard.i18n import catalog
@@ -49,7 +49,14 @@ def test_typed_text_edge_cases():
         at.text_input(key="att_text").set_value(text).run()
         assert not at.exception, (text[:20], [e.value for e in at.exception])
         assert_charts_sound(at)
-        assert len(at.info) == (1 if len(tokenize(text)) < 2 else 0)  # the fallback is said, not silent
+        infos = [i.value for i in at.info]
+        assert (EN["att.too_short"] in infos) == (len(tokenize(text)) < 2)  # the fallback is said, not silent
+        cut_chars = len(text) > MAX_CHARS
+        cut_tokens = len(split_tokens(text[:MAX_CHARS])) > MAX_TOKENS
+        assert any(i.startswith(f"The text has {len(text)} characters") for i in infos) == cut_chars
+        assert any("tokens; the page uses the first 128" in i for i in infos) == cut_tokens
+        assert all(text.strip()[:20] not in i for i in infos if text.strip())  # the visitor's text is never echoed
+    assert cut_chars and cut_tokens is False  # the last text: 5000 characters, one word
 
 
 def test_gradient_caption_matches_the_probe():
@@ -62,3 +69,20 @@ def test_gradient_caption_matches_the_probe():
 def test_window_reach_is_stated_and_drawn():
     at = _open({"att_mode": "random", "att_seq_len": 100, "att_window": 6, "att_layers": 2})
     assert any("L·(K − 1) = 10" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    "text,level,expected",
+    [
+        ("a 👨\u200d👩\u200d👧 b", "word", ["a", "👨\u200d👩\u200d👧", "b"]),
+        ("👍🏽🇰🇷", "char", ["👍🏽", "🇰🇷"]),
+        ("🇰🇷🇯🇵", "word", ["🇰🇷", "🇯🇵"]),
+        ("e\u0301!", "char", ["e\u0301", "!"]),
+        ("♥\ufe0f ok", "word", ["♥\ufe0f", "ok"]),
+    ],
+)
+def test_tokens_are_what_the_screen_shows(text, level, expected):
+    """#20: emoji joined with zero-width joiners, skin tones, flags and accents stay one token each."""
+    tokens = tokenize(text, level)
+    assert tokens == expected
+    assert "".join(tokens).replace(" ", "") == text.replace(" ", "")  # nothing dropped or invented
