@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.models.rnn import INITS, NONLINEARITIES
 
-from .defaults import bound, remember
+from .defaults import bound, reject_url_key, remember
 from .i18n import t
 
 
@@ -119,6 +119,20 @@ def _gate_bias(column, key: str, default: float, label_key: str) -> float:
     return column.slider(t(label_key), lo, hi, default, step, **_kept(key, default), help=t(label_key + "_help"))
 
 
+def _fits(name: str, raw: str, seq_len: int) -> bool:
+    """Would the (undrawn) remedy control `name` accept the URL's text `raw`?"""
+    try:
+        value = float(raw)
+    except ValueError:
+        return False
+    if name == "window":
+        return value.is_integer() and 1 <= value <= seq_len
+    if name == "theta":
+        return value in CLIP_THRESHOLDS
+    lo, hi, step = GATE_RANGE
+    return lo <= value <= hi and ((value - lo) / step).is_integer()
+
+
 def remedy_controls_ui(seq_len: int, used: frozenset = frozenset(REMEDY_KEYS)) -> RemedyControls:
     """The remedies' own knobs, those in `used` side by side: truncation window K (1..T), gate
     biases, clipping threshold θ.  The others are not drawn: each keeps its value for when it is
@@ -130,6 +144,9 @@ def remedy_controls_ui(seq_len: int, used: frozenset = frozenset(REMEDY_KEYS)) -
         key = remember(REMEDY_KEYS[name], values[name])
         if st.session_state.get(key) == values[name] and key in st.query_params:
             del st.query_params[key]
+        elif key in st.query_params and not _fits(name, st.query_params[key], seq_len):
+            del st.query_params[key]  # a bad value for a control not drawn now: dropped and said at once
+            reject_url_key(key)
     if not used:
         return d
     cols = iter(st.columns([3 if name == "window" else 2 for name in REMEDY_KEYS if name in used]))

@@ -51,6 +51,15 @@ def finish_run() -> None:
         st.rerun()
 
 
+REJECTED_KEY = "_rejected_url"  # session state: URL parameters a page dropped without drawing their control
+
+
+def reject_url_key(key: str) -> None:
+    """Note that the link's `key` was not valid for a control the page does not draw (frame.url_notice_ui
+    says so with the others)."""
+    st.session_state.setdefault(REJECTED_KEY, set()).add(key)
+
+
 def remember(key: str, default) -> str:
     """Record `default` as the value "Reset to defaults" gives the widget `key`; returns the key."""
     st.session_state.setdefault(REGISTRY_KEY, {})[key] = default

@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from .charts import PROJECTOR, SCREEN, Style
-from .defaults import JUST_RESET_KEY, start_run
+from .defaults import JUST_RESET_KEY, REJECTED_KEY, start_run
 from .i18n import LANGUAGES, language_ui, t
 
 ROUTER = Path(__file__).resolve().parent.parent / "streamlit_app.py"
@@ -106,6 +106,13 @@ def rejected_url_keys(snapshot: dict[str, str]) -> list[str]:
 
 
 def url_notice_ui(snapshot: dict[str, str]) -> None:
-    """A small notice naming each parameter that was ignored; the value itself is never echoed."""
-    for key in rejected_url_keys(snapshot):
-        st.toast(t("common.bad_url", param=key), icon=":material/link_off:")
+    """A small notice naming each parameter that was not used as given; the link's value is never echoed.
+    Where the page's control took another value (a seed of 1.5 becomes 1), the notice says which: that
+    value is the control's own number, never text from the link."""
+    dropped = st.session_state.pop(REJECTED_KEY, set())
+    for key in dict.fromkeys([*rejected_url_keys(snapshot), *sorted(dropped)]):
+        used = st.session_state.get(key) if key not in dropped else None
+        if isinstance(used, (int, float)) and not isinstance(used, bool):
+            st.toast(t("common.bad_url_used", param=key, value=f"{used:g}"), icon=":material/link_off:")
+        else:
+            st.toast(t("common.bad_url", param=key), icon=":material/link_off:")

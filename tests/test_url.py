@@ -28,8 +28,29 @@ def test_a_malformed_value_is_ignored_with_a_notice_that_names_only_the_paramete
     at = run_app({key: value}, page=RNN)
     assert not at.exception
     notices = [toast.value for toast in at.toast]
-    assert notices == [EN["common.bad_url"].format(param=key)]
+    used = at.session_state[key] if key in at.session_state else None
+    if isinstance(used, (int, float)) and not isinstance(used, bool):  # a number control says what it uses
+        assert notices == [EN["common.bad_url_used"].format(param=key, value=f"{used:g}")]
+    else:
+        assert notices == [EN["common.bad_url"].format(param=key)]
     assert value not in notices[0]
+
+
+def test_a_value_the_control_rounds_says_what_the_page_uses():
+    """#20: ?seed=1.5 said "ignored" while the page used seed 1."""
+    at = run_app({"seed": "1.5"}, page=RNN)
+    assert at.session_state["seed"] == 1
+    assert [t.value for t in at.toast] == [EN["common.bad_url_used"].format(param="seed", value="1")]
+
+
+def test_bad_values_for_controls_a_section_does_not_draw_are_dropped_with_a_notice():
+    """#20: on Remedies' default section (truncation) ?clip=-1&forget_bias=abc stayed in the link silently."""
+    at = run_app({"clip": "-1", "forget_bias": "abc", "update_bias": "3.0"}, page="pages/remedies.py")
+    assert not at.exception
+    notices = sorted(t.value for t in at.toast)
+    assert notices == sorted(EN["common.bad_url"].format(param=k) for k in ("clip", "forget_bias"))
+    assert "clip" not in at.query_params and "forget_bias" not in at.query_params
+    assert at.query_params["update_bias"] == "3.0"  # a valid value for a hidden control is kept
 
 
 def test_valid_values_restore_the_view_without_a_notice():
