@@ -175,17 +175,31 @@ def remedy_controls_ui(seq_len: int, used: frozenset = frozenset(REMEDY_KEYS)) -
     )
 
 
+VIEW_SYNC = "_view_in_url_"  # session state prefix: the value of a view's URL parameter last seen or written
+
+
 def view_ui(label: str, labels: dict, key: str) -> str:
-    """What a page shows, one of `labels` (code: label, the first the default), as a segmented
-    control kept for the session and left alone by Reset.  Not bound to the URL: a bound widget
-    writes its displayed label there, which differs by language.  `labels` is computed in the run
-    because the widget may format its options later, outside the visitor's language."""
+    """What a page shows, one of `labels` (code: label, the first the default), as a segmented control
+    kept for the session, left alone by Reset, and in the URL as `?key=code` (so a link opens that view).
+
+    Not a bound widget: binding writes the displayed label into the URL, which differs by language.  So
+    the URL is kept in step here: a link whose value changed since this session last saw it decides the
+    view (a bad one is dropped with a notice); without the parameter (the sidebar drops it) the session's
+    view stays.  `labels` is computed in the run because the widget may format its options later, outside
+    the visitor's language."""
     codes = tuple(labels)
-    return (
+    requested, seen = st.query_params.get(key), VIEW_SYNC + key
+    if requested is not None and requested != st.session_state.get(seen):
+        st.session_state[seen] = requested
+        if requested in codes:
+            st.session_state[key] = requested
+        else:
+            reject_url_key(key)
+    value = (
         st.segmented_control(
             label,
             codes,
-            default=codes[0],
+            default=None if key in st.session_state else codes[0],
             required=True,
             format_func=labels.get,
             key=key,
@@ -193,6 +207,12 @@ def view_ui(label: str, labels: dict, key: str) -> str:
         )
         or codes[0]
     )
+    if value == codes[0]:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = value
+    st.session_state[seen] = st.query_params.get(key)
+    return value
 
 
 def training_controls_ui() -> None:

@@ -12,23 +12,23 @@ from .charts import Style, vega_config
 from .i18n import t
 from .slots import chart_ui
 
-STEPS = (  # (story key, page that shows it live, icon)
-    ("read", "pages/vanishing_exploding.py", ":material/menu_book:"),
-    ("same_w", "pages/vanishing_exploding.py", ":material/repeat:"),
-    ("vanish", "pages/vanishing_exploding.py", ":material/trending_down:"),
-    ("remedies", "pages/remedies.py", ":material/healing:"),
-    ("attention", "pages/attention.py", ":material/hub:"),
-    ("positions", "pages/attention.py", ":material/format_list_numbered:"),
+STEPS = (  # (story key, page that shows it live, the view it opens (URL parameters), icon)
+    ("read", "pages/vanishing_exploding.py", {}, ":material/menu_book:"),
+    ("same_w", "pages/vanishing_exploding.py", {}, ":material/repeat:"),
+    ("vanish", "pages/vanishing_exploding.py", {"rnn_detail": "map"}, ":material/trending_down:"),
+    ("remedies", "pages/remedies.py", {}, ":material/healing:"),
+    ("attention", "pages/attention.py", {}, ":material/hub:"),
+    ("positions", "pages/attention.py", {}, ":material/format_list_numbered:"),
 )
 FAMILY_COLORS = ("#7c3aed", "#059669", "#e07b00", "#1f5fbf", "#0891b2")
 NOTES_LEFT_FROM = 2021  # papers from this year on have their note on the left of the point
 
 
 def story_ui() -> None:
-    for number, (key, page, icon) in enumerate(STEPS, start=1):
+    for number, (key, page, view, icon) in enumerate(STEPS, start=1):
         with st.container(border=True):
             st.markdown(f"**{number}. {t(f'home.step_{key}_title')}**  \n{t(f'home.step_{key}')}")
-            st.page_link(page, label=t(f"home.link_{key}"), icon=icon)
+            st.page_link(page, label=t(f"home.link_{key}"), icon=icon, query_params=view or None)
     st.page_link("pages/training.py", label=t("home.link_training"), icon=":material/model_training:")
     st.page_link("pages/head_to_head.py", label=t("home.link_h2h"), icon=":material/compare_arrows:")
 

@@ -68,3 +68,30 @@ def test_every_paper_has_a_translated_note():
     for lang in (EN, KO):
         assert all(f"home.note_{i}" in lang for i in range(len(LINEAGE)))
     assert f"home.note_{len(LINEAGE)}" not in EN  # no stale notes either
+
+
+def test_each_home_link_opens_the_view_it_names():
+    """#20: "Sweep the weight scale across ρ = 1" opened the eigenvalue view; it carries ?rnn_detail=map, and
+    that link, opened, shows the map."""
+    at = run_app()
+    links = {link.proto.label: link.proto for link in at.get("page_link")}
+    sweep = links[EN["home.link_vanish"]]
+    assert sweep.page == "vanishing_exploding" and sweep.query_string == "rnn_detail=map"
+    opened = run_app({"rnn_detail": "map"}, page="pages/vanishing_exploding.py")
+    assert EN["rnn.sweep_chart"] in [s.value for s in opened.subheader] and not opened.toast
+
+
+@pytest.mark.parametrize(
+    "key,code,page,heading",
+    [
+        ("remedy", "clipping", "pages/remedies.py", "rem.clip_title"),
+        ("remedy", "gates", "pages/remedies.py", "rem.gates_title"),
+        ("rnn_detail", "rates", "pages/vanishing_exploding.py", "rnn.rates_chart"),
+    ],
+)
+def test_every_view_is_bookmarkable(key, code, page, heading):
+    """#20: "Which remedy" and "Look closer" are in the URL as codes (the same in every language)."""
+    for lang in ("en", "ko"):
+        at = run_app({key: code, "lang": lang}, page=page)
+        assert not at.exception and at.session_state[key] == code and at.query_params[key] == code
+        assert catalog(lang)[heading] in [s.value for s in at.subheader]
