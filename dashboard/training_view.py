@@ -52,19 +52,25 @@ def sweep_table(mtime: float) -> pd.DataFrame:  # mtime: re-read when the file c
     return pd.read_csv(SWEEP_CSV)
 
 
-def sweep_chart(summary: pd.DataFrame, chance: float, style: Style) -> alt.LayerChart:
-    """Median accuracy over seeds against length, one line a model, with a bar over the seeds' range."""
-    color = alt.Color(
-        "model:N", title=None, scale=alt.Scale(domain=list(MODEL_ORDER), range=[MODEL_COLORS[m] for m in MODEL_ORDER])
+def sweep_chart(summary: pd.DataFrame, chance: float, style: Style, height: int = 340) -> alt.LayerChart:
+    """Median accuracy over seeds against length, one line a model, with a bar over the seeds' range.
+    The legend lists the models drawn; the x axis is ticked at the lengths trained."""
+    models = [m for m in MODEL_ORDER if m in set(summary["model"])]
+    color = alt.Color("model:N", title=None, scale=alt.Scale(domain=models, range=[MODEL_COLORS[m] for m in models]))
+    lengths = sorted(int(n) for n in summary["seq_len"].unique())
+    x = alt.X(
+        "seq_len:Q",
+        title=t("train.axis_length"),
+        scale=alt.Scale(type="log", base=2, domain=[lengths[0] / 1.25, lengths[-1] * 1.25]),
+        axis=alt.Axis(values=lengths, format="d"),
     )
-    x = alt.X("seq_len:Q", title=t("train.axis_length"), scale=alt.Scale(type="log", base=2))
     base = alt.Chart(summary).encode(x=x, color=color)
     lines = base.mark_line(point=True, strokeWidth=style.line_width).encode(
         y=alt.Y("median:Q", title=t("train.axis_accuracy"), scale=alt.Scale(domain=[0, 1.02])),
-        strokeDash=alt.StrokeDash(  # the Transformer lies on the BiRNN's line at 1.0: dashed, both show
+        strokeDash=alt.StrokeDash(
             "model:N",
             title=None,
-            scale=alt.Scale(domain=list(MODEL_ORDER), range=[[1, 0], [1, 0], [1, 0], [1, 0], [7, 5]]),
+            scale=alt.Scale(domain=models, range=[[7, 5] if m == "transformer" else [1, 0] for m in models]),
         ),
         tooltip=[
             alt.Tooltip("model:N"),
@@ -76,12 +82,18 @@ def sweep_chart(summary: pd.DataFrame, chance: float, style: Style) -> alt.Layer
         ],
     )
     ranges = base.mark_rule(strokeWidth=style.secondary_line_width, opacity=0.45).encode(y="low:Q", y2="high:Q")
+    # the Transformer lies on the BiRNN's line at 1.0: the BiRNN is also drawn wide beneath, so both show
+    under = (
+        base.transform_filter(alt.datum.model == "birnn")
+        .mark_line(strokeWidth=style.line_width + 5, opacity=0.45)
+        .encode(y="median:Q")
+    )
     rule = (
         alt.Chart(pd.DataFrame({"chance": [chance], "label": [t("train.chance")]}))
         .mark_rule(strokeDash=[5, 4], color="#6b7280")
         .encode(y=alt.Y("chance:Q"), tooltip=[alt.Tooltip("label:N")])
     )
-    return alt.layer(ranges, lines, rule, height=340, config=vega_config(style))
+    return alt.layer(ranges, under, lines, rule, height=height, config=vega_config(style))
 
 
 def sweep_caption(table: pd.DataFrame, summary: pd.DataFrame) -> str:
@@ -324,7 +336,7 @@ def live_subset_ui(stored: pd.DataFrame, style: Style) -> None:
         bar.empty()
     if st.session_state.get("live_sweep"):
         live = pd.DataFrame(st.session_state["live_sweep"])
-        chart_ui(sweep_chart(sweep_data(live), 0.25, style).properties(height=240), "live-sweep", data=live)
+        chart_ui(sweep_chart(sweep_data(live), 0.25, style), "live-sweep", data=live)
         st.caption(rerun_caption(live, stored))
 
 

@@ -122,3 +122,21 @@ def test_a_solved_run_that_hit_the_time_cap_reads_as_solved():
         kind, text = training_view._status_text(job)
     assert kind == "success" and text.startswith("Solved after 97 steps") and "60-second limit" in text
     assert "Stopped at" not in text
+
+
+def test_the_accuracy_chart_ticks_its_lengths_and_lists_only_the_models_it_draws():
+    """#20: the log axis was ticked at 8/16/32 while the data sat at 10/20/40, and the live re-run's legend
+    listed five models while it drew two."""
+    import pandas as pd
+
+    from dashboard.charts import SCREEN
+    from dashboard.i18n import speaking
+
+    live = pd.DataFrame(
+        {"model": ["rnn", "transformer"] * 3, "seq_len": [10, 10, 20, 20, 40, 40], "seed": 0, "accuracy": 0.5}
+    )
+    with speaking("en"):
+        spec = training_view.sweep_chart(training_view.sweep_data(live), 0.25, SCREEN).to_dict()
+    lines = next(layer for layer in spec["layer"] if layer["mark"].get("point"))
+    assert spec["layer"][0]["encoding"]["x"]["axis"]["values"] == [10, 20, 40]
+    assert lines["encoding"]["color"]["scale"]["domain"] == ["rnn", "transformer"]

@@ -342,3 +342,20 @@ def test_a_curves_csv_keeps_every_point_with_its_text_and_a_chart_build_goes_wit
     assert (table["value"][table["kind"] == "no_path"] == LABELS["no_path"]).all()
     drawn = charts.curves_data(charts.as_curves({"rnn": probe}), LABELS)
     assert len(drawn) <= charts.MAX_POINTS and "value" not in drawn
+
+
+def test_no_path_ticks_sit_in_their_own_strip_below_every_curve():
+    """#20: at T = 2000 on Remedies the ticks were a thick band over the RNN line, which runs along the
+    bottom; now every tick lies below every drawn line point, and inside the axes."""
+    from core.probe import gradient_through_time
+
+    T = 2000
+    curves = {"rnn": gradient_through_time("rnn", T), "window": gradient_through_time("rnn", T, window=20)}
+    styles = {"rnn": ("#000", charts.SOLID), "window": ("#111", charts.DASHED)}
+    data = charts.curves_data(charts.as_curves(curves), LABELS)
+    fig = charts.curves_chart(data, LABELS, styles, ["rnn", "window"])
+    lo, hi = fig.data["_extent"]["log10"]
+    ticks, lines = fig.data["no_path"], fig.data["lines"]
+    assert len(ticks) and (ticks["distance"] >= 20).all() and set(ticks["series"]) == {"window"}
+    assert ticks["y"].max() < lines["log10"].min() and ticks["y"].min() > lo
+    assert lines["log10"].between(lo, hi).all()

@@ -169,8 +169,8 @@ def curves_chart(
 
     styles maps series name -> (colour, dash), in legend order, and must name every series in
     `data`; anchors are the measured series the y range must show in full (other lines are cut
-    where they leave it).  Exactly-zero gradients appear as ticks along the bottom, one row per
-    series."""
+    where they leave it).  Exactly-zero gradients appear as ticks in a strip below the curves, one
+    row per series that has them, so they never cover a curve."""
     if len(styles) >= 10**_KEY_DIGITS:
         raise ValueError(f"at most {10**_KEY_DIGITS - 1} series on one curves chart")
     missing = set(data["series"]) - set(styles)
@@ -199,13 +199,19 @@ def curves_chart(
     )
     gap = kind == "no_path"
     row = np.array([order.index(n) for n in series[gap]], dtype=float)
+    # the "no path" ticks get a strip of their own below the curves (a row per series that has them), so
+    # they never cover a curve that runs along the bottom of the data
+    rows = len(set(row.tolist()))
+    strip = (0.03 + 0.035 * rows) * (hi - lo) if rows else 0.0
+    rank = {r: i for i, r in enumerate(sorted(set(row.tolist())))}
+    tick_y = lo - strip + (0.025 + 0.035 * np.array([rank[r] for r in row.tolist()], dtype=float)) * (hi - lo)
     no_path = pa.table(
         {
             "distance": pa.array(distance[gap], pa.float64()),
             "series": pa.array(series[gap].tolist(), pa.string()),
             "key": pa.array(_keys(series[gap], order).tolist(), pa.string()),
             "kind": pa.array(["no_path"] * len(row), pa.string()),
-            "y": pa.array(lo + (0.025 + 0.035 * row) * (hi - lo), pa.float64()),
+            "y": pa.array(tick_y, pa.float64()),
             "label": pa.array([labels["no_path"]] * len(row), pa.string()),
         }
     )
@@ -214,7 +220,7 @@ def curves_chart(
     colors = tuple(color for color, _ in styles.values())
     dashes = tuple(tuple(float(v) for v in dash) for _, dash in styles.values())
     spec = _curves_template({k: labels[k] for k in keys}, colors, dashes, style, height or (style.chart_height))
-    extent = pa.table({"log10": pa.array([lo, hi], pa.float64())})
+    extent = pa.table({"log10": pa.array([lo - strip, hi], pa.float64())})
     tables = {"_styles": drawn, "no_path": no_path, "lines": shown, "_extent": extent}
     return Figure(spec, tables)
 
