@@ -12,7 +12,8 @@ and server memory (one visitor, then five at once), all in one run.
   moves in all); benchmarks/floor_text_app.py (one slider, one line of text) is measured and reported
   beside it, the same way.  Home has no slider, so it has no row.
 - Memory: the server's resident memory after one visitor has opened every page, then the peak
-  while five visitors open every page and move their sliders at the same time.
+  while five visitors open every page and the heaviest link of each (HEAVY_LINKS) and move their
+  sliders at the same time.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ PAGES = {  # URL path: name in the table
     "attention": "Attention",
     "head_to_head": "Head to head",
 }
+HEAVY_LINKS = (  # the heaviest setting of every page, as a shared link could open it (#20): in the memory and soak runs
+    "vanishing_exploding?seq_len=2000&hidden_size=128&rnn_detail=map",
+    "remedies?seq_len=2000&hidden_size=128&remedy=all",
+    "attention?att_mode=random&att_seq_len=1800&att_d=128&att_heads=8&att_layers=4",
+    "head_to_head?seq_len=2000&hidden_size=128&h2h_n=2048",
+)
 TARGETS = {"ratio": 1.5, "p95_ms": 600.0, "cold_start_s": 8.0, "memory_mb": 600.0, "memory5_mb": 900.0}
 
 
@@ -80,7 +87,7 @@ async def nudge_all(
 async def visitor(browser, base: str, nudges: int) -> list[str]:
     """One of the five concurrent visitors: every page, each slider nudged."""
     session = await Session.open(browser, base)
-    for path in ("", *PAGES):
+    for path in ("", *PAGES, *HEAVY_LINKS):
         await session.visit("/" + path)
         await nudge_all(session, nudges)
     await session.page.context.close()

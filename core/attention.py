@@ -9,6 +9,7 @@ while a sharp weight on one token stays visible.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 import zlib
@@ -21,6 +22,9 @@ from .models.transformer import Transformer, TransformerConfig, sinusoidal_encod
 
 MAX_TOKENS = 128  # a typed sentence is cut here
 MAX_CHARS = 1000
+# T²·heads·layers: the attention weights of one forward pass (64 MB in float32).  A shared link to
+# T = 1800, 8 heads, 4 layers (130M cells) took 8–9 s a move and grew the server to 1.5 GB.
+MAX_ATTENTION_CELLS = 16_000_000
 ORDER_ROUNDOFF = 1e-9  # float64 changes up to this (outputs of size about 1) are round-off, not a change
 
 
@@ -42,6 +46,11 @@ def _extends(ch: str) -> bool:
 
 def _regional(ch: str) -> bool:
     return 0x1F1E6 <= ord(ch) <= 0x1F1FF  # two of these make a flag
+
+
+def max_positions(heads: int, layers: int) -> int:
+    """The longest input whose attention weights stay within MAX_ATTENTION_CELLS for this model."""
+    return math.isqrt(MAX_ATTENTION_CELLS // (heads * layers))
 
 
 def _merge_clusters(pieces: list[str]) -> list[str]:

@@ -75,7 +75,11 @@ def architecture_ui(inputs: dict) -> dict:
     config = TransformerConfig(inputs["size"], inputs["heads"], int(layers), bool(positional), int(window))
     shown = c4.segmented_control(t("att.layer"), range(1, config.layers + 1), default=1, key=remember("att_layer", 1))
     layer = min(shown or 1, config.layers)
-    return {"config": config, "tokens": inputs["tokens"], "mode": inputs["mode"], "layer": layer}
+    tokens, cap = inputs["tokens"], attention.max_positions(config.heads, config.layers)
+    if len(tokens) > cap:  # the work one link can start is bounded: T²·heads·layers
+        st.warning(t("att.capped", T=len(tokens), cap=cap, heads=config.heads, layers=config.layers))
+        tokens = tokens[:cap]
+    return {"config": config, "tokens": tokens, "mode": inputs["mode"], "layer": layer}
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)

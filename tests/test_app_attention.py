@@ -6,7 +6,7 @@ from core.attention import MAX_CHARS, MAX_TOKENS, split_tokens, tokenize
 from core.probe import gradient_through_time
 from dashboard.charts import pow10_label
 from dashboard.i18n import catalog
-from tests.apptest_helpers import assert_charts_sound, run_app
+from tests.apptest_helpers import assert_charts_sound, charts, run_app
 
 PAGE = "pages/attention.py"
 EN = catalog("en")
@@ -86,3 +86,19 @@ def test_tokens_are_what_the_screen_shows(text, level, expected):
     tokens = tokenize(text, level)
     assert tokens == expected
     assert "".join(tokens).replace(" ", "") == text.replace(" ", "")  # nothing dropped or invented
+
+
+def test_a_heavy_link_is_capped_with_a_notice():
+    """#20: /attention?att_mode=random&att_seq_len=1800&att_d=128&att_heads=8&att_layers=4 took 8–9 s a move
+    and grew the server to 1.5 GB; T²·heads·layers is now capped, and the page says so."""
+    from core.attention import MAX_ATTENTION_CELLS, max_positions
+
+    query = {"att_mode": "random", "att_seq_len": 1800, "att_d": 128, "att_heads": 8, "att_layers": 4}
+    at = _open(query)
+    cap = max_positions(8, 4)
+    assert cap**2 * 8 * 4 <= MAX_ATTENTION_CELLS < (cap + 1) ** 2 * 8 * 4
+    assert any(f"at most {cap} positions" in w.value and "first 707 of 1800" in w.value for w in at.warning)
+    gradient = next(c for c in charts(at) if any("series" in frame for frame in c["data"]))
+    lines = next(frame for frame in gradient["data"] if "log10" in frame and "part" in frame)
+    assert lines["distance"].max() == cap - 1  # the probe ran on the capped length
+    assert not _open({**query, "att_heads": 1, "att_layers": 1}).warning  # 1800²·1·1 is within the cap
