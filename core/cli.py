@@ -1,4 +1,4 @@
-"""Command line: `python -m core probe | train | sweep`.
+"""Command line: `python -m core probe | train | sweep | timings`.
 
 `probe` prints the probe's table as CSV or JSON; `train` trains one model on a task and prints
 JSON (`--save PATH` writes a checkpoint); `sweep` trains every model over several distances and
@@ -105,6 +105,10 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--save", metavar="PATH", help="write the weights (state dict) and PATH.json")
     tr.add_argument("--format", choices=("json",), default="json")
 
+    tm = sub.add_parser("timings", help="time one layer of each kind against n (Table 1); writes a CSV and its JSON")
+    tm.add_argument("--runs", type=int, default=7, help="timings of each layer and n (default 7)")
+    tm.add_argument("--out", default="data/timings.csv", help="the CSV; the machine and date go to the same name .json")
+
     sw = sub.add_parser("sweep", help="train every model over several distances; writes a CSV")
     sw.add_argument("--models", nargs="+", choices=SEQUENCE_MODELS, default=list(SWEEP_MODELS))
     sw.add_argument("--lengths", nargs="+", type=int, default=list(SWEEP_LENGTHS))
@@ -125,6 +129,8 @@ def main(argv=None) -> int:
         return _train(args)
     if args.command == "sweep":
         return _sweep(args)
+    if args.command == "timings":
+        return _timings(args)
     one_thread_each()  # small arrays: a second thread only contends (core/threads.py)
     options = {
         "seq_len": args.seq_len,
@@ -209,6 +215,25 @@ def _train(args) -> int:
         out["saved"] = {"weights": str(weights), "config": str(meta)}
     json.dump(out, sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
+    return 0
+
+
+def _timings(args) -> int:
+    from pathlib import Path
+
+    from .complexity import TIMING_NS, machine_description, time_per_layer
+
+    if not 1 <= args.runs <= 50:
+        print("python -m core timings: error: --runs must be a whole number from 1 to 50", file=sys.stderr)
+        return 2
+    one_thread_each()  # as the app runs its layers
+    table = time_per_layer(TIMING_NS, repeats=args.runs)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False, lineterminator="\n")
+    meta = machine_description() | {"runs": args.runs, "command": "python -m core timings"}
+    out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
+    print(out)
     return 0
 
 

@@ -31,6 +31,9 @@ from torch.autograd import forward_ad
 
 from .probe import gradient_through_time
 
+TABLE_NS = (16, 32, 64, 128, 256, 512, 1024, 2048)  # the lengths the table's path lengths are shown for
+TIMING_NS = (*TABLE_NS, 4096)  # one more octave, so the fit over n ≥ FIT_FROM has four points
+FIT_FROM = 512  # the time exponent is fitted over n ≥ this (below, fixed costs dominate)
 LAYER_KINDS = ("recurrent", "self-attention", "restricted self-attention", "convolutional")
 PAPER = {  # complexity per layer, sequential operations, maximum path length (Vaswani et al. Table 1)
     "self-attention": ("O(n²·d)", "O(1)", "O(1)"),
@@ -177,3 +180,24 @@ def max_path_length(kind: str, n: int, k: int = 3, r: int = 32) -> int:
 def sequential_operations(kind: str, n: int) -> int:
     """Steps that must run one after another: a recurrent layer's n, everything else 1."""
     return n if kind == "recurrent" else 1
+
+
+def machine_description() -> dict:
+    """What a timing was measured on: processor, cores, torch and thread count, and when (UTC)."""
+    import datetime
+    import os
+    import platform
+
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return {
+        "processor": model,
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }

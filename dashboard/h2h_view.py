@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import functools
+import json
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from core.complexity import (
+    FIT_FROM,
     LAYER_KINDS,
     PAPER,
+    TABLE_NS,
+    TIMING_NS,
     fastest,
     fitted_slopes,
+    machine_description,
     max_path_length,
     sequential_operations,
     slope_range,
@@ -27,10 +33,8 @@ from .figure import Section, memo
 from .i18n import chart_labels, t
 from .slots import ChartSlot, chart_ui
 
-TABLE_NS = (16, 32, 64, 128, 256, 512, 1024, 2048)
-TIMING_NS = (*TABLE_NS, 4096)  # one more octave, so the fit over n ≥ 512 has four points
-FIT_FROM = 512  # the exponent is fitted over n ≥ this (below, fixed costs dominate)
-TIMING_RUNS = 7
+TIMINGS_CSV = Path(__file__).resolve().parent.parent / "data" / "timings.csv"  # made by `python -m core timings`
+LIVE_KEY = "h2h_live_timings"  # session state: this visitor asked for timings measured now, on this server
 KIND_KEYS = {
     "recurrent": "recurrent",
     "self-attention": "attention",
@@ -92,9 +96,27 @@ def all_models_section(c: SharedControls, place: ChartSlot, style: Style) -> Non
     place.draw(section.figure, csv, section.caption)
 
 
+@st.cache_data(show_spinner=False)
+def _shipped(mtime: float) -> tuple[pd.DataFrame, dict]:  # mtime: re-read when the file changes
+    """The timings shipped in data/ and the machine and date they were measured on."""
+    return pd.read_csv(TIMINGS_CSV), json.loads(TIMINGS_CSV.with_suffix(".json").read_text())
+
+
 @st.cache_data(ttl=3600, show_spinner=False)
+def _measured_now() -> tuple[pd.DataFrame, dict]:
+    """Timings measured on this server (once an hour at most, whoever asks), and when."""
+    return time_per_layer(TIMING_NS, r=R, k=K, repeats=7), machine_description()
+
+
+def _timings_and_source() -> tuple[pd.DataFrame, dict, bool]:
+    """(timings, what they were measured on, measured now?): the shipped ones unless this visitor asked."""
+    if st.session_state.get(LIVE_KEY):
+        return *_measured_now(), True
+    return *_shipped(TIMINGS_CSV.stat().st_mtime), False
+
+
 def _timings() -> pd.DataFrame:
-    return time_per_layer(TIMING_NS, r=R, k=K, repeats=TIMING_RUNS)
+    return _timings_and_source()[0]
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
@@ -122,12 +144,14 @@ def table_section(style: Style) -> None:
         )
     # a plain table: four rows need no grid, and a grid redraws its cells well after the run ends
     st.table(pd.DataFrame(rows).set_index(t("h2h.col_layer")))
-    st.caption(t("h2h.table_caption", n=n, r=R, k=K, n_lo=FIT_FROM, n_hi=TIMING_NS[-1], runs=TIMING_RUNS))
+    runs = int(timings["run"].nunique()) if "run" in timings else 1
+    st.caption(t("h2h.table_caption", n=n, r=R, k=K, n_lo=FIT_FROM, n_hi=TIMING_NS[-1], runs=runs))
 
 
 @functools.partial(memo, max_entries=8)
-def _timing_figure(style: Style) -> alt.Chart:
-    """Measured time per layer against n (measured once per server; built once per language)."""
+def _timing_figure(style: Style, measured: str) -> alt.Chart:
+    """Measured time per layer against n, from the timings `measured` names (their date; built once per
+    measurement and language)."""
     timings = fastest(_timings())
     slopes = fitted_slopes(timings, FIT_FROM)
     label = {kind: f"{t(f'h2h.kind_{KIND_KEYS[kind]}')} (n^{slopes[kind]:.2f})" for kind in LAYER_KINDS}
@@ -150,6 +174,17 @@ def _timing_figure(style: Style) -> alt.Chart:
 
 
 def timing_section(style: Style) -> None:
-    """The measured times behind the table's complexity column: no control changes them."""
-    chart_ui(_timing_figure(style), "time-per-layer")
+    """The measured times behind the table's complexity column, with what they were measured on, and a
+    button to measure them now, on this server (no slider changes them)."""
+    timings, source, live = _timings_and_source()
+    chart_ui(_timing_figure(style, f"{live} {source['date']}"), "time-per-layer")
+    if live:
+        st.caption(t("h2h.timings_live", date=source["date"], cores=source["cores"]))
+    else:
+        st.caption(t("h2h.timings_shipped", date=source["date"], processor=source["processor"], cores=source["cores"]))
     st.caption(t("h2h.time_caption", n_lo=FIT_FROM))
+    if not live and st.button(t("h2h.remeasure"), help=t("h2h.remeasure_help"), key="h2h_remeasure"):
+        with st.spinner(t("h2h.remeasuring")):
+            _measured_now()
+        st.session_state[LIVE_KEY] = True
+        st.rerun()

@@ -69,8 +69,47 @@ def test_each_layer_kind_keeps_its_colour_in_every_language(monkeypatch):
     for lang in ("en", "ko"):
         with speaking(lang):
             names = {kind: t(f"h2h.kind_{h2h_view.KIND_KEYS[kind]}") for kind in h2h_view.LAYER_KINDS}
-            scale = h2h_view._timing_figure.__wrapped__(SCREEN).to_dict()["encoding"]["color"]["scale"]
+            scale = h2h_view._timing_figure.__wrapped__(SCREEN, "test").to_dict()["encoding"]["color"]["scale"]
         colour = dict(zip(scale["domain"], scale["range"], strict=True))
         seen[lang] = {kind: next(c for label, c in colour.items() if label.startswith(names[kind])) for kind in names}
     assert seen["en"] == seen["ko"] == h2h_view.KIND_COLORS
     assert sorted(names.values()) != [names[k] for k in h2h_view.LAYER_KINDS]  # the sort would have reordered them
+
+
+def test_table_one_reads_shipped_timings_and_measures_again_on_demand(monkeypatch):
+    """#20: the exponents come from a table made by `python -m core timings`, with its machine and date, and
+    a visitor can measure again on this server, labelled "measured now"."""
+    import pandas as pd
+
+    from dashboard import h2h_view
+
+    shipped = pd.read_csv(h2h_view.TIMINGS_CSV)
+    assert set(shipped["kind"]) == set(h2h_view.LAYER_KINDS) and shipped["run"].nunique() >= 3
+    at = run_app(page=PAGE)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Measured with `python -m core timings` on") for c in captions)
+    slopes = h2h_view.fitted_slopes(shipped, h2h_view.FIT_FROM)
+    cells = at.table[0].value.iloc[:, 0].tolist()
+    assert any(f"n^{slopes['self-attention']:.2f}" in cell for cell in cells)
+    rows = [(k, n, r, 1e-6 * n) for k in h2h_view.LAYER_KINDS for n in (512, 1024, 2048, 4096) for r in range(3)]
+    fake = (pd.DataFrame(rows, columns=["kind", "n", "run", "seconds"]), {"date": "now", "cores": 2})
+    monkeypatch.setattr(h2h_view, "_measured_now", lambda: fake)
+    at.button(key="h2h_remeasure").click().run()
+    assert not at.exception
+    assert any(c.value.startswith("Measured now, on this server") for c in at.caption)
+    assert all("n^1.00" in cell for cell in at.table[0].value.iloc[:, 0].tolist())
+
+
+def test_the_timings_command_writes_the_table_and_its_machine(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from core.cli import main
+
+    out = tmp_path / "timings.csv"
+    assert main(["timings", "--runs", "1", "--out", str(out)]) == 0
+    table, meta = pd.read_csv(out), json.loads(out.with_suffix(".json").read_text())
+    assert list(table.columns) == ["kind", "n", "run", "seconds"] and (table["seconds"] > 0).all()
+    assert {"processor", "cores", "torch", "date", "runs"} <= set(meta) and meta["runs"] == 1
+    assert main(["timings", "--runs", "0", "--out", str(out)]) == 2

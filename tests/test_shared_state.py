@@ -139,7 +139,8 @@ def _calls() -> dict:
         "dashboard.cached.order_blindness": ((config, 8), {}),
         "dashboard.attention_view._maps": ((config, ("the", "cat", "sat", "down"), "sentence"), {}),
         "dashboard.attention_view._trained_and_untrained": ((), {}),
-        "dashboard.h2h_view._timings": ((), {}),
+        "dashboard.h2h_view._shipped": ((h2h_view.TIMINGS_CSV.stat().st_mtime,), {}),
+        "dashboard.h2h_view._measured_now": ((), {}),
         "dashboard.h2h_view._paths": ((64,), {}),
         "dashboard.training_view.sweep_table": ((training_view.SWEEP_CSV.stat().st_mtime,), {}),
     }
