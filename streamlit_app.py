@@ -6,6 +6,7 @@ from core.threads import one_thread_each
 from dashboard.defaults import finish_run
 from dashboard.frame import frame_ui, sidebar_state, url_notice_ui, url_snapshot
 from dashboard.i18n import t
+from dashboard.talk import talk_ui
 
 # The probes work on small arrays: one torch thread and one BLAS thread per server process avoid
 # oversubscribing a shared server's cores (core/threads.py has the measurements).
@@ -30,6 +31,8 @@ pages = [
         "pages/head_to_head.py", title=t("nav.head_to_head"), icon=":material/compare_arrows:", url_path="head_to_head"
     ),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+talk_ui()  # presenter mode: the talk's scene, its note, Previous and Next (dashboard/talk.py)
+page.run()
 finish_run()  # a "Reset to defaults" that a control missed reruns once (dashboard/defaults.py)
 url_notice_ui(link)

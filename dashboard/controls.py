@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from core.models.rnn import INITS, NONLINEARITIES
 
@@ -119,6 +120,15 @@ def _gate_bias(column, key: str, default: float, label_key: str) -> float:
     return column.slider(t(label_key), lo, hi, default, step, **_kept(key, default), help=t(label_key + "_help"))
 
 
+def _drop_param(key: str) -> None:
+    """Remove `key` from the URL; a parameter still bound to the widget drawn in the last run cannot be
+    removed by hand, and that widget's binding keeps it in step instead."""
+    try:
+        del st.query_params[key]
+    except StreamlitAPIException:
+        pass
+
+
 def _fits(name: str, raw: str, seq_len: int) -> bool:
     """Would the (undrawn) remedy control `name` accept the URL's text `raw`?"""
     try:
@@ -143,9 +153,9 @@ def remedy_controls_ui(seq_len: int, used: frozenset = frozenset(REMEDY_KEYS)) -
     for name in REMEDY_KEYS.keys() - used:  # not drawn: known to Reset, and a reset one leaves the link
         key = remember(REMEDY_KEYS[name], values[name])
         if st.session_state.get(key) == values[name] and key in st.query_params:
-            del st.query_params[key]
+            _drop_param(key)
         elif key in st.query_params and not _fits(name, st.query_params[key], seq_len):
-            del st.query_params[key]  # a bad value for a control not drawn now: dropped and said at once
+            _drop_param(key)  # a bad value for a control not drawn now: dropped and said at once
             reject_url_key(key)
     if not used:
         return d

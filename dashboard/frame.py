@@ -13,6 +13,8 @@ from .i18n import LANGUAGES, language_ui, t
 
 ROUTER = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 PRESENTER_KEY = "present"
+KEPT_PRESENTER_KEY = "_present_kept"  # presenter mode, kept across page switches
+SEEN_PRESENTER_KEY = "_present_seen"  # the URL's ?present= when last read or written
 TRUTHY = ("1", "true", "yes", "on")
 FALSY = ("0", "false", "no", "off", "")
 # Static CSS only (no user text is ever interpolated): larger type for a projector.
@@ -36,16 +38,30 @@ def frame_ui() -> bool:
     """Draw the sidebar's language selector and presenter toggle; returns presenter mode."""
     start_run()  # the page about to run registers its own controls' defaults
     language_ui()
-    if PRESENTER_KEY not in st.session_state:  # ?present=1 (or true/yes/on) turns it on; not a bound
-        st.session_state[PRESENTER_KEY] = st.query_params.get(PRESENTER_KEY, "").lower() in TRUTHY  # toggle: "1"
-    present = st.sidebar.toggle(t("app.presenter"), key=PRESENTER_KEY, help=t("app.presenter_help"))
+    requested = st.query_params.get(PRESENTER_KEY)  # ?present=1 (or true/yes/on); not a bound toggle: "1"
+    if requested is not None and requested != st.session_state.get(SEEN_PRESENTER_KEY):  # a link decides
+        st.session_state[SEEN_PRESENTER_KEY] = requested
+        st.session_state[KEPT_PRESENTER_KEY] = requested.lower() in TRUTHY
+    # the kept choice, set on every run: a page switch drops a widget's own value (Streamlit 1.67)
+    st.session_state[PRESENTER_KEY] = bool(
+        st.session_state.get(KEPT_PRESENTER_KEY, st.session_state.get(PRESENTER_KEY))
+    )
+    present = st.sidebar.toggle(
+        t("app.presenter"), key=PRESENTER_KEY, help=t("app.presenter_help"), on_change=_keep_presenter
+    )
     if present:
         st.query_params[PRESENTER_KEY] = "1"
     else:
         st.query_params.pop(PRESENTER_KEY, None)
+    st.session_state[SEEN_PRESENTER_KEY] = st.query_params.get(PRESENTER_KEY)
     if present:
         st.html(_PRESENTER_CSS)
     return bool(present)
+
+
+def _keep_presenter() -> None:
+    """The toggle's callback: the visitor's choice is the one kept."""
+    st.session_state[KEPT_PRESENTER_KEY] = st.session_state[PRESENTER_KEY]
 
 
 def presenter() -> bool:

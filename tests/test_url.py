@@ -77,3 +77,20 @@ def test_present_in_the_url(value, on):
     at = run_app({"present": value})
     assert not at.exception and not at.toast
     assert at.session_state["present"] is on
+
+
+def test_language_and_presenter_mode_survive_a_page_switch():
+    """Streamlit 1.67 drops a widget's own value on a page switch, and the sidebar's links drop the query
+    string: the language and presenter mode are kept apart from their widgets, and a new link still decides."""
+    at = run_app({"lang": "ko", "present": "1"})
+    at.query_params.clear()
+    at.switch_page("pages/remedies.py").run()
+    assert (at.session_state["lang"], at.session_state["present"]) == ("ko", True)
+    assert at.title[0].value == catalog("ko")["rem.title"]
+    at.sidebar.selectbox(key="lang").set_value("en").run()  # the visitor's own choice is kept too
+    at.query_params.clear()
+    at.switch_page("pages/attention.py").run()
+    assert at.session_state["lang"] == "en" and at.title[0].value == EN["att.title"]
+    at.query_params.update({"lang": "ko"})  # a link opened in the same session
+    at.run()
+    assert at.session_state["lang"] == "ko"

@@ -1,0 +1,121 @@
+"""The ready talk (#20): every scene opens its page at its settings in presenter mode, with its note and
+Previous/Next in the sidebar, and every note's number is what the page computes at that scene."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.probe import gradient_through_time
+from core.theory import verdict
+from dashboard import talk
+from dashboard.i18n import catalog
+from tests.apptest_helpers import run_app
+
+EN, KO = catalog("en"), catalog("ko")
+
+
+@pytest.mark.parametrize("number", range(1, len(talk.SCENES) + 1))
+def test_every_scene_opens_with_its_note_and_its_neighbours(number):
+    code = talk.SCENES[number - 1][0]
+    page, params = talk.scene_link(number)
+    at = run_app(params, page=page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.toast  # every setting of a scene is a valid link
+    assert any(EN[f"talk.{code}_note"] == c.value for c in at.sidebar.caption)
+    links = {link.proto.label: link.proto for link in at.sidebar.get("page_link")}
+    assert (EN["talk.previous"] in links) == (number > 1)
+    assert (EN["talk.next"] in links) == (number < len(talk.SCENES))
+    if number < len(talk.SCENES):
+        assert f"scene={number + 1}" in links[EN["talk.next"]].query_string
+        assert "present=1" in links[EN["talk.next"]].query_string
+
+
+def test_outside_presenter_mode_there_is_no_talk_and_in_it_a_start_link():
+    assert not any(EN["talk.title"] == s.value for s in run_app().sidebar.subheader)
+    at = run_app({"present": "1"})
+    start = next(link.proto for link in at.sidebar.get("page_link") if link.proto.label == EN["talk.start"])
+    assert "scene=1" in start.query_string
+
+
+def test_korean_talk_keeps_the_language_in_its_links():
+    code = talk.SCENES[1][0]
+    page, params = talk.scene_link(2)
+    at = run_app({**params, "lang": "ko"}, page=page)
+    assert any(KO[f"talk.{code}_note"] == c.value for c in at.sidebar.caption)
+    following = next(link.proto for link in at.sidebar.get("page_link") if link.proto.label == KO["talk.next"])
+    assert "lang=ko" in following.query_string
+
+
+def test_walking_the_talk_in_one_session_gives_every_scene_its_own_settings():
+    """Next after Next in one session (the browser replaces the query string with the link's): a scene never
+    inherits the scene before it, though the session keeps every control (and pages share T, ρ, H)."""
+    at = run_app({"present": "1"})
+    for number in range(1, len(talk.SCENES) + 1):
+        page, params = talk.scene_link(number)
+        at.switch_page(page)
+        at.query_params.clear()
+        at.query_params.update(params)
+        at.run()
+        assert not at.exception and not at.toast, number
+        for key, value in talk.scene_settings(number).items():
+            assert at.session_state[key] == value, (number, key)
+        if page.endswith("vanishing_exploding.py"):
+            regime = _rnn(**talk.scene_settings(number)).regime
+            assert any(a.value.startswith(f"**{regime.capitalize()}.**") for a in [*at.info, *at.warning])
+
+
+def _rnn(**settings):
+    options = {k: v for k, v in settings.items() if k not in ("rnn_detail", "input_scale", "seq_len", "seed")}
+    return verdict(gradient_through_time("rnn", 100, **options))
+
+
+def test_the_recurrent_scenes_notes_hold():
+    vanishing, exploding, saturation = (_rnn(**talk.SCENES[i][2]) for i in (1, 2, 3))
+    assert vanishing.regime == "vanishing" and "10^-24.2" in EN["talk.vanishing_note"]
+    assert (
+        f"10^{vanishing.log10_ratio:.1f}" in EN["talk.vanishing_note"]
+        and f"×{vanishing.per_step:.2f}" in (EN["talk.vanishing_note"])
+    )
+    assert exploding.regime == "exploding" and f"10^{exploding.log10_ratio:.1f}" in EN["talk.exploding_note"]
+    assert saturation.regime == "vanishing" and f"10^{saturation.log10_ratio:.1f}" in EN["talk.saturation_note"]
+
+
+def test_the_remedy_scenes_notes_hold():
+    settings = talk.SCENES[5][2]
+    T, K = int(settings["seq_len"]), int(settings["window"])
+    cut = gradient_through_time("rnn", T, window=K)["log10_grad_norm"].to_numpy()
+    assert int(np.isneginf(cut).sum()) == T - K and f"{T - K} words" in EN["talk.truncation_note"]
+    gates = talk.SCENES[6][2]
+    lstm = verdict(gradient_through_time("lstm", int(gates["seq_len"]), forget_bias=float(gates["forget_bias"])))
+    rnn = verdict(gradient_through_time("rnn", int(gates["seq_len"])))
+    assert lstm.regime == "vanishing" and f"10^{lstm.log10_ratio:.1f}" in EN["talk.gates_note"]
+    assert rnn.log10_ratio < lstm.log10_ratio - 100  # "the plain RNN's far less"
+
+
+def test_the_training_scenes_note_holds():
+    from core.sweep_training import longest_solved, sweep_summary
+    from dashboard import training_view
+
+    solved = longest_solved(sweep_summary(pd.read_csv(training_view.SWEEP_CSV)))
+    assert solved["rnn"] == 10 and solved["transformer"] == 160
+    assert "only at T = 10" in EN["talk.training_note"] and "up to 160" in EN["talk.training_note"]
+
+
+def test_the_attention_scenes_notes_hold():
+    from core.attention import order_blindness, order_is_lost
+    from core.models.transformer import TransformerConfig
+
+    T = int(talk.SCENES[9][2]["att_seq_len"])
+    logs = gradient_through_time("transformer", T).sort_values("distance")["log10_grad_norm"].to_numpy()
+    assert abs(float(np.median(logs[1:])) + math.log10(T)) < 0.5  # "roughly 1/T"
+    assert abs(logs[-1] - np.median(logs[1:])) < 1  # no decay with distance
+    assert order_is_lost(order_blindness(TransformerConfig(64, 4, 2, True, 0), 18, 0))
+
+
+def test_the_table_scenes_note_holds():
+    from dashboard import h2h_view
+
+    slopes = h2h_view.fitted_slopes(pd.read_csv(h2h_view.TIMINGS_CSV), h2h_view.FIT_FROM)
+    assert max(slopes, key=slopes.get) == "self-attention"  # "its time grows fastest with n"
