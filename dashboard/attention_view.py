@@ -84,6 +84,11 @@ def architecture_ui(inputs: dict) -> dict:
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def _maps(config: TransformerConfig, tokens: tuple, mode: str, seed: int = 0) -> pd.DataFrame:
+    with cached.HEAVY_WORK:  # every head's T × T weights: one such computation at a time on a server
+        return _compute_maps(config, tokens, mode, seed)
+
+
+def _compute_maps(config: TransformerConfig, tokens: tuple, mode: str, seed: int) -> pd.DataFrame:
     x = (
         attention.embed_tokens(list(tokens), config.hidden_size, seed)
         if mode == "sentence"

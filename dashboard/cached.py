@@ -5,6 +5,9 @@ st.cache_data hands every caller its own copy, so no session can mutate another'
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import streamlit as st
 
 from core.attention import order_blindness as core_order_blindness
@@ -16,18 +19,26 @@ from core.sweep import weight_scale_sweep
 from core.theory import spectrum
 
 _TTL = 3600  # seconds an entry may live on a shared server
+# One heavy computation at a time on a server (a Transformer's probe, a sweep of 40 weight scales): five
+# visitors opening the heaviest links at once computed side by side and took the server to 971 MB; one
+# after another, each leaves its result in the cache for the next.  Held only on a cache miss.
+HEAVY_WORK = threading.RLock()
 
 
 @st.cache_data(max_entries=512, ttl=_TTL, show_spinner=False)
 def probe(model, seq_len, seed=0, window=0, input_scale=1.0, **options):
     """The probe table of any registered model (options: hidden_size, weight_scale, forget_bias, ...)."""
-    return gradient_through_time(model, seq_len=seq_len, seed=seed, window=window, input_scale=input_scale, **options)
+    with HEAVY_WORK if model == "transformer" else contextlib.nullcontext():  # T² memory: one at a time
+        return gradient_through_time(
+            model, seq_len=seq_len, seed=seed, window=window, input_scale=input_scale, **options
+        )
 
 
 @st.cache_data(max_entries=64, ttl=_TTL, show_spinner=False)
 def clipping(threshold, seq_len, hidden_size, seed):
     """Total gradient norm before and after clipping at θ, for the 40 weight scales (linear RNN)."""
-    return clipping_over_scales(threshold, seq_len=seq_len, hidden_size=hidden_size, seed=seed)
+    with HEAVY_WORK:
+        return clipping_over_scales(threshold, seq_len=seq_len, hidden_size=hidden_size, seed=seed)
 
 
 @st.cache_data(max_entries=512, ttl=_TTL, show_spinner=False)
@@ -53,18 +64,20 @@ def rnn_rates(hidden_size, weight_scale, nonlinearity, init, seed):
 def rnn_sweep(seq_len, hidden_size, nonlinearity, init, input_scale, seed, max_distances=120):
     """The probe at 40 weight scales and up to `max_distances` sampled distances (core.sweep), for
     the RNN lab's map.  Independent of the current ρ, so moving ρ reuses it."""
-    return weight_scale_sweep(
-        seq_len=seq_len,
-        hidden_size=hidden_size,
-        nonlinearity=nonlinearity,
-        init=init,
-        input_scale=input_scale,
-        seed=seed,
-        max_distances=max_distances,
-    )
+    with HEAVY_WORK:
+        return weight_scale_sweep(
+            seq_len=seq_len,
+            hidden_size=hidden_size,
+            nonlinearity=nonlinearity,
+            init=init,
+            input_scale=input_scale,
+            seed=seed,
+            max_distances=max_distances,
+        )
 
 
 @st.cache_data(max_entries=64, ttl=_TTL, show_spinner=False)
 def order_blindness(config, seq_len, seed=0):
     """Shuffled input without and with positional encoding: see core.attention.order_blindness."""
-    return core_order_blindness(config, seq_len, seed)
+    with HEAVY_WORK:
+        return core_order_blindness(config, seq_len, seed)

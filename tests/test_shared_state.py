@@ -273,3 +273,42 @@ def test_a_shared_figure_speaks_the_language_it_is_cached_under():
             assert catalog(lang)["rnn.axis_scale"] in text(rnn_view.weight_map(controls, SCREEN))
     assert catalog("ko")["rnn.axis_distance"] not in text(english.gradient)
     assert catalog("en")["rnn.axis_distance"] not in text(korean.gradient)
+
+
+def test_heavy_computations_run_one_at_a_time(monkeypatch):
+    """Five visitors opening the heaviest links at once took the server to 971 MB: a Transformer's probe,
+    a 40-scale sweep, the clipping table and the attention maps now wait for each other (on a cache miss)."""
+    import threading
+    import time
+
+    from dashboard import cached as cached_module
+
+    running, peak, lock = [0], [0], threading.Lock()
+
+    def slow(*args, **kwargs):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        return pd.DataFrame({"x": [1]})
+
+    monkeypatch.setattr(cached_module, "gradient_through_time", slow)
+    monkeypatch.setattr(cached_module, "weight_scale_sweep", slow)
+    calls = [lambda i=i: cached_module.probe("transformer", 10 + i, hidden_size=8) for i in range(4)] + [
+        lambda i=i: cached_module.rnn_sweep(20 + i, 8, "tanh", "orthogonal", 1.0, 0) for i in range(4)
+    ]
+    threads = [threading.Thread(target=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peak[0] == 1
+    peak[0] = 0  # a recurrent probe is light: it does not wait
+    light = [threading.Thread(target=lambda i=i: cached_module.probe("rnn", 30 + i, hidden_size=8)) for i in range(4)]
+    for thread in light:
+        thread.start()
+    for thread in light:
+        thread.join()
+    assert peak[0] > 1
