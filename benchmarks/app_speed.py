@@ -37,7 +37,7 @@ PAGES = {  # URL path: name in the table
     "attention": "Attention",
     "head_to_head": "Head to head",
 }
-HEAVY_LINKS = (  # the heaviest setting of every page, as a shared link could open it (#20): in the memory and soak runs
+HEAVY_LINKS = (  # the heaviest setting of every page, as a shared link could open it (#20): in the five-visitor run
     "vanishing_exploding?seq_len=2000&hidden_size=128&rnn_detail=map",
     "remedies?seq_len=2000&hidden_size=128&remedy=all",
     "attention?att_mode=random&att_seq_len=1800&att_d=128&att_heads=8&att_layers=4",
