@@ -202,12 +202,12 @@ def rate_curves(c: RnnControls) -> dict[str, pd.DataFrame]:
 @functools.partial(memo, max_entries=64)
 def rate_section(c: RnnControls, style: Style) -> Section:
     """The long-run rate per step against the input scale, beside log10 ρ: the edge of chaos."""
-    curves = rate_curves(c)
+    curves, rho = rate_curves(c), _lab(c)[2]
     names = list(curves)
     labels = chart_labels() | {"axis_distance": t("rnn.input_scale"), "axis_log10": t("rnn.axis_rate")}
     styles = {names[0]: (charts.COLORS["measured"], charts.SOLID), names[1]: (charts.COLORS["rho"], charts.DASHED)}
     figure = charts.curves_chart(charts.curves_data(curves, labels), labels, styles, names[:1], style)
-    return Section(figure, rates_caption(_rates(c), _lab(c)[2], c))
+    return Section(figure, rates_caption(_rates(c), rho, c))
 
 
 def rates_caption(rates: pd.DataFrame, rho: float, c: RnnControls) -> str:
@@ -228,7 +228,8 @@ def rates_caption(rates: pd.DataFrame, rho: float, c: RnnControls) -> str:
 
 def rate_table(c: RnnControls) -> pd.DataFrame:
     """The rate chart's CSV: the measured rate at every input scale, with log10 ρ."""
-    return _rates(c).assign(log10_rho=math.log10(_lab(c)[2]) if _lab(c)[2] > 0 else -math.inf)
+    rho = _lab(c)[2]
+    return _rates(c).assign(log10_rho=math.log10(rho) if rho > 0 else -math.inf)
 
 
 def map_table(c: RnnControls) -> pd.DataFrame:
