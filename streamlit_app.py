@@ -16,8 +16,9 @@ st.set_page_config(
 )
 link = url_snapshot()
 frame_ui()
+home = st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", url_path="index", default=True)
 pages = [
-    st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", url_path="home", default=True),
+    home,
     st.Page(
         "pages/vanishing_exploding.py",
         title=t("nav.rnn"),
@@ -31,7 +32,14 @@ pages = [
         "pages/head_to_head.py", title=t("nav.head_to_head"), icon=":material/compare_arrows:", url_path="head_to_head"
     ),
 ]
-page = st.navigation(pages)
+
+
+def home_by_name():
+    """The home page lives at "/"; "/home" (a natural guess) opens it there, its query (language, ...) kept."""
+    st.switch_page(home, query_params=st.query_params.to_dict())
+
+
+page = st.navigation([*pages, st.Page(home_by_name, title=t("nav.home"), url_path="home", visibility="hidden")])
 talk_ui()  # presenter mode: the talk's scene, its note, Previous and Next (dashboard/talk.py)
 page.run()
 finish_run()  # a "Reset to defaults" that a control missed reruns once (dashboard/defaults.py)

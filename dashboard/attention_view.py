@@ -22,6 +22,7 @@ from . import cached, charts
 from .charts import DASHED, MODEL_COLORS, SOLID, Style, pow10_label, vega_config
 from .defaults import bound, remember
 from .figure import Figure, Section, memo
+from .frame import row
 from .i18n import chart_labels, t
 from .slots import ChartSlot, chart_ui
 
@@ -68,7 +69,7 @@ def cut_notes(text: str, level: str) -> list[str]:
 def architecture_ui(inputs: dict) -> dict:
     """Depth, window, positional encoding and the layer the maps show: the lab's controls (a move
     reruns the lab only).  Returns every control's value: config, tokens, mode, layer."""
-    c1, c2, c3, c4 = st.columns([2, 3, 3, 2])
+    c1, c2, c3, c4 = row([2, 3, 3, 2])
     layers = c1.slider(t("att.layers"), 1, 4, 2, **bound("att_layers", 2))
     window = c2.slider(t("att.window"), 0, 64, 0, **bound("att_window", 0), help=t("att.window_help"))
     positional = c3.toggle(t("att.positional"), True, **bound("att_pe", True), help=t("att.pe_help"))

@@ -15,6 +15,7 @@ from streamlit.errors import StreamlitAPIException
 from core.models.rnn import INITS, NONLINEARITIES
 
 from .defaults import bound, reject_url_key, remember
+from .frame import row
 from .i18n import t
 
 
@@ -53,7 +54,7 @@ def _choice(column, name: str, options, default, label_key: str):
 def rnn_choices_ui() -> tuple[str, str]:
     """The nonlinearity and the initialisation of W: choices, not sliders (a change reruns the page)."""
     d = RnnControls()
-    left, right = st.columns(2)
+    left, right = row(2)
     nonlinearity = _choice(left, "nonlinearity", NONLINEARITIES, d.nonlinearity, "rnn.nonlinearity")
     init = _choice(right, "init", INITS, d.init, "rnn.init")
     return nonlinearity, init
@@ -63,7 +64,7 @@ def rnn_controls_ui(choices: tuple[str, str]) -> RnnControls:
     """Sequence length, weight scale, hidden size, input scale and seed, with `choices` (the
     nonlinearity and the initialisation, from rnn_choices_ui)."""
     d = RnnControls()
-    left, mid, right = st.columns([2, 2, 2])
+    left, mid, right = row(3)
     seq_len = _slider(left, "seq_len", d.seq_len, "rnn.seq_len")
     weight_scale = _slider(left, "weight_scale", d.weight_scale, "rnn.weight_scale")
     hidden_size = _slider(mid, "hidden_size", d.hidden_size, "rnn.hidden_size")
@@ -91,7 +92,7 @@ def shared_controls_ui() -> SharedControls:
     """T, ρ, hidden size and seed, for pages that compare several models on the same footing."""
     d = SharedControls()
     with st.container(border=True):
-        cols = st.columns([3, 3, 2, 1])
+        cols = row([3, 3, 2, 1])
         seq_len = _slider(cols[0], "seq_len", d.seq_len, "rnn.seq_len")
         weight_scale = _slider(cols[1], "weight_scale", d.weight_scale, "rnn.weight_scale")
         hidden_size = _slider(cols[2], "hidden_size", d.hidden_size, "rnn.hidden_size")
@@ -159,7 +160,7 @@ def remedy_controls_ui(seq_len: int, used: frozenset = frozenset(REMEDY_KEYS)) -
             reject_url_key(key)
     if not used:
         return d
-    cols = iter(st.columns([3 if name == "window" else 2 for name in REMEDY_KEYS if name in used]))
+    cols = iter(row([3 if name == "window" else 2 for name in REMEDY_KEYS if name in used]))
     if "window" in used:
         if st.session_state.get("window", 0) > seq_len:  # a K left over from a longer sequence
             st.session_state["window"] = seq_len

@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from .charts import PROJECTOR, SCREEN, Style
-from .defaults import JUST_RESET_KEY, REJECTED_KEY, start_run
+from .defaults import JUST_RESET_KEY, REJECTED_KEY, reset_ui, start_run
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, t
 
 ROUTER = Path(__file__).resolve().parent.parent / "streamlit_app.py"
@@ -17,12 +17,21 @@ KEPT = "_kept_"  # session state prefix: a frame choice (language, presenter mod
 SEEN = "_seen_"  # session state prefix: the URL's value for it when last read or written
 TRUTHY = ("1", "true", "yes", "on")
 FALSY = ("0", "false", "no", "off", "")
-# Static CSS only (no user text is ever interpolated): larger type for a projector.
+# Static CSS only (no user text is ever interpolated): larger type for a projector, and a compact head
+# so that a page's main chart and its controls fit a 1280×720 screen (tests/test_browser.py measures it).
 _PRESENTER_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 2rem; }
 [data-testid="stMain"] { font-size: 1.25rem; }
-[data-testid="stMain"] h1 { font-size: 3rem; }
+[data-testid="stMain"] h1 { font-size: 2.3rem; padding: 0 0 0.25rem 0; }
+[data-testid="stMain"] h3 { font-size: 1.6rem; padding: 0.25rem 0; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 1.2rem; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 2.8rem; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p { font-size: 2.2rem; }
+[data-testid="stWidgetLabel"] p { font-size: 1.1rem; }
+[data-testid="stSelectbox"] input, [data-testid="stTextInput"] input, [role="option"] { font-size: 1.15rem; }
+[data-testid="stSliderThumbValue"] { font-size: 1.1rem; margin-bottom: 0.45rem; }
+[data-testid="stSliderTickBar"] { font-size: 1rem; }
+[data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 1.15rem; }
+[data-testid="stButtonGroup"] p { font-size: 1.1rem; }
 </style>"""
 
 
@@ -96,6 +105,41 @@ def language_ui() -> str:
         st.query_params[LANGUAGE_KEY] = lang
     _seen(LANGUAGE_KEY)
     return lang
+
+
+def head_ui(prefix: str, reset: bool = True) -> None:
+    """A page's title and introduction (`<prefix>.title`, `<prefix>.intro`), and its "Reset to defaults".
+    In presenter mode the introduction folds into an expander headed by its one-line lead
+    (`<prefix>.lead`), so the chart and its controls are on the first screen."""
+    st.title(t(f"{prefix}.title"))
+    if not presenter():
+        st.markdown(t(f"{prefix}.intro"))
+        if reset:
+            reset_ui()
+        return
+    lead, button = st.columns([5, 1.4], vertical_alignment="center")
+    with lead.expander(t(f"{prefix}.lead")):
+        st.markdown(t(f"{prefix}.intro"))
+    if reset:
+        with button:
+            reset_ui()
+
+
+def lab_columns():
+    """Where a lab's controls and its charts go: one under the other on a screen; side by side in
+    presenter mode (controls left, charts right), so a slider and the chart it moves are seen together."""
+    if presenter():
+        return st.columns([1.3, 2.6], gap="medium")
+    return st.container(), st.container()
+
+
+def row(spec) -> list:
+    """Columns for controls side by side (`spec` as for st.columns); in presenter mode, where the
+    controls sit in a narrow column beside the chart, two to a row."""
+    if not presenter():
+        return st.columns(spec)
+    count = spec if isinstance(spec, int) else len(spec)
+    return [column for _ in range(0, count, 2) for column in st.columns(2)][:count]
 
 
 def presenter() -> bool:

@@ -26,6 +26,7 @@ from . import cached, charts
 from .charts import DASHED, DOTTED, MODEL_COLORS, SOLID, Style, pow10_label
 from .controls import RemedyControls, SharedControls, view_ui
 from .figure import Figure, Section, memo
+from .frame import presenter
 from .i18n import chart_labels, t
 from .slots import ChartSlot
 
@@ -67,13 +68,17 @@ def places_ui(section: str) -> RemediesPlaces:
     """The section's heading, text, download row and places."""
     heading, text = TEXTS[section]
     st.subheader(t(heading))
-    if text:
+    if text and not presenter():
         st.markdown(t(text))
     name = CHART_NAMES.get(section, section)
     if section != "clipping":
-        return RemediesPlaces(section, ChartSlot(name))
-    chart = ChartSlot(name, caption=False)
-    return RemediesPlaces(section, chart, tuple(column.empty() for column in st.columns(3)), st.empty())
+        places = RemediesPlaces(section, ChartSlot(name))
+    else:
+        chart = ChartSlot(name, caption=False)
+        places = RemediesPlaces(section, chart, tuple(column.empty() for column in st.columns(3)), st.empty())
+    if text and presenter():  # under the chart, so that the chart is on the first screen
+        st.markdown(t(text))
+    return places
 
 
 def draw(p: RemediesPlaces, c: SharedControls, r: RemedyControls, style: Style) -> None:

@@ -22,6 +22,7 @@ from . import cached, charts
 from .charts import Style
 from .controls import RnnControls, view_ui
 from .figure import Figure, Section, memo
+from .frame import presenter
 from .i18n import chart_labels, t
 from .slots import ChartSlot
 
@@ -67,9 +68,12 @@ def sweep_caption(init: str) -> str:
 def places_ui(init: str) -> RnnPlaces:
     """The lab's frame, drawn in the full run: headings, fixed captions, download rows, places."""
     verdict = st.empty()
-    metrics = tuple(column.empty() for column in st.columns(5))
+    if not presenter():
+        metrics = tuple(column.empty() for column in st.columns(5))
     st.subheader(t("rnn.main_chart"))
     gradient = ChartSlot("gradient")
+    if presenter():  # the numbers under the chart, so that the chart is on the first screen
+        metrics = tuple(column.empty() for column in [*st.columns(3), *st.columns(3)][:5])
     detail = detail_ui()  # a change reruns the page, which draws the other chart's frame
     if detail == "eigenvalues":
         st.subheader(t("rnn.eigen_chart"))

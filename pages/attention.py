@@ -3,23 +3,21 @@
 import streamlit as st
 
 from dashboard import attention_view as view
-from dashboard.defaults import reset_ui
-from dashboard.frame import chart_style, require_router
-from dashboard.i18n import t
+from dashboard.frame import chart_style, head_ui, lab_columns, require_router
 
 require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
 
 
 def main():
-    st.title(t("att.title"))
-    st.markdown(t("att.intro"))
-    reset_ui()
+    head_ui("att")
     inputs = view.inputs_ui()
-    controls = st.container()  # the lab's controls go next, over the places they fill
-    places = view.places_ui(inputs, chart_style())
+    controls, right = lab_columns()  # the lab's controls next (beside the charts in presenter mode)
+    with right:
+        places = view.places_ui(inputs, chart_style())
     with controls:
         lab(inputs, places)
-    view.positional_section(inputs, places, chart_style())  # it depends on the inputs only
+    with right:
+        view.positional_section(inputs, places, chart_style())  # it depends on the inputs only
 
 
 @st.fragment

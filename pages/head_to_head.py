@@ -4,19 +4,16 @@ import streamlit as st
 
 from dashboard import h2h_view as view
 from dashboard.controls import shared_controls_ui
-from dashboard.defaults import reset_ui
-from dashboard.frame import chart_style, require_router
-from dashboard.i18n import t
+from dashboard.frame import chart_style, head_ui, lab_columns, require_router
 
 require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
 
 
 def main():
-    st.title(t("h2h.title"))
-    st.markdown(t("h2h.intro"))
-    reset_ui()
-    controls = st.container()  # the controls go first, over the chart's place
-    place = view.all_models_place()
+    head_ui("h2h")
+    controls, right = lab_columns()  # the controls first (beside the chart in presenter mode)
+    with right:
+        place = view.all_models_place()
     with controls:
         lab(place)
     st.fragment(view.table_section)(chart_style())  # its own slider (n) reruns the table only

@@ -4,20 +4,17 @@ import streamlit as st
 
 from dashboard import remedies_view
 from dashboard.controls import remedy_controls_ui, shared_controls_ui
-from dashboard.defaults import reset_ui
-from dashboard.frame import chart_style, require_router
-from dashboard.i18n import t
+from dashboard.frame import chart_style, head_ui, lab_columns, require_router
 
 require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
 
 
 def main():
-    st.title(t("rem.title"))
-    st.markdown(t("rem.intro"))
-    reset_ui()
-    controls = st.container()  # the controls go first, over the section they fill
+    head_ui("rem")
     section = remedies_view.section_ui()  # a change reruns the page, which draws the new section's frame
-    places = remedies_view.places_ui(section)
+    controls, right = lab_columns()  # the controls first (beside the chart in presenter mode)
+    with right:
+        places = remedies_view.places_ui(section)
     with controls:
         lab(places)
 

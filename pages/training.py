@@ -3,8 +3,7 @@
 import streamlit as st
 
 from dashboard import training_view as view
-from dashboard.defaults import reset_ui
-from dashboard.frame import chart_style, require_router
+from dashboard.frame import chart_style, head_ui, require_router
 from dashboard.i18n import t
 from dashboard.slots import chart_ui
 
@@ -12,9 +11,7 @@ require_router()  # a fresh server's first visit may run this file directly; see
 
 
 def main():
-    st.title(t("train.title"))
-    st.markdown(t("train.intro"))
-    reset_ui()
+    head_ui("train")
     style = chart_style()
 
     st.subheader(t("train.sweep_title"))

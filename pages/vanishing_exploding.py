@@ -4,8 +4,7 @@ import streamlit as st
 
 from dashboard import rnn_view
 from dashboard.controls import rnn_choices_ui, rnn_controls_ui
-from dashboard.defaults import reset_ui
-from dashboard.frame import chart_style, require_router
+from dashboard.frame import chart_style, head_ui, lab_columns, presenter, require_router
 from dashboard.i18n import t
 from dashboard.verdict import verdict_ui
 
@@ -13,16 +12,16 @@ require_router()  # a fresh server's first visit may run this file directly; see
 
 
 def main():
-    st.title(t("rnn.title"))
-    st.markdown(t("rnn.intro"))
-    reset_ui()
-    with st.container(border=True):
+    head_ui("rnn")
+    left, right = lab_columns()  # side by side in presenter mode
+    with left, st.container(border=True):
         choices = rnn_choices_ui()  # a change reruns the page
         controls = st.container()  # the lab's sliders, over the places it fills
-    places = rnn_view.places_ui(choices[1])
+    with right:
+        places = rnn_view.places_ui(choices[1])
     with controls:
         lab(choices, places)
-    with st.expander(t("rnn.idea_title"), expanded=True):
+    with st.expander(t("rnn.idea_title"), expanded=not presenter()):
         st.markdown(t("rnn.idea"))
 
 

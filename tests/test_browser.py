@@ -472,3 +472,46 @@ def test_reset_on_the_remedies_page_also_resets_the_window_whose_range_follows_t
     assert "window" not in page.url and "clip" not in page.url, page.url
     assert page.locator('[data-testid="stToast"]').count() == 0
     assert page.console_errors == [] and page.offsite == []
+
+
+LAB_PAGES = ("vanishing_exploding", "remedies", "training", "attention", "head_to_head")
+# Per page: the first chart's box, and the box of every control in the column beside it (the
+# controls that move it, in presenter mode), in CSS pixels of the viewport.
+_FIT_JS = """() => {
+  const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
+  const box = (e) => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; };
+  const row = chart.closest('[data-testid="stHorizontalBlock"]');
+  const column = row ? row.querySelector(':scope > [data-testid="stColumn"]') : null;
+  const controls = column && !column.contains(chart)
+    ? [...column.querySelectorAll('[data-testid="stSlider"], [data-testid="stSelectbox"], [data-testid="stCheckbox"]')]
+    : [];
+  return {chart: box(chart), controls: controls.map(box)};
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_presenter_mode_fits_each_main_chart_and_its_controls_on_a_projector(page, server, size, lang):
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    query = "present=1" + ("&lang=ko" if lang == "ko" else "")
+    for name in LAB_PAGES:
+        page.goto(f"{server}/{name}?{query}")
+        _settle(page)
+        fit = page.evaluate(_FIT_JS)
+        top, bottom = fit["chart"]
+        assert 0 <= top and bottom <= height, (name, fit)
+        if name != "training":  # its main chart is the stored sweep: no control moves it
+            assert fit["controls"], name
+        for control_top, control_bottom in fit["controls"]:
+            assert 0 <= control_top and control_bottom <= height, (name, fit)
+    assert page.console_errors == [] and page.offsite == []
+
+
+def test_slash_home_opens_the_home_page_in_the_links_language(page, server):
+    page.goto(server + "/home?lang=ko")
+    page.wait_for_url(re.compile(r".*/\?lang=ko$"), timeout=20_000)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+    assert page.locator("h1").first.inner_text() == "어텐션이 이긴 이유"
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.console_errors == [] and page.offsite == []

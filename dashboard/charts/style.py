@@ -73,8 +73,8 @@ PROJECTOR = Style(
     dot_size=60,
     marker_size=260,
     legend_length=200,
-    chart_height=420,
-    map_height=400,
+    chart_height=380,
+    map_height=360,
     square_side=380,
     row_height=40,
 )
