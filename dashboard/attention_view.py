@@ -20,6 +20,7 @@ from core.tasks import TaskSpec, make_batch
 
 from . import cached, charts
 from .charts import DASHED, MODEL_COLORS, SOLID, Style, pow10_label, vega_config
+from .controls import choice_ui, coded_labels
 from .defaults import bound, remember
 from .figure import Figure, Section, memo
 from .frame import row
@@ -27,7 +28,6 @@ from .i18n import chart_labels, t
 from .slots import ChartSlot, chart_ui
 
 CHECKPOINT = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "recall-transformer-T64.pt"
-DEFAULT_TEXT = "The cat that the dog chased all morning finally sat down on the mat by the door."
 HEATMAP_BINS = 48  # cells per side: a 2000-token map stays a few thousand rectangles per head
 
 
@@ -35,18 +35,18 @@ def inputs_ui() -> dict:
     """The words and the model's width: drawn by the full run (a change reruns the page, and
     changes every section)."""
     i1, i2, i3, i4, i5 = st.columns([5, 2, 2, 2, 2])
-    mode = i2.selectbox(
-        t("att.mode"), ("sentence", "random"), 0, **bound("att_mode", "sentence"), help=t("att.mode_help")
-    )
+    modes = coded_labels("mode", ("sentence", "random"))
+    mode = choice_ui(i2, t("att.mode"), modes, "sentence", "att_mode", t("att.mode_help"))
     if mode == "sentence":
-        text = i1.text_input(t("att.text"), DEFAULT_TEXT, **bound("att_text", DEFAULT_TEXT), help=t("att.text_help"))
-        level = i3.selectbox(t("att.level"), ("word", "char"), 0, **bound("att_level", "word"))
+        default = t("att.default_text")  # a sentence in the visitor's language
+        text = i1.text_input(t("att.text"), default, **bound("att_text", default), help=t("att.text_help"))
+        level = choice_ui(i3, t("att.level"), coded_labels("level", ("word", "char")), "word", "att_level")
         for note in cut_notes(text, level):  # a long text is cut, and the page says where
             st.info(note)
         tokens = attention.tokenize(text, level)
         if len(tokens) < 2:  # one word has no distance to measure
             st.info(t("att.too_short"))
-            tokens = attention.tokenize(DEFAULT_TEXT, level)
+            tokens = attention.tokenize(default, level)
     else:
         length = i1.slider(t("att.seq_len"), 2, 2000, 256, **bound("att_seq_len", 256))
         tokens = [str(k % 50) for k in range(length)]  # stand-ins; the vectors below are random per position
@@ -282,14 +282,14 @@ def places_ui(inputs: dict, style: Style) -> AttentionPlaces:
     """The page under the controls, drawn once: headings, download rows, the captions no slider
     changes, places, and the trained-vs-untrained section (no control changes it)."""
     st.subheader(t("att.grad_title"))
-    gradient = ChartSlot("attention-gradient")
+    gradient = ChartSlot("attention-gradient", title=t("att.grad_title"))
     st.subheader(t("att.maps_title"))
-    maps = ChartSlot("attention-maps", width="content", caption=maps_caption(inputs))
+    maps = ChartSlot("attention-maps", width="content", caption=maps_caption(inputs), title=t("att.maps_title"))
     st.subheader(t("att.trained_title"))
-    chart_ui(_trained_figure(style), "trained-vs-untrained", width="content")
+    chart_ui(_trained_figure(style), "trained-vs-untrained", width="content", title=t("att.trained_title"))
     st.caption(t("att.trained_caption"))
     st.subheader(t("att.pe_title"))
-    positional = ChartSlot("positional-encoding", width="content")
+    positional = ChartSlot("positional-encoding", width="content", title=t("att.pe_title"))
     st.subheader(t("att.order_title"))
     metrics = tuple(column.empty() for column in st.columns(3))
     return AttentionPlaces(gradient, maps, positional, metrics, st.empty())

@@ -46,9 +46,7 @@ def _slider(column, name: str, default, label_key: str):
 
 
 def _choice(column, name: str, options, default, label_key: str):
-    return column.selectbox(
-        t(label_key), options, options.index(default), **bound(name, default), help=t(label_key + "_help")
-    )
+    return choice_ui(column, t(label_key), coded_labels(name, options), default, name, t(label_key + "_help"))
 
 
 def rnn_choices_ui() -> tuple[str, str]:
@@ -186,26 +184,60 @@ def remedy_controls_ui(seq_len: int, used: frozenset = frozenset(REMEDY_KEYS)) -
     )
 
 
-VIEW_SYNC = "_view_in_url_"  # session state prefix: the value of a view's URL parameter last seen or written
+URL_SYNC = "_in_url_"  # session state prefix: the value of a coded choice's URL parameter last seen or written
 
 
-def view_ui(label: str, labels: dict, key: str) -> str:
-    """What a page shows, one of `labels` (code: label, the first the default), as a segmented control
-    kept for the session, left alone by Reset, and in the URL as `?key=code` (so a link opens that view).
-
-    Not a bound widget: binding writes the displayed label into the URL, which differs by language.  So
-    the URL is kept in step here: a link whose value changed since this session last saw it decides the
-    view (a bad one is dropped with a notice); without the parameter (the sidebar drops it) the session's
-    view stays.  `labels` is computed in the run because the widget may format its options later, outside
-    the visitor's language."""
-    codes = tuple(labels)
-    requested, seen = st.query_params.get(key), VIEW_SYNC + key
-    if requested is not None and requested != st.session_state.get(seen):
+def _from_url(key: str, codes: tuple) -> None:
+    """Before the coded choice `key` is drawn: a link decides its value when its `?key=` changed since this
+    session last saw it, or when the session has no value (a page switch drops it).  A bad code is dropped
+    with a notice; without the parameter (the sidebar's links drop it) the session's value stays."""
+    requested, seen = st.query_params.get(key), URL_SYNC + key
+    if requested is not None and (requested != st.session_state.get(seen) or key not in st.session_state):
         st.session_state[seen] = requested
         if requested in codes:
             st.session_state[key] = requested
         else:
             reject_url_key(key)
+
+
+def _to_url(key: str, value: str, default: str) -> None:
+    """After the coded choice `key` is drawn: the link holds its code, or nothing at the default."""
+    if value == default:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = value
+    st.session_state[URL_SYNC + key] = st.query_params.get(key)
+
+
+def choice_ui(where, label: str, labels: dict, default: str, key: str, help: str | None = None) -> str:
+    """A dropdown of coded options (`labels`: code -> label in the visitor's language), in the URL as
+    `?key=code` and put back by Reset.
+
+    Not a bound widget: binding writes the displayed label into the URL, which would differ by language
+    (a Korean visitor's link would not open in English).  So the URL is kept in step by hand, with the
+    code: links are the same in every language and equal to the CLI's flags.  `labels` is computed in
+    the run because the widget may format its options later, outside the visitor's language."""
+    codes = tuple(labels)
+    remember(key, default)
+    _from_url(key, codes)
+    if st.session_state.get(key) not in codes:
+        st.session_state[key] = default
+    value = where.selectbox(label, codes, format_func=labels.get, key=key, help=help)
+    _to_url(key, value, default)
+    return value
+
+
+def coded_labels(group: str, codes) -> dict:
+    """{code: its label in the visitor's language} for a group of coded options (locale `choice.<group>_<code>`)."""
+    return {code: t(f"choice.{group}_{code}") for code in codes}
+
+
+def view_ui(label: str, labels: dict, key: str) -> str:
+    """What a page shows, one of `labels` (code: label, the first the default), as a segmented control
+    kept for the session, left alone by Reset, and in the URL as `?key=code` (so a link opens that view;
+    kept in step by hand, as for choice_ui)."""
+    codes = tuple(labels)
+    _from_url(key, codes)
     value = (
         st.segmented_control(
             label,
@@ -218,11 +250,7 @@ def view_ui(label: str, labels: dict, key: str) -> str:
         )
         or codes[0]
     )
-    if value == codes[0]:
-        st.query_params.pop(key, None)
-    else:
-        st.query_params[key] = value
-    st.session_state[seen] = st.query_params.get(key)
+    _to_url(key, value, codes[0])
     return value
 
 
@@ -234,14 +262,9 @@ def training_controls_ui() -> None:
     from core.training import TrainConfig
 
     cols = st.columns([3, 2, 3, 3, 1])
-    cols[0].selectbox(
-        t("train.model"),
-        SEQUENCE_MODELS,
-        SEQUENCE_MODELS.index("transformer"),
-        **bound("train_model", "transformer"),
-        help=t("train.model_help"),
-    )
-    cols[1].selectbox(t("train.task"), TASKS, 0, **bound("train_task", TASKS[0]), help=t("train.task_help"))
+    models, tasks = coded_labels("model", SEQUENCE_MODELS), coded_labels("task", TASKS)
+    choice_ui(cols[0], t("train.model"), models, "transformer", "train_model", t("train.model_help"))
+    choice_ui(cols[1], t("train.task"), tasks, TASKS[0], "train_task", t("train.task_help"))
     cols[2].slider(t("train.seq_len"), 2, 200, 100, 1, **bound("train_seq_len", 100), help=t("train.seq_len_help"))
     cols[3].slider(t("train.steps"), 20, 2000, 400, 20, **bound("train_steps", 400), help=t("train.steps_help"))
     cols[4].slider(t("rnn.seed"), 0, 9999, 0, 1, **bound("train_seed", 0))

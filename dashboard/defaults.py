@@ -75,6 +75,12 @@ def page_defaults() -> dict:
     return dict(st.session_state.get(REGISTRY_KEY, {}))
 
 
+def page_settings() -> dict:
+    """{key: value} of every control the page has drawn so far in this run, by its URL key: the settings
+    a chart is drawn at (its downloads say them)."""
+    return {key: st.session_state.get(key, default) for key, default in page_defaults().items()}
+
+
 def reset_to_defaults() -> None:
     """The reset button's callback: every control of the page back to its default."""
     defaults = page_defaults()

@@ -81,7 +81,7 @@ def _all_models(c: SharedControls, window: int, style: Style) -> Section:
 
 def all_models_place() -> ChartSlot:
     """The all-models chart's place, download row and caption place (drawn once: dashboard/slots.py)."""
-    return ChartSlot("all-models")
+    return ChartSlot("all-models", title=t("h2h.all_title"))
 
 
 def all_models_section(c: SharedControls, place: ChartSlot, style: Style) -> None:
@@ -177,7 +177,7 @@ def timing_section(style: Style) -> None:
     """The measured times behind the table's complexity column, with what they were measured on, and a
     button to measure them now, on this server (no slider changes them)."""
     timings, source, live = _timings_and_source()
-    chart_ui(_timing_figure(style, f"{live} {source['date']}"), "time-per-layer")
+    chart_ui(_timing_figure(style, f"{live} {source['date']}"), "time-per-layer", title=t("h2h.table_title"))
     if live:
         st.caption(t("h2h.timings_live", date=source["date"], cores=source["cores"]))
     else:

@@ -71,5 +71,5 @@ def timeline_chart(style: Style) -> alt.LayerChart:
 
 def timeline_ui(style: Style) -> None:
     st.subheader(t("home.timeline_title"))
-    chart_ui(timeline_chart(style), "timeline")
+    chart_ui(timeline_chart(style), "timeline", title=t("home.timeline_title"))
     st.caption(t("home.timeline_caption"))

@@ -72,9 +72,9 @@ def places_ui(section: str) -> RemediesPlaces:
         st.markdown(t(text))
     name = CHART_NAMES.get(section, section)
     if section != "clipping":
-        places = RemediesPlaces(section, ChartSlot(name))
+        places = RemediesPlaces(section, ChartSlot(name, title=t(heading)))
     else:
-        chart = ChartSlot(name, caption=False)
+        chart = ChartSlot(name, caption=False, title=t(heading))
         places = RemediesPlaces(section, chart, tuple(column.empty() for column in st.columns(3)), st.empty())
     if text and presenter():  # under the chart, so that the chart is on the first screen
         st.markdown(t(text))

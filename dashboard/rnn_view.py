@@ -71,19 +71,19 @@ def places_ui(init: str) -> RnnPlaces:
     if not presenter():
         metrics = tuple(column.empty() for column in st.columns(5))
     st.subheader(t("rnn.main_chart"))
-    gradient = ChartSlot("gradient")
+    gradient = ChartSlot("gradient", title=t("rnn.main_chart"))
     if presenter():  # the numbers under the chart, so that the chart is on the first screen
         metrics = tuple(column.empty() for column in [*st.columns(3), *st.columns(3)][:5])
     detail = detail_ui()  # a change reruns the page, which draws the other chart's frame
     if detail == "eigenvalues":
         st.subheader(t("rnn.eigen_chart"))
-        chart = ChartSlot("eigenvalues", width="content", caption=t("rnn.eigen_caption"))
+        chart = ChartSlot("eigenvalues", width="content", caption=t("rnn.eigen_caption"), title=t("rnn.eigen_chart"))
     elif detail == "map":
         st.subheader(t("rnn.sweep_chart"))
-        chart = ChartSlot("weight-scale-map", caption=sweep_caption(init))
+        chart = ChartSlot("weight-scale-map", caption=sweep_caption(init), title=t("rnn.sweep_chart"))
     else:
         st.subheader(t("rnn.rates_chart"))
-        chart = ChartSlot("rate-against-input-scale")
+        chart = ChartSlot("rate-against-input-scale", title=t("rnn.rates_chart"))
     return RnnPlaces(verdict, metrics, gradient, detail, chart)
 
 

@@ -148,6 +148,15 @@ def curves_chart(history: pd.DataFrame, field: str, title: str, style: Style) ->
     )
 
 
+JOB_SETTINGS = ("model", "task", "seq_len", "steps", "seed", "forget_bias", "update_bias")  # what a job's files say
+
+
+def job_settings(job: dict) -> dict:
+    """A finished job's own settings (`python -m core train` flags): its downloads say them, whatever
+    the controls show now."""
+    return {key: job["config"][key] for key in JOB_SETTINGS}
+
+
 def draw_history(job: dict, slots, style: Style, export: bool = False) -> None:
     """Loss, accuracy (or MSE) and the first token's gradient, into three placeholders;
     with `export` (a finished job), each with its downloads (the CSV is the whole history)."""
@@ -163,7 +172,7 @@ def draw_history(job: dict, slots, style: Style, export: bool = False) -> None:
         chart = curves_chart(frame, field, axis, style)
         if export:
             with slot.container():
-                chart_ui(chart, f"training-{field.replace('_', '-')}", data=frame)
+                chart_ui(chart, f"training-{field.replace('_', '-')}", frame, title=axis, settings=job_settings(job))
         else:
             slot.vega_lite_chart(spec=vega_spec(chart), width="stretch")
 
@@ -300,7 +309,8 @@ def job_ui(choice: dict, style: Style) -> None:
         st.caption(curves_caption(job["history"]))
     if job.get("attention"):
         st.subheader(t("train.attention_title"))
-        chart_ui(attention_chart(pd.DataFrame(job["attention"]), style), "training-attention")
+        chart = attention_chart(pd.DataFrame(job["attention"]), style)
+        chart_ui(chart, "training-attention", title=t("train.attention_title"), settings=job_settings(job))
         st.caption(t("train.attention_caption", T=job["config"]["seq_len"]))
 
 
@@ -336,7 +346,7 @@ def live_subset_ui(stored: pd.DataFrame, style: Style) -> None:
         bar.empty()
     if st.session_state.get("live_sweep"):
         live = pd.DataFrame(st.session_state["live_sweep"])
-        chart_ui(sweep_chart(sweep_data(live), 0.25, style), "live-sweep", data=live)
+        chart_ui(sweep_chart(sweep_data(live), 0.25, style), "live-sweep", data=live, title=t("train.rerun_button"))
         st.caption(rerun_caption(live, stored))
 
 

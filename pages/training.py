@@ -17,7 +17,7 @@ def main():
     st.subheader(t("train.sweep_title"))
     table = view.sweep_table(view.SWEEP_CSV.stat().st_mtime)
     summary = view.sweep_data(table)
-    chart_ui(view.sweep_chart(summary, chance=0.25, style=style), "sweep", data=table)
+    chart_ui(view.sweep_chart(summary, chance=0.25, style=style), "sweep", table, title=t("train.sweep_title"))
     st.caption(view.sweep_caption(table, summary))
     view.live_subset_ui(table, style)
 

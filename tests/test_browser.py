@@ -227,8 +227,8 @@ def _section(page, label: str):
 
 def test_remedies_sections_redraw_in_place_keep_the_controls_and_the_downloads_follow(page, server):
     """The controls' fragment fills the section's places, drawn once by the page (dashboard/slots.py):
-    a move redraws the section's chart and adds no element; the download row (drawn once) gives the
-    chart as drawn now; a control the section does not use is not drawn, and its value survives in the link."""
+    a move redraws the section's chart and its download row and adds no element; the download row gives
+    the chart as drawn now; a control the section does not use is not drawn, and its value survives in the link."""
     page.goto(server + "/remedies?seq_len=200")
     _settle(page)
     _section(page, "3. LSTM / GRU gates")
@@ -267,7 +267,7 @@ def test_remedies_sections_redraw_in_place_keep_the_controls_and_the_downloads_f
     assert page.console_errors == [] and page.offsite == []
 
 
-def test_a_download_drawn_once_gives_the_chart_of_the_latest_move_in_the_pages_language(page, server):
+def test_a_download_gives_the_chart_of_the_latest_move_in_the_pages_language_named_by_its_settings(page, server):
     page.goto(server + "/vanishing_exploding?seq_len=300&lang=ko")
     _settle(page)
     assert len(_csv(page, "gradient")) == 300
@@ -278,7 +278,8 @@ def test_a_download_drawn_once_gives_the_chart_of_the_latest_move_in_the_pages_l
     page.wait_for_timeout(300)
     _settle(page)
     assert len(_csv(page, "gradient")) == 301
-    assert "거리" in _download(page, "gradient", "svg").decode()  # drawn in Korean, so is the file
+    svg = _download(page, "gradient", "svg", "_seq_len-301").decode()
+    assert "거리" in svg and "seq_len=301" in svg  # drawn in Korean, so is the file, headed by its settings
     assert page.console_errors == [] and page.offsite == []
 
 
@@ -383,13 +384,17 @@ def test_a_typed_sentence_travels_in_the_link_as_text_never_as_html(page, server
     assert page.console_errors == [] and page.offsite == []  # and no dialog was opened by script
 
 
-def _download(page, chart_name: str, fmt: str) -> bytes:
-    """Click a chart's PNG / SVG / CSV button and return the file the browser saved."""
+def _download(page, chart_name: str, fmt: str, settings: str | None = None) -> bytes:
+    """Click a chart's PNG / SVG / CSV button and return the file the browser saved (its name says the
+    chart and the `settings` that differ from the defaults)."""
     button = page.locator(f".st-key-export-{chart_name}-{fmt} button").filter(visible=True)  # one of two copies
     with page.expect_download(timeout=60_000) as info:
         button.click()
     download = info.value
-    assert download.suggested_filename == f"gradient-lab-{chart_name}.{fmt}"
+    name = download.suggested_filename
+    assert name.startswith(f"gradient-lab-{chart_name}") and name.endswith(f".{fmt}"), name
+    if settings is not None:
+        assert name == f"gradient-lab-{chart_name}{settings}.{fmt}"
     return Path(download.path()).read_bytes()
 
 
@@ -401,13 +406,13 @@ def test_every_chart_downloads_as_png_svg_and_csv(page, server):
     page.goto(server + "/vanishing_exploding?seq_len=300&lang=ko")
     _settle(page)
     assert page.locator('[data-testid="stDownloadButton"]').count() == 2 * 3  # two charts, three files each
-    png = _download(page, "gradient", "png")
+    png = _download(page, "gradient", "png", "_seq_len-300")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     width = int.from_bytes(png[16:20], "big")
     assert width >= 2 * 720  # drawn at twice the pixels of a 720 px chart
-    svg = _download(page, "gradient", "svg").decode()
+    svg = _download(page, "gradient", "svg", "_seq_len-300").decode()
     assert "<svg" in svg and "거리" in svg  # the Korean axis title ("distance") is in the image
-    table = pd.read_csv(io.BytesIO(_download(page, "gradient", "csv")))
+    table = pd.read_csv(io.BytesIO(_download(page, "gradient", "csv", "_seq_len-300")))
     assert len(table) == 300 and table["distance"].tolist() == list(range(299, -1, -1))
     assert {"log10_grad_norm", "rho_line", "bound_line"} <= set(table.columns)
     assert page.locator('[data-testid="stException"]').count() == 0

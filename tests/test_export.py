@@ -141,30 +141,67 @@ def test_the_rnn_pages_csv_holds_every_word_with_both_theory_lines(monkeypatch):
     seen = _capture(monkeypatch)
     at = run_app({"seq_len": "2000", "weight_scale": "0.5", "nonlinearity": "linear"}, page=PAGES["rnn"][0])
     assert not at.exception
-    csv = next(b for b in seen if b["file_name"] == "gradient-lab-gradient.csv")["data"]()
+    name = "gradient-lab-gradient_nonlinearity-linear_seq_len-2000_weight_scale-0.5.csv"  # the settings, in order
+    csv = next(b for b in seen if b["file_name"] == name)["data"]()
     table = pd.read_csv(io.StringIO(csv)).sort_values("distance")
     assert table["distance"].tolist() == list(range(2000))  # not thinned to the 800 points drawn
     # ρ^d in log10, exactly the closed form (orthogonal W: ρ = ‖W‖₂ = 0.5)
     np.testing.assert_allclose(table["rho_line"] - table["rho_line"].iloc[0], table["distance"] * np.log10(0.5))
 
 
-def test_a_download_clicked_after_the_run_gives_the_latest_chart_in_the_pages_language(monkeypatch):
-    """A download row drawn once (dashboard/slots.py) reads the visitor's latest chart when clicked,
-    and Streamlit calls its callable outside any script run (no session state there): the CSV's
-    labels must still be in the language the chart was drawn in."""
+def test_a_download_gives_the_chart_of_the_latest_move_in_the_pages_language_and_names_its_settings(monkeypatch):
+    """A slider move redraws the chart's download row: its files are of the chart drawn now, named by
+    its settings.  Streamlit calls a button's callable outside any script run (no session state
+    there): the CSV's labels must still be in the language the chart was drawn in."""
     seen = _capture(monkeypatch)
     at = run_app({"lang": "ko", "seq_len": "300", "forget_bias": "3.0"}, page="pages/remedies.py")
     at.session_state["remedy"] = "all"  # the section with every model, as the selector picks it
     at.run()
     assert not at.exception
-    csv = next(b for b in seen if b["file_name"] == "gradient-lab-all-remedies.csv")["data"]
-    table = pd.read_csv(io.StringIO(csv()))  # called here, after the run, as a click would
+
+    def latest_csv():
+        return [b for b in seen if b["file_name"].startswith("gradient-lab-all-remedies") and b["mime"] == "text/csv"][
+            -1
+        ]
+
+    button = latest_csv()
+    assert button["file_name"] == "gradient-lab-all-remedies_seq_len-300_forget_bias-3.csv"
+    table = pd.read_csv(io.StringIO(button["data"]()))  # called here, after the run, as a click would
     assert KO["rem.series_birnn"] in set(table["series"])
     assert KO["rem.series_lstm"].format(b=3.0) in set(table["series"])
     assert table["distance"].max() == 299
-    at.slider(key="forget_bias").set_value(5.0).run()  # the same button (drawn once) now gives the new chart
-    table = pd.read_csv(io.StringIO(csv()))
+    at.slider(key="forget_bias").set_value(5.0).run()  # the row is drawn again, for the new chart
+    button = latest_csv()
+    assert button["file_name"] == "gradient-lab-all-remedies_seq_len-300_forget_bias-5.csv"
+    table = pd.read_csv(io.StringIO(button["data"]()))
     assert KO["rem.series_lstm"].format(b=5.0) in set(table["series"])
+
+
+def test_an_image_is_headed_by_its_title_and_every_setting_of_the_page(monkeypatch):
+    seen = _capture(monkeypatch)
+    at = run_app({"lang": "ko", "seq_len": "300", "weight_scale": "1.1"}, page=PAGES["rnn"][0])
+    assert not at.exception
+    svg = next(b for b in seen if b["file_name"] == "gradient-lab-gradient_seq_len-300_weight_scale-1.1.svg")["data"]()
+    assert KO["rnn.main_chart"] in svg  # the chart's heading on the page
+    for setting in ("seq_len=300", "weight_scale=1.1", "hidden_size=64", "seed=0", "init=orthogonal"):
+        assert setting in svg  # every setting, the defaults too, as the link writes it
+    assert 'font-family="Noto Sans CJK KR"' in svg and "serif" not in svg.replace("sans-serif", "")
+
+
+def test_file_names_say_the_settings_that_differ_and_nothing_unsafe():
+    defaults = {"seq_len": 100, "weight_scale": 0.9, "init": "orthogonal", "att_text": "The cat", "att_pe": True}
+    same = dict(defaults)
+    assert export.file_stem("gradient", same, defaults) == "gradient-lab-gradient"
+    changed = {**defaults, "seq_len": 300, "weight_scale": 1.25, "att_text": "../../etc/passwd <b>", "att_pe": False}
+    assert (
+        export.file_stem("gradient", changed, defaults)
+        == "gradient-lab-gradient_seq_len-300_weight_scale-1.25_att_pe-false"
+    )
+    many = {f"setting_{k}": k for k in range(100)}  # no defaults known: every one is said, up to the cap
+    stem = export.file_stem("x", many, {})
+    assert len(stem) <= export.FILE_STEM and stem.startswith("gradient-lab-x_setting_0-0_setting_1-1")
+    assert export.setting_text(0.9) == "0.9" and export.setting_text(True) == "true"
+    assert export.setting_text("a" * 100) == '"' + "a" * export.SETTING_TEXT + '…"'
 
 
 def test_korean_text_reaches_the_images():

@@ -94,3 +94,48 @@ def test_language_and_presenter_mode_survive_a_page_switch():
     at.query_params.update({"lang": "ko"})  # a link opened in the same session
     at.run()
     assert at.session_state["lang"] == "ko"
+
+
+KO = catalog("ko")
+CODED = [  # (page, key, every code, two codes other than the default)
+    (RNN, "init", ("orthogonal", "gaussian", "nonnormal"), ("gaussian", "nonnormal")),
+    (RNN, "nonlinearity", ("tanh", "relu", "linear"), ("linear", "relu")),
+    ("pages/training.py", "train_model", ("rnn", "lstm", "gru", "birnn", "transformer"), ("lstm", "gru")),
+    ("pages/training.py", "train_task", ("recall", "adding"), ("adding", "recall")),
+    ("pages/attention.py", "att_mode", ("sentence", "random"), ("random", "sentence")),
+    ("pages/attention.py", "att_level", ("word", "char"), ("char", "word")),
+]
+
+
+@pytest.mark.parametrize("page,key,codes,others", CODED)
+def test_dropdown_values_are_translated_while_the_link_keeps_the_code(page, key, codes, others):
+    """#20: the dropdowns showed English codes under the Korean interface; a bound widget would write
+    the Korean label into the link, so the link keeps the code and opens in every language."""
+    group = key.removeprefix("train_").removeprefix("att_")
+    other, then = others
+    at = run_app({"lang": "ko", key: other}, page=page)
+    assert not at.exception and not at.toast
+    box = at.selectbox(key=key)
+    assert box.value == other
+    assert box.options == [KO[f"choice.{group}_{code}"] for code in codes]
+    assert any(label != code for label, code in zip(box.options, codes, strict=True))  # translated, somewhere
+    assert at.query_params[key] == other
+    box.set_value(then).run()  # the visitor picks another code: the link follows (nothing at the default)
+    assert at.selectbox(key=key).value == then
+    assert at.query_params.get(key) == (None if then == at.session_state["_page_defaults"][key] else then)
+
+
+def test_a_coded_dropdown_resets_and_leaves_the_link():
+    at = run_app({"init": "nonnormal", "lang": "ko"}, page=RNN)
+    assert at.selectbox(key="init").value == "nonnormal"
+    at.button(key="reset_defaults").click().run()
+    at.run()
+    assert at.selectbox(key="init").value == "orthogonal"
+    assert "init" not in at.query_params
+
+
+def test_the_attention_page_offers_a_korean_sentence_under_the_korean_interface():
+    at = run_app({"lang": "ko"}, page="pages/attention.py")
+    assert at.text_input(key="att_text").value == KO["att.default_text"]
+    assert at.text_input(key="att_text").value != EN["att.default_text"]
+    assert "att_text" not in at.query_params  # the default is not written into the link
