@@ -19,6 +19,7 @@ from core.models.transformer import Transformer, TransformerConfig
 from core.tasks import TaskSpec, make_batch
 
 from . import cached, charts
+from .bytecache import byte_cache
 from .charts import DASHED, MODEL_COLORS, SOLID, Style, pow10_label, vega_config
 from .controls import choice_ui, coded_labels
 from .defaults import bound, remember
@@ -83,7 +84,7 @@ def architecture_ui(inputs: dict) -> dict:
     return {"config": config, "tokens": tokens, "mode": inputs["mode"], "layer": layer}
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+@byte_cache(max_mb=32)  # up to 48²·8·4 cells a setting: about 3 MB
 def _maps(config: TransformerConfig, tokens: tuple, mode: str, seed: int = 0) -> pd.DataFrame:
     with cached.HEAVY_WORK:  # every head's T × T weights: one such computation at a time on a server
         return _compute_maps(config, tokens, mode, seed)
@@ -98,7 +99,7 @@ def _compute_maps(config: TransformerConfig, tokens: tuple, mode: str, seed: int
     return attention.attention_frame(Transformer(config).attention_maps(x[None]), HEATMAP_BINS)
 
 
-@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+@byte_cache(max_mb=2, ttl=None)
 def _trained_and_untrained() -> pd.DataFrame:
     from core.checkpoint import load
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -32,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 from streamlit import dataframe_util
 
+from .bytecache import MB, hashable_key, nbytes
 from .i18n import language, speaking
 
 ALTAIR_GLOBALS = threading.Lock()  # Altair's theme and data transformers are process-wide settings
@@ -123,18 +123,10 @@ class Section:
     caption: str
 
 
-def _key(value):
-    """A hashable, order-preserving stand-in for a builder's arguments (dicts, lists, tuples)."""
-    if isinstance(value, dict):
-        return ("dict", tuple((k, _key(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return ("seq", tuple(_key(v) for v in value))
-    if isinstance(value, float) and math.isnan(value):
-        return ("nan",)
-    return value
+MEMO_MB = 8  # a memo cache's default budget: a figure is 0.01–0.5 MB (tests/test_shared_state.py measures them)
 
 
-def memo(build: Callable, max_entries: int = 64) -> Callable:
+def memo(build: Callable, max_entries: int = 64, max_mb: float = MEMO_MB) -> Callable:
     """Cache a builder whose arguments, with the language t() speaks at the call, say everything it
     draws: its result is built once per distinct set of arguments and language (in that language,
     whoever asks) and shared by every session, so it must never be changed (st.vega_lite_chart and the
@@ -150,13 +142,14 @@ def memo(build: Callable, max_entries: int = 64) -> Callable:
         in_language,
         max_entries,
         lambda result: Figure.from_altair(result) if isinstance(result, alt.TopLevelMixin) else result,
+        max_bytes=int(max_mb * MB),
     )
 
     @functools.wraps(build)
     def call(*args, **kwargs):
         return cached(language(), *args, **kwargs)
 
-    call.cache = cached.cache
+    call.cache, call.sizes = cached.cache, cached.sizes
     return call
 
 
@@ -174,25 +167,31 @@ def _template_text(chart: alt.TopLevelMixin) -> str:
     return json.dumps(spec)
 
 
-def _lru(build: Callable, max_entries: int, keep: Callable) -> Callable:
-    """`build` cached by its arguments (least recently used dropped past `max_entries`), storing
-    keep(result); thread-safe, and exposing `.cache`."""
+def _lru(build: Callable, max_entries: int, keep: Callable, max_bytes: int | None = None) -> Callable:
+    """`build` cached by its arguments, storing keep(result): the least recently used are dropped past
+    `max_entries` or past `max_bytes` in all (bytecache.nbytes; a result larger than that is not kept).
+    Thread-safe; exposes `.cache` and `.sizes` (bytes of each entry)."""
     cache: OrderedDict = OrderedDict()
+    sizes: dict = {}
     lock = threading.Lock()
 
     @functools.wraps(build)
     def cached(*args, **kwargs):
-        key = _key((args, kwargs))
+        key = hashable_key((args, kwargs))
         with lock:
             if key in cache:
                 cache.move_to_end(key)
                 return cache[key]
         value = keep(build(*args, **kwargs))
+        size = nbytes(value) if max_bytes is not None else 0
+        if max_bytes is not None and size > max_bytes:
+            return value
         with lock:
-            cache[key] = value
-            while len(cache) > max_entries:
-                cache.popitem(last=False)
+            if key not in cache:
+                cache[key], sizes[key] = value, size
+            while len(cache) > max_entries or (max_bytes is not None and sum(sizes.values()) > max_bytes):
+                sizes.pop(cache.popitem(last=False)[0])
         return value
 
-    cached.cache = cache
+    cached.cache, cached.sizes = cache, sizes
     return cached

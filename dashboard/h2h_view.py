@@ -26,6 +26,7 @@ from core.complexity import (
 )
 
 from . import cached, charts
+from .bytecache import byte_cache
 from .charts import DASHED, MODEL_COLORS, SOLID, Style, pow10_label, vega_config
 from .controls import SharedControls
 from .defaults import bound
@@ -96,13 +97,13 @@ def all_models_section(c: SharedControls, place: ChartSlot, style: Style) -> Non
     place.draw(section.figure, csv, section.caption)
 
 
-@st.cache_data(show_spinner=False)
+@byte_cache(max_mb=1, ttl=None)
 def _shipped(mtime: float) -> tuple[pd.DataFrame, dict]:  # mtime: re-read when the file changes
     """The timings shipped in data/ and the machine and date they were measured on."""
     return pd.read_csv(TIMINGS_CSV), json.loads(TIMINGS_CSV.with_suffix(".json").read_text())
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@byte_cache(max_mb=1)
 def _measured_now() -> tuple[pd.DataFrame, dict]:
     """Timings measured on this server (once an hour at most, whoever asks), and when."""
     return time_per_layer(TIMING_NS, r=R, k=K, repeats=7), machine_description()
@@ -119,7 +120,7 @@ def _timings() -> pd.DataFrame:
     return _timings_and_source()[0]
 
 
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+@byte_cache(max_mb=1)
 def _paths(n: int) -> dict:
     return {kind: max_path_length(kind, n, K, R) for kind in LAYER_KINDS}
 

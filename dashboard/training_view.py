@@ -25,6 +25,7 @@ from core.sweep_training import longest_solved, sweep_summary
 from core.tasks import TaskSpec, make_batch
 from core.training import StepState, TrainConfig, train
 
+from .bytecache import byte_cache
 from .charts import MODEL_COLORS, Style, head_labels, pow10_label, readout_attention_chart, vega_config
 from .controls import training_choice, training_controls_ui
 from .export import vega_spec
@@ -47,7 +48,7 @@ def job_slots() -> threading.BoundedSemaphore:
     return threading.BoundedSemaphore(MAX_JOBS)
 
 
-@st.cache_data(show_spinner=False)
+@byte_cache(max_mb=1, ttl=None)
 def sweep_table(mtime: float) -> pd.DataFrame:  # mtime: re-read when the file changes
     return pd.read_csv(SWEEP_CSV)
 

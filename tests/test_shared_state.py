@@ -1,12 +1,12 @@
 """No session mutates what sessions share.
 
 Shared between the sessions of one server are: the module-level objects of core/ and dashboard/
-(registries, ranges, colour tables, the i18n catalogues), the st.cache_data entries, and the
+(registries, ranges, colour tables, the i18n catalogues), the ByteCache entries, and the
 st.cache_resource objects.  The tests below show that
 - running every page, in several sessions with different controls and languages, leaves every
   module-level object of core/ and dashboard/ bit-for-bit as it was;
-- every st.cache_data function hands each caller its own copy: emptying a returned table in place
-  does not reach the next caller;
+- every shared data cache (a ByteCache) hands each caller its own copy: emptying a returned table in
+  place does not reach the next caller;
 - the only st.cache_resource is the training-job semaphore, which is meant to be shared and is
   thread-safe.
 """
@@ -29,6 +29,7 @@ from streamlit.runtime.caching.cache_type import CacheType
 from streamlit.runtime.caching.cache_utils import CachedFunc
 
 from dashboard import attention_view, cached, charts, export, h2h_view, training_view
+from dashboard.bytecache import ByteCache
 from dashboard.charts import SCREEN
 from dashboard.figure import Figure
 from dashboard.i18n import catalog, speaking
@@ -118,17 +119,20 @@ def test_running_every_page_in_several_sessions_leaves_shared_objects_untouched(
     assert changed == []
 
 
-def _cached_functions(kind: CacheType) -> dict[str, CachedFunc]:
+def _cached_functions(kind: CacheType | type) -> dict[str, CachedFunc]:
+    """Every st.cache_* function of `kind`, or every ByteCache (kind=ByteCache), by name."""
     found = {}
     for module in (cached, attention_view, h2h_view, training_view, charts):
         for attr, value in vars(module).items():
-            if isinstance(value, CachedFunc) and value._info.cache_type is kind:
+            if kind is ByteCache and isinstance(value, ByteCache):
+                found[f"{module.__name__}.{attr}"] = value
+            elif isinstance(value, CachedFunc) and value._info.cache_type is kind:
                 found[f"{module.__name__}.{attr}"] = value
     return found
 
 
 def _calls() -> dict:
-    """Arguments for one call of every st.cache_data function (small, fast settings)."""
+    """Arguments for one call of every shared data cache (small, fast settings)."""
     config = attention_view.TransformerConfig(16, 2, 1, True, 0)
     return {
         "dashboard.cached.probe": (("rnn", 40), {"hidden_size": 8}),
@@ -163,8 +167,9 @@ def _vandalise(value) -> None:
         value.fill(np.nan)
 
 
-def test_every_cache_data_function_hands_out_copies():
-    functions, calls = _cached_functions(CacheType.DATA), _calls()
+def test_every_data_cache_is_bounded_in_bytes_and_hands_out_copies():
+    assert _cached_functions(CacheType.DATA) == {}  # every data cache is a ByteCache (bounded in bytes)
+    functions, calls = _cached_functions(ByteCache), _calls()
     assert set(functions) == set(calls), "a cached function without an entry here is untested"
     for name, (args, kwargs) in calls.items():
         first = functions[name](*args, **kwargs)
@@ -277,7 +282,8 @@ def test_a_shared_figure_speaks_the_language_it_is_cached_under():
 
 def test_heavy_computations_run_one_at_a_time(monkeypatch):
     """Five visitors opening the heaviest links at once took the server to 971 MB: a Transformer's probe,
-    a 40-scale sweep, the clipping table and the attention maps now wait for each other (on a cache miss)."""
+    a 40-scale sweep, a long recurrent probe, the clipping table and the attention maps now wait for each
+    other (on a cache miss)."""
     import threading
     import time
 
@@ -305,7 +311,15 @@ def test_heavy_computations_run_one_at_a_time(monkeypatch):
     for thread in threads:
         thread.join()
     assert peak[0] == 1
-    peak[0] = 0  # a recurrent probe is light: it does not wait
+    peak[0] = 0  # a long recurrent probe is heavy too: T·H² = 2000·64²
+    long = [lambda i=i: cached_module.probe("lstm", 2000 + i, hidden_size=64) for i in range(4)]
+    threads = [threading.Thread(target=call) for call in long]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peak[0] == 1
+    peak[0] = 0  # a short recurrent probe is light: it does not wait
     light = [threading.Thread(target=lambda i=i: cached_module.probe("rnn", 30 + i, hidden_size=8)) for i in range(4)]
     for thread in light:
         thread.start()

@@ -1,0 +1,127 @@
+"""A cache shared by every session of a server, bounded in bytes, not in entries.
+
+A shared server must not grow with what its visitors open (#20: links can ask for the largest
+tables).  A bound in entries does not bound memory when one entry of a function may be a hundred
+times another, so each cache here has a budget in bytes:
+- a result is kept as its pickle, so its size is known exactly, and each caller gets its own copy
+  (as with st.cache_data: no session can change what another is handed);
+- past the budget the least recently used results go; a result larger than the whole budget is
+  returned and not kept;
+- a result older than `ttl` seconds is computed again;
+- callers asking for the same missing result at the same moment wait for one computation instead
+  of each running it (five visitors opening one link compute it once).
+
+`nbytes(value)` estimates the memory of the objects that `dashboard.figure.memo` keeps unpickled.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import pickle
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import fields, is_dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+MB = 1 << 20
+
+
+def hashable_key(value):
+    """A hashable, order-preserving stand-in for a builder's arguments (dicts, lists, tuples)."""
+    if isinstance(value, dict):
+        return ("dict", tuple((k, hashable_key(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("seq", tuple(hashable_key(v) for v in value))
+    if isinstance(value, float) and math.isnan(value):
+        return ("nan",)
+    return value
+
+
+class ByteCache:
+    """`fn` cached by its arguments (hashable, or dicts, lists and tuples of them), within `max_bytes`."""
+
+    def __init__(self, fn: Callable, max_bytes: int, ttl: float | None = 3600.0):
+        self.fn, self.max_bytes, self.ttl = fn, int(max_bytes), ttl
+        self.entries: OrderedDict = OrderedDict()  # key -> (pickle, time stored)
+        self.nbytes = 0  # bytes held now
+        self._pending: dict = {}  # key -> threading.Event, set when its computation ends
+        self._lock = threading.Lock()
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args, **kwargs):
+        key = hashable_key((args, kwargs))
+        while True:
+            with self._lock:
+                entry = self.entries.get(key)
+                if entry is not None and (self.ttl is None or time.monotonic() - entry[1] <= self.ttl):
+                    self.entries.move_to_end(key)
+                    blob = entry[0]
+                    break
+                if entry is not None:  # expired
+                    self._drop(key)
+                waiting = self._pending.get(key)
+                if waiting is None:
+                    self._pending[key] = threading.Event()
+            if waiting is None:
+                return self._compute(key, args, kwargs)
+            waiting.wait()  # another caller computes it: then it is here (or it failed, and we try)
+        return pickle.loads(blob)
+
+    def _compute(self, key, args, kwargs):
+        try:
+            value = self.fn(*args, **kwargs)
+            blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            with self._lock:
+                if len(blob) <= self.max_bytes:
+                    self.entries[key] = (blob, time.monotonic())
+                    self.nbytes += len(blob)
+                    while self.nbytes > self.max_bytes:
+                        self._drop(next(iter(self.entries)))
+            return pickle.loads(blob)  # the caller's own copy, like every later caller's
+        finally:
+            with self._lock:
+                self._pending.pop(key).set()
+
+    def _drop(self, key) -> None:
+        blob, _ = self.entries.pop(key)
+        self.nbytes -= len(blob)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.entries.clear()
+            self.nbytes = 0
+
+
+def byte_cache(max_mb: float, ttl: float | None = 3600.0) -> Callable[[Callable], ByteCache]:
+    """Decorator: a ByteCache of at most `max_mb` MB whose entries live `ttl` seconds."""
+    return lambda fn: ByteCache(fn, int(max_mb * MB), ttl)
+
+
+def nbytes(value, depth: int = 0) -> int:
+    """About how many bytes `value` holds: tables and arrays by their buffers, containers and
+    dataclasses by their contents, anything else by sys.getsizeof."""
+    if depth > 8:
+        return 0
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return int(value.memory_usage(index=True, deep=True).sum() if isinstance(value, pd.DataFrame) else value.nbytes)
+    if isinstance(value, pa.Table):
+        return int(value.nbytes)
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, str | bytes):
+        return sys.getsizeof(value)
+    if isinstance(value, dict):
+        return sum(nbytes(k, depth + 1) + nbytes(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return sum(nbytes(v, depth + 1) for v in value) + sys.getsizeof(value)
+    if is_dataclass(value) and not isinstance(value, type):  # its fields, and what it cached (a Figure's data)
+        own = vars(value).values() if hasattr(value, "__dict__") else [getattr(value, f.name) for f in fields(value)]
+        return sum(nbytes(v, depth + 1) for v in own)
+    return sys.getsizeof(value)
