@@ -16,6 +16,7 @@ from core.models import build_model
 from core.probe import gradient_through_time, probe_model
 from core.sweep import weight_scale_sweep
 from core.theory import spectrum
+from core.threads import give_back_free_memory
 
 from .bytecache import byte_cache
 
@@ -31,11 +32,21 @@ def _heavy(model: str, seq_len: int, hidden_size: int = 64) -> bool:
     return model == "transformer" or seq_len * hidden_size**2 >= HEAVY_PROBE
 
 
+@contextlib.contextmanager
+def heavy_work():
+    """Hold HEAVY_WORK for one computation, then give its freed memory back to the system."""
+    with HEAVY_WORK:
+        try:
+            yield
+        finally:
+            give_back_free_memory()
+
+
 def _one_at_a_time(heavy: bool):
-    return HEAVY_WORK if heavy else contextlib.nullcontext()
+    return heavy_work() if heavy else contextlib.nullcontext()
 
 
-@byte_cache(max_mb=24)  # a table is 0.1 MB at T = 2000
+@byte_cache(max_mb=16)  # a table is 0.1 MB at T = 2000
 def probe(model, seq_len, seed=0, window=0, input_scale=1.0, **options):
     """The probe table of any registered model (options: hidden_size, weight_scale, forget_bias, ...)."""
     with _one_at_a_time(_heavy(model, seq_len, options.get("hidden_size", 64))):
@@ -47,11 +58,11 @@ def probe(model, seq_len, seed=0, window=0, input_scale=1.0, **options):
 @byte_cache(max_mb=4)
 def clipping(threshold, seq_len, hidden_size, seed):
     """Total gradient norm before and after clipping at θ, for the 40 weight scales (linear RNN)."""
-    with HEAVY_WORK:
+    with heavy_work():
         return clipping_over_scales(threshold, seq_len=seq_len, hidden_size=hidden_size, seed=seed)
 
 
-@byte_cache(max_mb=24)
+@byte_cache(max_mb=16)
 def rnn_lab(seq_len, seed, input_scale, hidden_size, weight_scale, nonlinearity, init):
     """The RNN lab's measurements, from one model: (its probe table, the eigenvalues of W as
     re/im/abs, ρ(W), ‖W‖₂, the long-run log10 rate per step).  The same numbers as
@@ -71,11 +82,11 @@ def rnn_rates(hidden_size, weight_scale, nonlinearity, init, seed):
     return rate_over_input_scales(net, seed=seed)
 
 
-@byte_cache(max_mb=16)
+@byte_cache(max_mb=8)
 def rnn_sweep(seq_len, hidden_size, nonlinearity, init, input_scale, seed, max_distances=120):
     """The probe at 40 weight scales and up to `max_distances` sampled distances (core.sweep), for
     the RNN lab's map.  Independent of the current ρ, so moving ρ reuses it."""
-    with HEAVY_WORK:
+    with heavy_work():
         return weight_scale_sweep(
             seq_len=seq_len,
             hidden_size=hidden_size,
@@ -90,5 +101,5 @@ def rnn_sweep(seq_len, hidden_size, nonlinearity, init, input_scale, seed, max_d
 @byte_cache(max_mb=2)
 def order_blindness(config, seq_len, seed=0):
     """Shuffled input without and with positional encoding: see core.attention.order_blindness."""
-    with HEAVY_WORK:
+    with heavy_work():
         return core_order_blindness(config, seq_len, seed)

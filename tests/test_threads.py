@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 from threadpoolctl import threadpool_info
 
@@ -51,3 +52,50 @@ def test_idempotent_in_this_process():
     one_thread_each()
     assert torch.get_num_threads() == 1
     assert all(lib["num_threads"] == 1 for lib in threadpool_info() if lib["user_api"] == "blas")
+
+
+ARENAS = """
+import ctypes, ctypes.util, re, sys, tempfile, threading
+import numpy as np
+from core.threads import few_malloc_arenas
+if sys.argv[1] == "cap":
+    assert few_malloc_arenas()
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.fdopen.restype = ctypes.c_void_p
+libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+libc.fflush.argtypes = [ctypes.c_void_p]
+start = threading.Barrier(8)
+def work():  # eight threads allocating at once, as eight visitors' scripts do
+    start.wait()
+    for _ in range(200):
+        [np.ones(1000) for _ in range(50)]
+threads = [threading.Thread(target=work) for _ in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+fd, path = tempfile.mkstemp()
+out = libc.fdopen(fd, b"w")
+libc.malloc_info(0, out)
+libc.fflush(out)
+print(len(re.findall(r'<heap nr="[0-9]+">', open(path).read())))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc arenas")
+def test_the_server_caps_malloc_arenas_so_freed_memory_is_shared_by_the_threads():
+    """glibc's malloc_info lists one heap per arena: eight busy threads make more than two without the
+    cap (the check can fail), and two with it."""
+
+    def arenas(mode: str) -> int:
+        run = subprocess.run(
+            [sys.executable, "-c", ARENAS, mode], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        return int(run.stdout.split()[-1])
+
+    assert arenas("none") > 2
+    assert arenas("cap") <= 2
+
+
+def test_the_router_caps_malloc_arenas():
+    source = (ROOT / "streamlit_app.py").read_text()
+    assert "few_malloc_arenas()" in source.split("st.set_page_config")[0]  # before any visitor's thread works
