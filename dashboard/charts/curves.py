@@ -99,6 +99,9 @@ def gradient_chart_data(
     return curves_data(curves, labels, max_points)
 
 
+LEGEND_ROW = 4  # series a curves chart's legend lists in one row; more take two rows (narrow presenter columns)
+
+
 @template
 def _curves_template(labels: dict, colors: tuple, dashes: tuple, style: Style, height: int) -> alt.LayerChart:
     """The curves chart's spec: the i-th series' colour and dash, but no series name, so a slider
@@ -107,7 +110,10 @@ def _curves_template(labels: dict, colors: tuple, dashes: tuple, style: Style, h
     `key` ("00 name"), sorted: the "_styles" table, first layer, holds every key, so the i-th key
     always meets the i-th colour and dash even when a series draws nothing; the legend shows the
     name alone."""
-    legend = alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolSize=400, symbolOpacity=1, labelExpr=_UNKEY)
+    columns = len(colors) if len(colors) <= LEGEND_ROW else math.ceil(len(colors) / 2)  # two rows, not one cut off
+    legend = alt.Legend(
+        symbolType="stroke", symbolStrokeWidth=3, symbolSize=400, symbolOpacity=1, labelExpr=_UNKEY, columns=columns
+    )
     color = alt.Color("key:N", title=None, scale=alt.Scale(range=list(colors)), legend=legend)
     dash = alt.StrokeDash("key:N", title=None, scale=alt.Scale(range=[list(d) for d in dashes]), legend=legend)
     styles = alt.Chart(alt.NamedData("_styles")).mark_line(opacity=0).encode(color=color, strokeDash=dash)
