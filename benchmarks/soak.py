@@ -61,7 +61,8 @@ async def _visitor(browser, base: str, number: int, deadline: float, report: Soa
         if await session.visit("/" + path) is None:
             break
         report.page_loads += 1
-        for _ in range(rng.randint(3, 8)):
+        # a heavy link's every move is a new heavy computation, queued behind the others (cached.HEAVY_WORK): fewer
+        for _ in range(rng.randint(1, 2) if path in HEAVY_LINKS else rng.randint(3, 8)):
             sliders = await session.slider_count()  # counted afresh: a rerun may redraw a section's widgets
             if time.perf_counter() >= deadline or not sliders:
                 break
