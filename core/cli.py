@@ -1,4 +1,4 @@
-"""Command line: `python -m core probe | train | sweep | timings`.
+"""Command line: `python -m core probe | depth | train | sweep | timings`.
 
 `probe` prints the probe's table as CSV or JSON; `train` trains one model on a task and prints
 JSON (`--save PATH` writes a checkpoint); `sweep` trains every model over several distances and
@@ -14,6 +14,14 @@ transformer (--layers, --heads, --no-positional; --window K restricts attention 
 CSV columns: position,distance,grad_norm,log10_grad_norm (grad_norm is inf/0 past float64's range;
 log10_grad_norm is exact, -inf only where no gradient path exists).  JSON: a list of records with
 those keys, non-finite numbers written as null.  A bad argument exits with status 2 and one line.
+
+`depth` prints ‖∂ℓ/∂h_l‖ for every layer of a deep feed-forward network (core/depth.py), layer 1
+nearest the input, ℓ a fixed random unit readout of the last layer:
+
+    python -m core depth --layers 50 --width 64 --activation sigmoid --init xavier --seed 0 --format csv
+    python -m core depth --layers 50 --activation sigmoid --residual --norm
+
+CSV columns: layer,grad_norm,log10_grad_norm.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ import re
 import sys
 
 from .checkpoint import save
+from .depth import ACTIVATIONS, MAX_LAYERS, MAX_WIDTH, DepthConfig, gradient_by_layer
+from .depth import INITS as DEPTH_INITS
 from .models import MODELS, model_options
 from .models.rnn import INITS, NONLINEARITIES, RNNConfig
 from .models.sequence import SEQUENCE_MODELS
@@ -109,6 +119,18 @@ def _parser() -> argparse.ArgumentParser:
     tm.add_argument("--runs", type=int, default=7, help="timings of each layer and n (default 7)")
     tm.add_argument("--out", default="data/timings.csv", help="the CSV; the machine and date go to the same name .json")
 
+    dd = DepthConfig()
+    dp = sub.add_parser("depth", help="print ‖∂ℓ/∂h_l‖ for every layer l of a deep feed-forward network")
+    dp.add_argument("--layers", type=int, default=dd.layers, help=f"L, 1 to {MAX_LAYERS} (default {dd.layers})")
+    dp.add_argument("--width", type=int, default=dd.width, help=f"H, 1 to {MAX_WIDTH} (default {dd.width})")
+    dp.add_argument("--activation", choices=ACTIVATIONS, default=dd.activation)
+    dp.add_argument("--init", choices=DEPTH_INITS, default=dd.init)
+    dp.add_argument("--scale", type=float, default=dd.scale, help="multiplies every weight matrix (default 1)")
+    dp.add_argument("--residual", action="store_true", help="h_l = h_{l-1} + φ(W_l ...)")
+    dp.add_argument("--norm", action="store_true", help="LayerNorm on each layer's input")
+    dp.add_argument("--seed", type=int, default=dd.seed)
+    dp.add_argument("--format", choices=("csv", "json"), default="csv")
+
     sw = sub.add_parser("sweep", help="train every model over several distances; writes a CSV")
     sw.add_argument("--models", nargs="+", choices=SEQUENCE_MODELS, default=list(SWEEP_MODELS))
     sw.add_argument("--lengths", nargs="+", type=int, default=list(SWEEP_LENGTHS))
@@ -131,6 +153,8 @@ def main(argv=None) -> int:
         return _sweep(args)
     if args.command == "timings":
         return _timings(args)
+    if args.command == "depth":
+        return _depth(args)
     one_thread_each()  # small arrays: a second thread only contends (core/threads.py)
     options = {
         "seq_len": args.seq_len,
@@ -167,6 +191,26 @@ def main(argv=None) -> int:
                 "log10_grad_norm": _json_number(float(lg)),
             }
             for p, d, g, lg in frame.itertuples(index=False)
+        ]
+        json.dump(records, sys.stdout, allow_nan=False)
+        sys.stdout.write("\n")
+    return 0
+
+
+def _depth(args) -> int:
+    one_thread_each()
+    fields = ("layers", "width", "activation", "init", "scale", "residual", "norm", "seed")
+    try:
+        frame = gradient_by_layer(DepthConfig(**{name: getattr(args, name) for name in fields}))
+    except ValueError as err:
+        print(f"python -m core depth: error: --{err}", file=sys.stderr)
+        return 2
+    if args.format == "csv":
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        records = [
+            {"layer": int(n), "grad_norm": _json_number(float(g)), "log10_grad_norm": _json_number(float(lg))}
+            for n, g, lg in frame.itertuples(index=False)
         ]
         json.dump(records, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")

@@ -1,0 +1,141 @@
+"""Depth as well as length (#23): the gradient at every layer of a deep feed-forward network.
+
+    h_0 = x,    h_l = f_l(h_{l-1}) for l = 1..L,    ℓ = r · h_L    (r a fixed random unit readout)
+
+with, for a plain layer, f_l(h) = φ(W_l h); with `norm`, the layer's input is LayerNorm'd first,
+φ(W_l LN(h)) (LN without a learned scale or shift); with `residual`, h + φ(W_l ...).  The
+measurement is ‖∂ℓ/∂h_l‖ for every layer l (layer 1 nearest the input, layer L's is ‖r‖ = 1).
+
+Exact at any depth, as the RNN probe is (core/logscale.py): the backward vector is carried as a
+unit vector and a running log10 of its norm, so a gradient of 10^-400 is still a number.  Each
+layer's vector-Jacobian product is PyTorch's autograd in float64.  The forward pass, too, stays in
+range: for ReLU and the identity (positively homogeneous, so a layer's Jacobian is the same at c·h
+as at h for any c > 0) the hidden vector is rescaled to unit norm after each
+layer, which changes no Jacobian (without LayerNorm: LN(c·h) = LN(h) would make it J/c); tanh and the
+sigmoid are bounded, and with LayerNorm a layer's output is bounded (a residual stack grows by a
+bounded step a layer).
+
+Initialisations of each W_l (H × H), times `scale`:
+- xavier (Glorot & Bengio 2010): N(0, 2/(fan_in + fan_out)) = N(0, 1/H);
+- he (He et al. 2015): N(0, 2/H), for ReLU;
+- orthogonal: Q from the QR of a Gaussian matrix (signs fixed), so ‖W_l‖₂ = scale exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")  # linear: for the closed-form checks
+INITS = ("xavier", "he", "orthogonal")
+DERIVATIVE_BOUND = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "linear": 1.0}  # sup |φ'|
+MAX_LAYERS = 1000
+MAX_WIDTH = 1024
+MAX_WORK = 2_000_000_000  # L·H² multiply-adds, as the probes' cap
+MAX_SCALE = 100.0
+LN_EPS = 1e-5  # LayerNorm's ε, as torch.nn.LayerNorm's default
+_HOMOGENEOUS = ("relu", "linear")  # φ(c·a) = c·φ(a) for c > 0
+
+
+@dataclass(frozen=True)
+class DepthConfig:
+    layers: int = 10  # L: layers between the input and the readout
+    width: int = 64  # H: units in every layer
+    activation: str = "tanh"  # φ: sigmoid | tanh | relu | linear
+    init: str = "xavier"  # xavier | he | orthogonal
+    scale: float = 1.0  # multiplies every W_l (orthogonal: ‖W_l‖₂ = scale)
+    residual: bool = False  # h_l = h_{l-1} + φ(W_l ...)
+    norm: bool = False  # LayerNorm on each layer's input, before W_l
+    seed: int = 0  # seeds the weights, the input and the readout
+
+
+def check(cfg: DepthConfig) -> None:
+    """Raise ValueError naming the field for a configuration outside the caps."""
+    for name, value, hi in (("layers", cfg.layers, MAX_LAYERS), ("width", cfg.width, MAX_WIDTH)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= hi:
+            raise ValueError(f"{name} must be a whole number from 1 to {hi}, got {value!r}")
+    if cfg.activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {cfg.activation!r}")
+    if cfg.init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}, got {cfg.init!r}")
+    if not (isinstance(cfg.scale, (int, float)) and math.isfinite(cfg.scale) and 0 < cfg.scale <= MAX_SCALE):
+        raise ValueError(f"scale must be a number above 0 and at most {MAX_SCALE:g}, got {cfg.scale!r}")
+    if cfg.layers * cfg.width**2 > MAX_WORK:
+        raise ValueError(f"layers × width² = {cfg.layers * cfg.width**2:.3g} exceeds the cap of {MAX_WORK:.0e}")
+
+
+def weights(cfg: DepthConfig) -> list[torch.Tensor]:
+    """W_1 .. W_L (float64, H × H), from the seed."""
+    gen = torch.Generator().manual_seed(cfg.seed)
+    H, out = cfg.width, []
+    for _ in range(cfg.layers):
+        a = torch.randn(H, H, generator=gen, dtype=torch.float64)
+        if cfg.init == "orthogonal":
+            q, r = torch.linalg.qr(a)
+            a = q * torch.sign(torch.diagonal(r))  # Haar-distributed; ‖Q‖₂ = 1
+        else:
+            a = a * math.sqrt((2.0 if cfg.init == "he" else 1.0) / H)
+        out.append(cfg.scale * a)
+    return out
+
+
+def _inputs(cfg: DepthConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """The input x ~ N(0, I) and the unit readout r, from a stream of their own (the weights keep theirs)."""
+    gen = torch.Generator().manual_seed(cfg.seed + 7919)
+    x = torch.randn(cfg.width, generator=gen, dtype=torch.float64)
+    r = torch.randn(cfg.width, generator=gen, dtype=torch.float64)
+    return x, r / torch.linalg.vector_norm(r)
+
+
+def _phi(activation: str, a: torch.Tensor) -> torch.Tensor:
+    if activation == "sigmoid":
+        return torch.sigmoid(a)
+    if activation == "tanh":
+        return torch.tanh(a)
+    if activation == "relu":
+        return torch.relu(a)
+    return a
+
+
+def layer(cfg: DepthConfig, W: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """One layer, h_{l-1} -> h_l."""
+    u = torch.nn.functional.layer_norm(h, h.shape[-1:], eps=LN_EPS) if cfg.norm else h
+    f = _phi(cfg.activation, u @ W.T)
+    return h + f if cfg.residual else f
+
+
+def gradient_by_layer(cfg: DepthConfig) -> pd.DataFrame:
+    """‖∂ℓ/∂h_l‖ for l = 1..L: columns layer, grad_norm (0 or inf past float64's range), log10_grad_norm
+    (exact; -inf only where the gradient is exactly zero, e.g. every ReLU off)."""
+    check(cfg)
+    Ws = weights(cfg)
+    x, r = _inputs(cfg)
+    hidden = [x]  # h_0 .. h_{L-1}: each layer's input
+    h = x
+    for W in Ws[:-1]:
+        h = layer(cfg, W, h)
+        if cfg.activation in _HOMOGENEOUS and not cfg.norm:  # same Jacobians, no overflow: see the module note
+            h = h / torch.linalg.vector_norm(h).clamp_min(1e-300)
+        hidden.append(h)
+    log10 = np.empty(cfg.layers)
+    log10[-1] = 0.0  # ∂ℓ/∂h_L = r, a unit vector
+    g, total = r, 0.0  # g: ∂ℓ/∂h_l as a unit vector; total: log10 of its norm
+    for k in range(cfg.layers, 1, -1):  # layer k: h_{k-1} -> h_k, so g becomes ∂ℓ/∂h_{k-1}
+        if total > -math.inf:
+            _, pullback = torch.func.vjp(lambda v, W=Ws[k - 1]: layer(cfg, W, v), hidden[k - 1])
+            (g,) = pullback(g)
+            norm = float(torch.linalg.vector_norm(g))
+            total = total + math.log10(norm) if norm > 0 else -math.inf
+            g = g / norm if norm > 0 else g
+        log10[k - 2] = total
+    return _frame(log10)
+
+
+def _frame(log10: np.ndarray) -> pd.DataFrame:
+    with np.errstate(over="ignore"):
+        grad = np.power(10.0, log10)
+    return pd.DataFrame({"layer": np.arange(1, len(log10) + 1), "grad_norm": grad, "log10_grad_norm": log10})
