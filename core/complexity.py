@@ -21,6 +21,7 @@ unfolded window), so its cost is O(r·n·d) rather than a masked O(n²·d).
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import numpy as np
@@ -140,6 +141,12 @@ def dilated_conv_reaches(n: int, k: int, layers: int) -> bool:
     return bool(grad[0, :, 0].abs().sum() > 0)
 
 
+# PyTorch's forward-mode AD has one dual level per process, not per thread: two threads inside
+# dual_level() at once raise "Nested forward mode AD is not supported" (seen in the soak: two visitors
+# asking Table 1 for different n).  One at a time.
+FORWARD_AD = threading.Lock()
+
+
 def local_attention_reach(n: int, r: int, layers: int) -> list[bool]:
     """After each of `layers` local-attention layers (window r), does the last output depend on input 0?
 
@@ -149,7 +156,7 @@ def local_attention_reach(n: int, r: int, layers: int) -> list[bool]:
     tangent = torch.zeros_like(x)
     tangent[0] = 1.0
     reached = []
-    with forward_ad.dual_level():
+    with FORWARD_AD, forward_ad.dual_level():
         h = forward_ad.make_dual(x, tangent)
         for _ in range(layers):
             h = local_attention(h, r)

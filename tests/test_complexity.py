@@ -108,3 +108,29 @@ def test_slope_range_brackets_each_run_and_the_fastest_fit_is_the_fit_of_the_min
     assert slope_range(timings)["self-attention"] == pytest.approx((1.9, 2.1))
     # the fastest at every n here is run 0 at n ≥ 512 (1e-9·n^1.9 < n^2 < n^2.1)
     assert fitted_slopes(timings)["self-attention"] == pytest.approx(1.9)
+
+
+def test_path_lengths_computed_by_several_threads_at_once_do_not_collide():
+    """#20 soak: two visitors asking Table 1 for different n at once raised "Nested forward mode AD is not
+    supported" (forward-mode AD has one dual level per process); each thread's answer must match a lone run."""
+    import threading
+
+    from core.complexity import max_path_length
+
+    ns = (64, 128, 256, 512, 96, 192)
+    alone = {n: max_path_length("restricted self-attention", n) for n in ns}
+    results, errors, start = {}, [], threading.Barrier(len(ns))
+
+    def run(n):
+        start.wait()
+        try:
+            results[n] = max_path_length("restricted self-attention", n)
+        except Exception as err:  # noqa: BLE001 - any error is the failure under test
+            errors.append(repr(err))
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in ns]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and results == alone
