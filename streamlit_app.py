@@ -26,6 +26,7 @@ pages = [
         icon=":material/trending_down:",
         url_path="vanishing_exploding",
     ),
+    st.Page("pages/depth.py", title=t("nav.depth"), icon=":material/layers:", url_path="depth"),
     st.Page("pages/remedies.py", title=t("nav.remedies"), icon=":material/healing:", url_path="remedies"),
     st.Page("pages/training.py", title=t("nav.training"), icon=":material/model_training:", url_path="training"),
     st.Page("pages/attention.py", title=t("nav.attention"), icon=":material/hub:", url_path="attention"),

@@ -139,3 +139,19 @@ def _frame(log10: np.ndarray) -> pd.DataFrame:
     with np.errstate(over="ignore"):
         grad = np.power(10.0, log10)
     return pd.DataFrame({"layer": np.arange(1, len(log10) + 1), "grad_norm": grad, "log10_grad_norm": log10})
+
+
+def derivative_bound_by_layer(cfg: DepthConfig) -> np.ndarray:
+    """log10 of the bound on ‖∂ℓ/∂h_l‖ for a plain network (no residual, no norm): each layer multiplies
+    the backward vector by at most γ·‖W_l‖₂, γ = sup|φ'| (1/4 for the sigmoid), so
+    ‖∂ℓ/∂h_l‖ ≤ Π_{k>l} γ‖W_k‖₂ (layer L's is 1).  NaN everywhere for a residual or normalised network,
+    where the bound does not hold."""
+    check(cfg)
+    if cfg.residual or cfg.norm:
+        return np.full(cfg.layers, np.nan)
+    gamma = DERIVATIVE_BOUND[cfg.activation]
+    steps = [math.log10(gamma * float(torch.linalg.matrix_norm(W, ord=2))) for W in weights(cfg)]
+    bound = np.zeros(cfg.layers)
+    for k in range(cfg.layers - 2, -1, -1):  # bound at layer k+1 (index k) = bound at k+2 + step of layer k+2
+        bound[k] = bound[k + 1] + steps[k + 1]
+    return bound

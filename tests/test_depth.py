@@ -150,3 +150,16 @@ def test_a_bad_argument_exits_2_with_one_line(args):
     run = _cli(*args)
     assert run.returncode == 2 and run.stdout == ""
     assert len(run.stderr.strip().splitlines()) == 1 and "error" in run.stderr
+
+
+def test_the_bound_line_lies_over_the_measured_curve_and_is_absent_where_it_does_not_hold():
+    from core.depth import derivative_bound_by_layer
+
+    for activation in ACTIVATIONS:
+        cfg = DepthConfig(layers=30, activation=activation, seed=4)
+        bound = derivative_bound_by_layer(cfg)
+        measured = gradient_by_layer(cfg)["log10_grad_norm"].to_numpy()
+        assert bound[-1] == 0 and (measured <= bound + 1e-9).all(), activation
+    sigmoid = derivative_bound_by_layer(DepthConfig(layers=30, activation="sigmoid", init="orthogonal"))
+    np.testing.assert_allclose(np.diff(sigmoid), -math.log10(0.25), atol=1e-9)  # γ‖Q‖₂ = 1/4 a layer, exactly
+    assert np.isnan(derivative_bound_by_layer(DepthConfig(residual=True))).all()

@@ -30,6 +30,7 @@ PAGES = {
     "training": ("pages/training.py", {"train_model": "lstm", "train_seq_len": "8", "train_steps": "20"}),
     "attention": ("pages/attention.py", {}),
     "head_to_head": ("pages/head_to_head.py", {}),
+    "depth": ("pages/depth.py", {"depth_layers": "100", "depth_activation": "relu"}),
 }
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -66,6 +66,16 @@ PAGES = {
         "h2h_window": num(2, 64),
         "h2h_n": maybe(st.sampled_from(["16", "256", "2048"])),
     },
+    "pages/depth.py": {
+        "depth_layers": num(1, 100),
+        "depth_width": num(8, 256, 8),
+        "depth_scale": num(0.1, 3.0, 0.05),
+        "depth_seed": num(0, 9999),
+        "depth_activation": maybe(st.sampled_from(["sigmoid", "tanh", "relu"])),
+        "depth_init": maybe(st.sampled_from(["xavier", "he", "orthogonal"])),
+        "depth_residual": maybe(st.sampled_from(["true", "false"])),
+        "depth_norm": maybe(st.sampled_from(["true", "false"])),
+    },
     "pages/training.py": {
         "train_model": maybe(st.sampled_from(["rnn", "transformer"])),
         "train_seq_len": num(2, 200),
@@ -80,7 +90,8 @@ EXAMPLES = {
     "pages/attention.py": 80,
     "pages/head_to_head.py": 50,
     "pages/training.py": 40,
-}  # 310 in all
+    "pages/depth.py": 40,
+}  # 350 in all
 
 
 def _case(page):
@@ -118,3 +129,4 @@ test_fuzz_remedies_page = _test("pages/remedies.py")
 test_fuzz_attention_page = _test("pages/attention.py")
 test_fuzz_head_to_head_page = _test("pages/head_to_head.py")
 test_fuzz_training_page = _test("pages/training.py")
+test_fuzz_depth_page = _test("pages/depth.py")

@@ -28,7 +28,7 @@ import torch
 from streamlit.runtime.caching.cache_type import CacheType
 from streamlit.runtime.caching.cache_utils import CachedFunc
 
-from dashboard import attention_view, cached, charts, export, h2h_view, training_view
+from dashboard import attention_view, cached, charts, depth_view, export, h2h_view, training_view
 from dashboard.bytecache import ByteCache
 from dashboard.charts import SCREEN
 from dashboard.figure import Figure
@@ -42,6 +42,7 @@ PAGES = (
     "pages/training.py",
     "pages/attention.py",
     "pages/head_to_head.py",
+    "pages/depth.py",
 )
 SESSIONS = (  # (URL parameters, language) of each simulated visitor
     ({}, "en"),
@@ -122,7 +123,7 @@ def test_running_every_page_in_several_sessions_leaves_shared_objects_untouched(
 def _cached_functions(kind: CacheType | type) -> dict[str, CachedFunc]:
     """Every st.cache_* function of `kind`, or every ByteCache (kind=ByteCache), by name."""
     found = {}
-    for module in (cached, attention_view, h2h_view, training_view, charts):
+    for module in (cached, attention_view, h2h_view, training_view, charts, depth_view):
         for attr, value in vars(module).items():
             if kind is ByteCache and isinstance(value, ByteCache):
                 found[f"{module.__name__}.{attr}"] = value
@@ -147,6 +148,7 @@ def _calls() -> dict:
         "dashboard.h2h_view._measured_now": ((), {}),
         "dashboard.h2h_view._paths": ((64,), {}),
         "dashboard.training_view.sweep_table": ((training_view.SWEEP_CSV.stat().st_mtime,), {}),
+        "dashboard.depth_view.measured": ((depth_view.DepthConfig(layers=5, width=8),), {}),
     }
 
 
