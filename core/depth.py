@@ -126,8 +126,8 @@ def gradient_by_layer(cfg: DepthConfig) -> pd.DataFrame:
     g, total = r, 0.0  # g: ∂ℓ/∂h_l as a unit vector; total: log10 of its norm
     for k in range(cfg.layers, 1, -1):  # layer k: h_{k-1} -> h_k, so g becomes ∂ℓ/∂h_{k-1}
         if total > -math.inf:
-            _, pullback = torch.func.vjp(lambda v, W=Ws[k - 1]: layer(cfg, W, v), hidden[k - 1])
-            (g,) = pullback(g)
+            v = hidden[k - 1].detach().requires_grad_()
+            (g,) = torch.autograd.grad(layer(cfg, Ws[k - 1], v), v, grad_outputs=g)
             norm = float(torch.linalg.vector_norm(g))
             total = total + math.log10(norm) if norm > 0 else -math.inf
             g = g / norm if norm > 0 else g
