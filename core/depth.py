@@ -155,3 +155,58 @@ def derivative_bound_by_layer(cfg: DepthConfig) -> np.ndarray:
     for k in range(cfg.layers - 2, -1, -1):  # bound at layer k+1 (index k) = bound at k+2 + step of layer k+2
         bound[k] = bound[k + 1] + steps[k + 1]
     return bound
+
+
+def unrolled_rnn(
+    seq_len: int,
+    hidden_size: int = 64,
+    weight_scale: float = 0.9,
+    nonlinearity: str = "tanh",
+    init: str = "orthogonal",
+    tied: bool = True,
+    input_scale: float = 1.0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The RNN of the RNN lab seen as a network of depth T: ‖∂ℓ/∂x_t‖ for every position t, with the
+    recurrent matrix shared by every step (tied: the RNN itself, W from `init`) or an independent random
+    orthogonal ρ·Q_t at every step (untied), the same U, inputs and readout otherwise.
+
+    A plain float64 loop in the log domain (the backward vector kept at unit norm), written apart from
+    the RNN probe's own: tied, it must give the probe's table (tests/test_depth.py); untied, it answers
+    what sharing one W changes.  Columns as the probe's: position, distance, grad_norm, log10_grad_norm."""
+    from .models import build_model
+    from .models.rnn import haar_orthogonal
+    from .probe import check_probe_args, connectivity_frame, make_inputs, make_readout
+
+    check_probe_args(seq_len, input_scale, 0, hidden_size)
+    net = build_model("rnn", hidden_size=hidden_size, weight_scale=weight_scale, seed=seed, nonlinearity=nonlinearity,
+                      init=init)  # fmt: skip
+    W, U = net.W.detach(), net.U.detach()
+    x, r = make_inputs(seq_len, hidden_size, input_scale, seed), make_readout(hidden_size, seed)
+    if tied:
+        steps = [W] * seq_len
+    else:
+        gen = torch.Generator().manual_seed(seed + 104729)  # a stream of its own: one Q_t per step
+        steps = [weight_scale * haar_orthogonal(hidden_size, gen) for _ in range(seq_len)]
+    h, pre = torch.zeros(hidden_size, dtype=torch.float64), []
+    for t in range(seq_len):
+        a = steps[t] @ h + U @ x[t]
+        pre.append(a)
+        h = torch.tanh(a) if nonlinearity == "tanh" else torch.relu(a) if nonlinearity == "relu" else a
+    if not all(bool(torch.isfinite(a).all()) for a in pre):
+        raise ValueError("the forward state left float64's range: lower weight_scale or seq_len")
+    log10 = np.empty(seq_len)
+    g, total = r, 0.0  # ∂ℓ/∂h_t as a unit vector times 10^total
+    for t in range(seq_len - 1, -1, -1):
+        a = pre[t]
+        slope = (
+            1 - torch.tanh(a) ** 2 if nonlinearity == "tanh" else (a > 0).double() if nonlinearity == "relu" else 1.0
+        )
+        v = slope * g  # ∂ℓ/∂a_t
+        norm = float(torch.linalg.vector_norm(U.T @ v)) if total > -math.inf else 0.0
+        log10[t] = total + math.log10(norm) if norm > 0 else -math.inf
+        g = steps[t].T @ v
+        step = float(torch.linalg.vector_norm(g)) if total > -math.inf else 0.0
+        total = total + math.log10(step) if step > 0 else -math.inf
+        g = g / step if step > 0 else g
+    return connectivity_frame(log10)

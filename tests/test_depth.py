@@ -163,3 +163,37 @@ def test_the_bound_line_lies_over_the_measured_curve_and_is_absent_where_it_does
     sigmoid = derivative_bound_by_layer(DepthConfig(layers=30, activation="sigmoid", init="orthogonal"))
     np.testing.assert_allclose(np.diff(sigmoid), -math.log10(0.25), atol=1e-9)  # γ‖Q‖₂ = 1/4 a layer, exactly
     assert np.isnan(derivative_bound_by_layer(DepthConfig(residual=True))).all()
+
+
+@pytest.mark.parametrize("nonlinearity,rho", [("tanh", 0.9), ("tanh", 1.5), ("relu", 0.9), ("linear", 1.1)])
+@pytest.mark.parametrize("init", ["orthogonal", "gaussian"])
+def test_the_unrolled_rnn_with_tied_weights_is_the_rnn_probe(nonlinearity, rho, init):
+    """Written apart from the probe, the tied unrolled network gives the RNN lab's table."""
+    from core.depth import unrolled_rnn
+    from core.probe import gradient_through_time
+
+    got = unrolled_rnn(150, 24, rho, nonlinearity, init, tied=True, seed=5)
+    want = gradient_through_time("rnn", seq_len=150, hidden_size=24, weight_scale=rho, nonlinearity=nonlinearity,
+                                 init=init, seed=5)  # fmt: skip
+    assert list(got.columns) == list(want.columns)
+    np.testing.assert_array_equal(got["distance"], want["distance"])
+    np.testing.assert_allclose(got["log10_grad_norm"], want["log10_grad_norm"], rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_a_linear_unrolled_rnn_of_orthogonal_steps_falls_exactly_as_rho_to_the_distance(tied):
+    from core.depth import unrolled_rnn
+
+    rho = 0.95
+    frame = unrolled_rnn(300, 16, rho, "linear", "orthogonal", tied=tied)
+    np.testing.assert_allclose(frame["log10_grad_norm"], frame["distance"] * math.log10(rho), atol=1e-9)
+
+
+def test_untied_steps_change_a_saturating_rnns_gradient_and_refuse_bad_input():
+    from core.depth import unrolled_rnn
+
+    tied = unrolled_rnn(200, 32, 1.5, "tanh", tied=True)["log10_grad_norm"].to_numpy()
+    untied = unrolled_rnn(200, 32, 1.5, "tanh", tied=False)["log10_grad_norm"].to_numpy()
+    assert np.abs(tied - untied).max() > 0.5  # one shared W is not the same as independent ones
+    with pytest.raises(ValueError, match="seq_len"):
+        unrolled_rnn(1)
