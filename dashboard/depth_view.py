@@ -110,3 +110,64 @@ def table(cfg: DepthConfig) -> pd.DataFrame:
 def draw(cfg: DepthConfig, slot, style: Style) -> None:
     view = build(cfg, style)
     slot.draw(view.section.figure, lambda: table(cfg), view.section.caption)
+
+
+UNROLLED_RANGES = {"seq_len": (2, 500, 1), "weight_scale": (0.5, 1.5, 0.01)}  # T·H² ≤ 2·10⁶ a curve
+UNROLLED_DEFAULTS = {"seq_len": 100, "weight_scale": 1.0, "nonlinearity": "tanh", "init": "orthogonal"}
+UNROLLED_WIDTH = 64  # H, as the RNN lab's default
+
+
+def unrolled_controls_ui() -> dict:
+    """T, ρ, the nonlinearity and the tied W's initialisation, bound to the URL (`unroll_*`)."""
+    from core.models.rnn import INITS as RNN_INITS
+    from core.models.rnn import NONLINEARITIES
+
+    d, values = UNROLLED_DEFAULTS, {}
+    cols = row(4)
+    for column, name in zip(cols[:2], ("seq_len", "weight_scale"), strict=True):
+        lo, hi, step = UNROLLED_RANGES[name]
+        label = t("rnn.seq_len") if name == "seq_len" else t("rnn.weight_scale")
+        values[name] = column.slider(label, lo, hi, d[name], step, **bound(f"unroll_{name}", d[name]))
+    values["nonlinearity"] = choice_ui(
+        cols[2], t("rnn.nonlinearity"), coded_labels("nonlinearity", NONLINEARITIES), d["nonlinearity"], "unroll_phi"
+    )
+    values["init"] = choice_ui(
+        cols[3], t("depth.unroll_init"), coded_labels("init", RNN_INITS), d["init"], "unroll_init", t("rnn.init_help")
+    )
+    return {**values, "seq_len": int(values["seq_len"]), "weight_scale": float(values["weight_scale"])}
+
+
+@byte_cache(max_mb=8)
+def unrolled(seq_len: int, weight_scale: float, nonlinearity: str, init: str, tied: bool) -> pd.DataFrame:
+    from core.depth import unrolled_rnn
+
+    return unrolled_rnn(seq_len, UNROLLED_WIDTH, weight_scale, nonlinearity, init, tied=tied)
+
+
+@functools.partial(memo, max_entries=64)
+def build_unrolled(c: dict, style: Style) -> Section:
+    """Tied (one W at every step: the RNN itself) against untied (an independent ρ·Q_t a step)."""
+    args = (c["seq_len"], c["weight_scale"], c["nonlinearity"], c["init"])
+    tied, untied = unrolled(*args, True), unrolled(*args, False)
+    names = (t("depth.series_tied"), t("depth.series_untied"))
+    curves = {
+        name: (f["distance"].to_numpy(), f["log10_grad_norm"].to_numpy())
+        for name, f in zip(names, (tied, untied), strict=True)
+    }  # noqa: E501
+    styles = {names[0]: (COLORS["measured"], SOLID), names[1]: (COLORS["rho"], DOTTED)}
+    labels = chart_labels()
+    figure = curves_chart(curves_data(curves, labels), labels, styles, list(names), style)
+    first = (float(tied["log10_grad_norm"].iloc[0]), float(untied["log10_grad_norm"].iloc[0]))
+    zero = t("common.zero")
+    text = t(
+        "depth.unroll_caption", T=c["seq_len"], tied=pow10_label(first[0], zero), untied=pow10_label(first[1], zero)
+    )
+    return Section(figure, text)
+
+
+def unrolled_table(c: dict) -> pd.DataFrame:
+    args = (c["seq_len"], c["weight_scale"], c["nonlinearity"], c["init"])
+    return pd.concat(
+        [unrolled(*args, True).assign(weights="tied"), unrolled(*args, False).assign(weights="untied")],
+        ignore_index=True,
+    )

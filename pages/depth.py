@@ -18,6 +18,13 @@ def main():
     with right:
         st.subheader(t("depth.chart_title"))
         view.draw(config, ChartSlot("depth-gradient", title=t("depth.chart_title")), chart_style())
+    st.subheader(t("depth.unroll_title"))
+    st.markdown(t("depth.unroll_intro"))
+    with st.container(border=True):
+        unrolled = view.unrolled_controls_ui()
+    section = view.build_unrolled(unrolled, chart_style())
+    slot = ChartSlot("unrolled-rnn", title=t("depth.unroll_title"))
+    slot.draw(section.figure, lambda: view.unrolled_table(unrolled), section.caption)
     with st.expander(t("depth.idea_title"), expanded=not presenter()):
         st.markdown(t("depth.idea"))
 

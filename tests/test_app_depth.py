@@ -102,3 +102,46 @@ def test_one_layer_says_so():
     at = _open({"depth_layers": "1"})
     assert at.caption[0].value == catalog("en")["depth.caption_one"]
     assert math.isclose(float(_lines(at)["log10"].iloc[0]), 0.0)
+
+
+def _series(at, chart_index, name):
+    chart = charts(at)[chart_index]
+    lines = next(frame for frame in chart["data"] if "part" in frame and "log10" in frame)
+    return lines[lines["series"] == name].sort_values("distance")
+
+
+UNROLLED_QUERIES = [
+    {},  # the defaults
+    {"unroll_seq_len": "500", "unroll_weight_scale": "1.5", "unroll_phi": "relu"},  # the maxima
+    {"unroll_seq_len": "2", "unroll_weight_scale": "0.5", "unroll_init": "nonnormal"},  # the minima
+]
+
+
+@pytest.mark.parametrize("query", UNROLLED_QUERIES)
+def test_the_tied_unrolled_rnn_is_the_rnn_labs_probe_and_the_caption_says_both_first_words(query):
+    from core.probe import gradient_through_time
+    from dashboard.depth_view import UNROLLED_DEFAULTS, UNROLLED_WIDTH
+
+    at = _open(query)
+    en = catalog("en")
+    T = int(query.get("unroll_seq_len", UNROLLED_DEFAULTS["seq_len"]))
+    rho = float(query.get("unroll_weight_scale", UNROLLED_DEFAULTS["weight_scale"]))
+    phi = query.get("unroll_phi", "tanh")
+    init = query.get("unroll_init", "orthogonal")
+    probe = gradient_through_time(
+        "rnn", seq_len=T, hidden_size=UNROLLED_WIDTH, weight_scale=rho, nonlinearity=phi, init=init
+    ).sort_values("distance")
+    tied = _series(at, 1, en["depth.series_tied"])
+    finite = np.isfinite(probe["log10_grad_norm"].to_numpy())
+    np.testing.assert_allclose(tied["log10"], probe["log10_grad_norm"].to_numpy()[finite], atol=1e-9)
+    first = probe["log10_grad_norm"].iloc[-1]  # the first word: distance T − 1
+    assert f"10^{first:.1f}" in at.caption[1].value and f"T = {T}" in at.caption[1].value
+    assert len(_series(at, 1, en["depth.series_untied"])) > 0
+
+
+def test_the_unrolled_section_speaks_korean_and_keeps_its_codes_in_the_link():
+    at = _open({"lang": "ko", "unroll_phi": "linear"})
+    assert at.selectbox(key="unroll_phi").value == "linear"
+    assert at.query_params["unroll_phi"] == "linear"
+    assert any(KO["depth.series_tied"] in set(frame.get("series", [])) for frame in charts(at)[1]["data"])
+    assert "T = 100" in at.caption[1].value and "첫 단어" in at.caption[1].value

@@ -75,6 +75,10 @@ PAGES = {
         "depth_init": maybe(st.sampled_from(["xavier", "he", "orthogonal"])),
         "depth_residual": maybe(st.sampled_from(["true", "false"])),
         "depth_norm": maybe(st.sampled_from(["true", "false"])),
+        "unroll_seq_len": num(2, 500),
+        "unroll_weight_scale": num(0.5, 1.5, 0.01),
+        "unroll_phi": maybe(st.sampled_from(["tanh", "relu", "linear"])),
+        "unroll_init": maybe(st.sampled_from(["orthogonal", "gaussian", "nonnormal"])),
     },
     "pages/training.py": {
         "train_model": maybe(st.sampled_from(["rnn", "transformer"])),

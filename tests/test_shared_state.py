@@ -149,6 +149,7 @@ def _calls() -> dict:
         "dashboard.h2h_view._paths": ((64,), {}),
         "dashboard.training_view.sweep_table": ((training_view.SWEEP_CSV.stat().st_mtime,), {}),
         "dashboard.depth_view.measured": ((depth_view.DepthConfig(layers=5, width=8),), {}),
+        "dashboard.depth_view.unrolled": ((20, 0.9, "tanh", "orthogonal", False), {}),
     }
 
 
