@@ -84,7 +84,7 @@ def architecture_ui(inputs: dict) -> dict:
     return {"config": config, "tokens": tokens, "mode": inputs["mode"], "layer": layer}
 
 
-@byte_cache(max_mb=16)  # up to 48²·8·4 cells a setting: about 3 MB
+@byte_cache(max_mb=8)  # up to 48²·8·4 cells a setting: about 3 MB
 def _maps(config: TransformerConfig, tokens: tuple, mode: str, seed: int = 0) -> pd.DataFrame:
     with cached.heavy_work():  # every head's T × T weights: one such computation at a time on a server
         return _compute_maps(config, tokens, mode, seed)

@@ -46,7 +46,7 @@ def _one_at_a_time(heavy: bool):
     return heavy_work() if heavy else contextlib.nullcontext()
 
 
-@byte_cache(max_mb=16)  # a table is 0.1 MB at T = 2000
+@byte_cache(max_mb=8)  # a table is 0.1 MB at T = 2000
 def probe(model, seq_len, seed=0, window=0, input_scale=1.0, **options):
     """The probe table of any registered model (options: hidden_size, weight_scale, forget_bias, ...)."""
     with _one_at_a_time(_heavy(model, seq_len, options.get("hidden_size", 64))):
@@ -62,7 +62,7 @@ def clipping(threshold, seq_len, hidden_size, seed):
         return clipping_over_scales(threshold, seq_len=seq_len, hidden_size=hidden_size, seed=seed)
 
 
-@byte_cache(max_mb=16)
+@byte_cache(max_mb=8)
 def rnn_lab(seq_len, seed, input_scale, hidden_size, weight_scale, nonlinearity, init):
     """The RNN lab's measurements, from one model: (its probe table, the eigenvalues of W as
     re/im/abs, ρ(W), ‖W‖₂, the long-run log10 rate per step).  The same numbers as

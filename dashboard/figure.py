@@ -123,7 +123,7 @@ class Section:
     caption: str
 
 
-MEMO_MB = 4  # a memo cache's default budget: a figure is 0.01–0.5 MB (tests/test_shared_state.py measures them)
+MEMO_MB = 2  # a memo cache's default budget: a figure is 0.01–0.5 MB (tests/test_shared_state.py measures them)
 
 
 def memo(build: Callable, max_entries: int = 64, max_mb: float = MEMO_MB) -> Callable:
