@@ -189,8 +189,10 @@ def _lru(build: Callable, max_entries: int, keep: Callable, max_bytes: int | Non
         with lock:
             if key not in cache:
                 cache[key], sizes[key] = value, size
+            for stale in sizes.keys() - cache.keys():  # the cache was cleared from outside (tests)
+                del sizes[stale]
             while len(cache) > max_entries or (max_bytes is not None and sum(sizes.values()) > max_bytes):
-                sizes.pop(cache.popitem(last=False)[0])
+                sizes.pop(cache.popitem(last=False)[0], None)
         return value
 
     cached.cache, cached.sizes = cache, sizes

@@ -110,3 +110,13 @@ def test_the_shared_caches_budgets_add_up_to_a_bounded_server():
     assert data <= 160 * MB, data / MB
     owners = {name: sys.modules[name.rsplit(".", 1)[0]] for name in memos}
     assert all(hasattr(getattr(owners[n], n.rsplit(".", 1)[1]), "sizes") for n in memos)  # every memo has a budget
+
+
+def test_a_memo_cleared_from_outside_keeps_its_byte_count_true():
+    built = memo(lambda n: _table(n), max_entries=1000, max_mb=1)
+    for rows in range(5000, 5010):
+        built(rows)
+    built.cache.clear()  # as a test or a reset may do
+    built(7000)
+    assert set(built.sizes) == set(built.cache) == {next(iter(built.cache))}
+    assert sum(built.sizes.values()) <= MB
