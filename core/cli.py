@@ -145,6 +145,20 @@ def _json_number(value):
     return value if math.isfinite(value) else None
 
 
+def _print_table(frame, fmt: str) -> None:
+    """A table on stdout: CSV, or JSON records (whole-number columns as ints, non-finite numbers as null)."""
+    if fmt == "csv":
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return
+    whole = {name for name, dtype in frame.dtypes.items() if dtype.kind in "iu"}
+    records = [
+        {name: int(v) if name in whole else _json_number(float(v)) for name, v in zip(frame.columns, row, strict=True)}
+        for row in frame.itertuples(index=False)
+    ]
+    json.dump(records, sys.stdout, allow_nan=False)
+    sys.stdout.write("\n")
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "train":
@@ -180,20 +194,7 @@ def main(argv=None) -> int:
         message = re.sub(rf"\b({flags})\b", lambda m: "--" + m.group(1).replace("_", "-"), str(err))
         print(f"python -m core probe: error: {message}", file=sys.stderr)
         return 2
-    if args.format == "csv":
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
-    else:
-        records = [
-            {
-                "position": int(p),
-                "distance": int(d),
-                "grad_norm": _json_number(float(g)),
-                "log10_grad_norm": _json_number(float(lg)),
-            }
-            for p, d, g, lg in frame.itertuples(index=False)
-        ]
-        json.dump(records, sys.stdout, allow_nan=False)
-        sys.stdout.write("\n")
+    _print_table(frame, args.format)
     return 0
 
 
@@ -205,15 +206,7 @@ def _depth(args) -> int:
     except ValueError as err:
         print(f"python -m core depth: error: --{err}", file=sys.stderr)
         return 2
-    if args.format == "csv":
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
-    else:
-        records = [
-            {"layer": int(n), "grad_norm": _json_number(float(g)), "log10_grad_norm": _json_number(float(lg))}
-            for n, g, lg in frame.itertuples(index=False)
-        ]
-        json.dump(records, sys.stdout, allow_nan=False)
-        sys.stdout.write("\n")
+    _print_table(frame, args.format)
     return 0
 
 

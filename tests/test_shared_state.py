@@ -305,27 +305,22 @@ def test_heavy_computations_run_one_at_a_time(monkeypatch):
 
     monkeypatch.setattr(cached_module, "gradient_through_time", slow)
     monkeypatch.setattr(cached_module, "weight_scale_sweep", slow)
-    calls = [lambda i=i: cached_module.probe("transformer", 10 + i, hidden_size=8) for i in range(4)] + [
+
+    def peak_of(calls) -> int:
+        """Run `calls` in threads at once: the most that computed side by side."""
+        peak[0] = 0
+        threads = [threading.Thread(target=call) for call in calls]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return peak[0]
+
+    heavy = [lambda i=i: cached_module.probe("transformer", 10 + i, hidden_size=8) for i in range(4)] + [
         lambda i=i: cached_module.rnn_sweep(20 + i, 8, "tanh", "orthogonal", 1.0, 0) for i in range(4)
     ]
-    threads = [threading.Thread(target=call) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert peak[0] == 1
-    peak[0] = 0  # a long recurrent probe is heavy too: T·H² = 2000·64²
-    long = [lambda i=i: cached_module.probe("lstm", 2000 + i, hidden_size=64) for i in range(4)]
-    threads = [threading.Thread(target=call) for call in long]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert peak[0] == 1
-    peak[0] = 0  # a short recurrent probe is light: it does not wait
-    light = [threading.Thread(target=lambda i=i: cached_module.probe("rnn", 30 + i, hidden_size=8)) for i in range(4)]
-    for thread in light:
-        thread.start()
-    for thread in light:
-        thread.join()
-    assert peak[0] > 1
+    assert peak_of(heavy) == 1
+    # a long recurrent probe is heavy too: T·H² = 2000·64²
+    assert peak_of([lambda i=i: cached_module.probe("lstm", 2000 + i, hidden_size=64) for i in range(4)]) == 1
+    # a short recurrent probe is light: it does not wait
+    assert peak_of([lambda i=i: cached_module.probe("rnn", 30 + i, hidden_size=8) for i in range(4)]) > 1
