@@ -1,4 +1,4 @@
-"""Command line: `python -m core probe | depth | train | sweep | timings`.
+"""Command line: `python -m core probe | attention | depth | train | sweep | timings`.
 
 `probe` prints the probe's table as CSV or JSON; `train` trains one model on a task and prints
 JSON (`--save PATH` writes a checkpoint); `sweep` trains every model over several distances and
@@ -14,6 +14,15 @@ transformer (--layers, --heads, --no-positional; --window K restricts attention 
 CSV columns: position,distance,grad_norm,log10_grad_norm (grad_norm is inf/0 past float64's range;
 log10_grad_norm is exact, -inf only where no gradient path exists).  JSON: a list of records with
 those keys, non-finite numbers written as null.  A bad argument exits with status 2 and one line.
+
+A real pretrained Transformer, all-MiniLM-L6-v2 (core/minilm.py), on a text of your own:
+
+    python -m core attention --model minilm --text "The trophy would not fit" --format json
+    python -m core probe --model minilm --text "The trophy would not fit" --seed 0 --format csv
+
+`attention` prints {"model", "tokens", "attention"}, attention[layer][head][i][j] the weight from word
+piece i to j; `probe --model minilm` adds a token column.  A text longer than the model's 512
+positions is truncated to its first 511 word pieces and [SEP], with a note on stderr.
 
 `depth` prints ‖∂ℓ/∂h_l‖ for every layer of a deep feed-forward network (core/depth.py), layer 1
 nearest the input, ℓ a fixed random unit readout of the last layer:
@@ -66,17 +75,18 @@ def _parser() -> argparse.ArgumentParser:
     top = _Parser(prog="python -m core", description="Gradient Lab core: probes and theory, no UI.")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("probe", help="print ‖∂ℓ/∂x_t‖ for every position t")
-    p.add_argument("--model", choices=tuple(MODELS), default="rnn")
-    p.add_argument("--seq-len", type=int, default=100, help="T, the number of inputs (default 100)")
-    p.add_argument("--weight-scale", type=float, default=defaults.weight_scale, help="ρ of the recurrent W")
-    p.add_argument("--hidden-size", type=int, default=defaults.hidden_size)
+    p.add_argument("--model", choices=(*MODELS, "minilm"), default="rnn")
+    p.add_argument("--text", default=None, help="minilm: the text whose word pieces are probed")
+    p.add_argument("--seq-len", type=int, default=None, help="T, the number of inputs (default 100)")
+    p.add_argument("--weight-scale", type=float, default=None, help="ρ of the recurrent W")
+    p.add_argument("--hidden-size", type=int, default=None)
     p.add_argument("--nonlinearity", choices=NONLINEARITIES, default=None, help="rnn/birnn (default tanh)")
     p.add_argument("--init", choices=INITS, default=None, help="rnn/birnn (default orthogonal)")
-    p.add_argument("--input-scale", type=float, default=1.0, help="std of each input unit (default 1)")
+    p.add_argument("--input-scale", type=float, default=None, help="std of each input unit (default 1)")
     p.add_argument(
         "--window",
         type=int,
-        default=0,
+        default=None,
         help="rnn/lstm/gru: backprop through the last K steps; transformer: attend to |i-j| < K; 0 = full",
     )
     p.add_argument("--forget-bias", type=float, default=None, help="LSTM forget-gate bias b_f (default 1)")
@@ -92,6 +102,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--format", choices=("csv", "json"), default="csv")
+
+    at = sub.add_parser("attention", help="print a real Transformer's attention weights for a text (JSON)")
+    at.add_argument("--model", choices=("minilm",), default="minilm", help="all-MiniLM-L6-v2, shipped by a package")
+    at.add_argument("--text", required=True)
+    at.add_argument("--format", choices=("json",), default="json")
 
     d = TrainConfig()
     tr = sub.add_parser("train", help="train a model on a long-range task; prints JSON")
@@ -169,15 +184,19 @@ def main(argv=None) -> int:
         return _timings(args)
     if args.command == "depth":
         return _depth(args)
+    if args.command == "attention":
+        return _attention(args)
     one_thread_each()  # small arrays: a second thread only contends (core/threads.py)
-    options = {
-        "seq_len": args.seq_len,
-        "input_scale": args.input_scale,
-        "seed": args.seed,
-        "window": args.window,
-        "hidden_size": args.hidden_size,
-        "weight_scale": args.weight_scale,
-    }
+    if args.model == "minilm":
+        return _minilm_probe(args)
+    if args.text is not None:
+        print(f"python -m core probe: error: --text applies to --model minilm, not {args.model}", file=sys.stderr)
+        return 2
+    toy = {"seq_len": 100, "input_scale": 1.0, "window": 0}
+    rnn = RNNConfig()
+    toy |= {"hidden_size": rnn.hidden_size, "weight_scale": rnn.weight_scale}
+    options = {name: toy[name] if getattr(args, name) is None else getattr(args, name) for name in toy}
+    options["seed"] = args.seed
     for flag in MODEL_SPECIFIC:  # given for a model that lacks it: refuse rather than silently ignore
         if getattr(args, flag) is not None:
             if flag not in model_options(args.model):
@@ -195,6 +214,75 @@ def main(argv=None) -> int:
         print(f"python -m core probe: error: {message}", file=sys.stderr)
         return 2
     _print_table(frame, args.format)
+    return 0
+
+
+TOY_FLAGS = ("seq_len", "weight_scale", "hidden_size", "input_scale", "window", *MODEL_SPECIFIC)
+
+
+def _minilm_encoded(command: str, text: str):
+    """The text's word pieces, with a note on stderr where it is longer than the model's 512 positions."""
+    from . import minilm
+
+    try:
+        enc = minilm.encode(text)
+    except minilm.ModelMissing as err:
+        print(f"python -m core {command}: error: {err}", file=sys.stderr)
+        return None
+    if enc.truncated:
+        print(
+            f"python -m core {command}: note: the text is {enc.chars} characters, {enc.pieces} word pieces; "
+            f"the model reads its first {minilm.MAX_TOKENS - 1} (of at most {minilm.MAX_CHARS} characters) "
+            f"and [SEP], its {minilm.MAX_TOKENS} positions",
+            file=sys.stderr,
+        )
+    return enc
+
+
+def _minilm_probe(args) -> int:
+    from . import minilm
+
+    given = [flag for flag in TOY_FLAGS if getattr(args, flag) is not None]
+    if given:
+        flag = given[0].replace("_", "-")
+        print(f"python -m core probe: error: --{flag} does not apply to --model minilm", file=sys.stderr)
+        return 2
+    if args.text is None:
+        print("python -m core probe: error: --model minilm needs --text TEXT", file=sys.stderr)
+        return 2
+    enc = _minilm_encoded("probe", args.text)
+    if enc is None:
+        return 2
+    frame = minilm.gradient_profile(enc, args.seed)
+    if args.format == "csv":
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    records = [
+        {
+            "position": int(row.position),
+            "distance": int(row.distance),
+            "grad_norm": _json_number(float(row.grad_norm)),
+            "log10_grad_norm": _json_number(float(row.log10_grad_norm)),
+            "token": row.token,
+        }
+        for row in frame.itertuples(index=False)
+    ]
+    json.dump(records, sys.stdout, allow_nan=False, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _attention(args) -> int:
+    from . import minilm
+
+    one_thread_each()
+    enc = _minilm_encoded("attention", args.text)
+    if enc is None:
+        return 2
+    att = minilm.attention(enc)
+    out = {"model": minilm.NAME, "tokens": list(enc.tokens), "attention": att.tolist()}
+    json.dump(out, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
     return 0
 
 

