@@ -7,12 +7,14 @@ product (the LSTM's and GRU's steps), and that thread busy-waits for more work a
 it holds the second core while the browser that shows the result needs it: in the app, a new
 Head to head setting (six probes) settled about 25 ms later with it (benchmarks/app_speed.py,
 README "Speed").  Both are set once per process; `threadpoolctl` reaches the BLAS NumPy loaded,
-whichever it is.
+whichever it is; a BLAS loaded later (SciPy's, which transformers imports for the real model) reads
+OPENBLAS_NUM_THREADS and friends when it loads, so those are set too.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 
 import torch
 from threadpoolctl import threadpool_limits
@@ -23,6 +25,8 @@ def one_thread_each() -> None:
     """torch and the BLAS libraries loaded in this process run on one thread (idempotent)."""
     torch.set_num_threads(1)
     threadpool_limits(1, user_api="blas")
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # BLAS libraries loaded later
+        os.environ[name] = "1"
 
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)

@@ -99,3 +99,16 @@ def test_the_server_caps_malloc_arenas_so_freed_memory_is_shared_by_the_threads(
 def test_the_router_caps_malloc_arenas():
     source = (ROOT / "streamlit_app.py").read_text()
     assert "few_malloc_arenas()" in source.split("st.set_page_config")[0]  # before any visitor's thread works
+
+
+def test_a_blas_loaded_later_runs_on_one_thread_too():
+    """SciPy's own OpenBLAS comes in with transformers (the real model), after the call: it starts single-threaded."""
+    env = {"OPENBLAS_NUM_THREADS": "4", "OMP_NUM_THREADS": "4", "PATH": "/usr/bin:/bin"}
+    code = (
+        "from core.threads import one_thread_each\none_thread_each()\nimport scipy.linalg\n"
+        "from threadpoolctl import threadpool_info\n"
+        "print(*[lib['num_threads'] for lib in threadpool_info() if 'scipy.libs' in lib['filepath']])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["1"]  # without the call: as many as the machine's cores, up to 4
