@@ -1,6 +1,6 @@
 """Every benchmark in one run, each against its baseline measured in the same run:
 
-    python -m benchmarks            # probe speed, app speed (cold start, responsiveness, memory), soak
+    python -m benchmarks            # probe speed, app speed (cold start, responsiveness, memory), real model, soak
     python -m benchmarks --quick    # fewer repeats and nudges, a 30 s soak
 
 Prints the tables the README records.  Missed speed or memory targets are printed as MISSED and
@@ -16,7 +16,7 @@ import time
 
 import torch
 
-from . import app_speed, probe_speed, soak
+from . import app_speed, probe_speed, real_model, soak
 
 
 def main(argv=None) -> int:
@@ -36,6 +36,11 @@ def main(argv=None) -> int:
         return 1
     text, missed = app_speed.table(report)
     print(text)
+
+    print("\n## The real Transformer (all-MiniLM-L6-v2): load, views and gradient, against a bare import\n")
+    real_text, real_missed = real_model.table(real_model.measure(2 if args.quick else 3))
+    print(real_text)
+    missed += real_missed
 
     seconds = 30.0 if args.quick else 60.0
     print(f"\n## Soak: {args.sessions} sessions moving sliders for {seconds:.0f} s against one server\n")

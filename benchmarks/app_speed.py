@@ -11,7 +11,8 @@ and server memory (one visitor, then ten at once), all in one run.
   on its own server, nudged the same way in the same run, in batches between the pages (FLOOR_SAMPLES
   moves in all); benchmarks/floor_text_app.py (one slider, one line of text) is measured and reported
   beside it, the same way.  Home has no slider, so it has no row.
-- Memory: the server's resident memory after one visitor has opened every page, then the peak
+- Memory: the server's resident memory after one visitor has opened every page but the real
+  model's, then after that page too (the model loaded), then the peak
   while ten visitors open every page and the heaviest link of each (HEAVY_LINKS) and move their
   sliders at the same time.
 """
@@ -36,15 +37,25 @@ PAGES = {  # URL path: name in the table
     "training": "Train them (controls)",
     "attention": "Attention",
     "head_to_head": "Head to head",
+    "real_transformer": "A real Transformer",  # last: the memory figures are taken before and after it
 }
+REAL = "real_transformer"  # the page that loads all-MiniLM-L6-v2 (about 170 MB, once per server)
 # the heaviest setting of every page, as a shared link could open it (#20): in the memory run and the soak
 HEAVY_LINKS = (
     "vanishing_exploding?seq_len=2000&hidden_size=128&rnn_detail=map",
     "remedies?seq_len=2000&hidden_size=128&remedy=all",
     "attention?att_mode=random&att_seq_len=1800&att_d=128&att_heads=8&att_layers=4",
     "head_to_head?seq_len=2000&hidden_size=128&h2h_n=2048",
+    "real_transformer?real_text=ruth&real_layer=6",
 )
-TARGETS = {"ratio": 1.5, "p95_ms": 600.0, "cold_start_s": 8.0, "memory_mb": 600.0, "memory5_mb": 900.0}
+TARGETS = {
+    "ratio": 1.5,
+    "p95_ms": 600.0,
+    "cold_start_s": 8.0,
+    "memory_mb": 600.0,  # every page but the real model's
+    "memory_real_mb": 900.0,  # and then the real model's, its model loaded (#21)
+    "memory5_mb": 900.0,
+}
 
 
 @dataclass
@@ -56,6 +67,7 @@ class AppReport:
     pages_ms: dict[str, list[float]] = field(default_factory=dict)
     first_ms: dict[str, list[float]] = field(default_factory=dict)  # each slider's first move: a new setting
     memory_mb: float = 0.0
+    memory_real_mb: float = 0.0
     memory5_mb: float = 0.0  # peak resident memory of the server's life, `visitors` at once included
     visitors: int = 10
     errors: list[str] = field(default_factory=list)
@@ -162,8 +174,11 @@ async def measure(nudges: int = 4, concurrent: int = 10, pages: dict = PAGES) ->
             report.cold_start_s = None if drawn is None else asked - server.started + drawn
             # one visitor opens every page
             for path in PAGES:
+                if path == REAL:
+                    report.memory_mb = server.rss_mb()[0]
                 await first.visit("/" + path)
-            report.memory_mb = server.rss_mb()[0]
+            report.memory_real_mb = server.rss_mb()[0]
+            report.memory_mb = report.memory_mb or report.memory_real_mb
             # responsiveness, page by page, each page followed by a batch of each floor's moves
             floors = [FloorPage(FLOOR_APP), FloorPage(FLOOR_TEXT_APP)]
             try:
@@ -231,8 +246,10 @@ def table(report: AppReport) -> tuple[str, list[str]]:
         if cold is not None
         else "| cold start | failed | |",
         f"| (of which: server answering its health check) | {report.cold_health_s:.1f} s | |",
-        f"| server memory after one visitor opened every page | {report.memory_mb:.0f} MB | "
+        f"| server memory after one visitor opened every page but the real model's | {report.memory_mb:.0f} MB | "
         f"≤ {TARGETS['memory_mb']:.0f} MB |",
+        f"| ... and then the real model's page (all-MiniLM-L6-v2 loaded) | {report.memory_real_mb:.0f} MB | "
+        f"≤ {TARGETS['memory_real_mb']:.0f} MB |",
         f"| server memory, peak, {report.visitors} visitors at once (every page and heavy link) | "
         f"{report.memory5_mb:.0f} MB | "
         f"≤ {TARGETS['memory5_mb']:.0f} MB |",
@@ -241,6 +258,9 @@ def table(report: AppReport) -> tuple[str, list[str]]:
         missed.append(f"cold start {cold} s (target ≤ {TARGETS['cold_start_s']:.0f} s)")
     if report.memory_mb > TARGETS["memory_mb"]:
         missed.append(f"memory {report.memory_mb:.0f} MB (target ≤ {TARGETS['memory_mb']:.0f})")
+    if report.memory_real_mb > TARGETS["memory_real_mb"]:
+        target = TARGETS["memory_real_mb"]
+        missed.append(f"memory with the real model {report.memory_real_mb:.0f} MB (target ≤ {target:.0f})")
     if report.memory5_mb > TARGETS["memory5_mb"]:
         target = TARGETS["memory5_mb"]
         missed.append(f"memory with {report.visitors} visitors {report.memory5_mb:.0f} MB (target ≤ {target:.0f})")

@@ -68,7 +68,7 @@ def load_ui() -> bool:
     package is missing."""
     try:
         if not minilm.loaded():
-            with st.spinner(t("real.loading")):
+            with st.spinner(t("real.loading")), cached.heavy_work():  # then the loading's spare memory goes back
                 minilm.load()
         return True
     except minilm.ModelMissing:
@@ -82,19 +82,14 @@ def analysis(text: str) -> dict:
     statistics, and the readout's row of attention rollout (the T × T maps themselves are not kept)."""
     with cached.heavy_work():
         enc = minilm.encode(text)
-        att = minilm.attention(enc)
-        return {
-            "enc": enc,
-            "pooled": minilm.pool(att, MOSAIC_SIDE),
-            "stats": minilm.head_stats(att),
-            "rollout": minilm.rollout(att)[enc.readout],
-        }
+        summary = minilm.summary(enc, MOSAIC_SIDE)
+        return {"enc": enc, "pooled": summary.pooled, "stats": summary.stats, "rollout": summary.rollout[enc.readout]}
 
 
 @byte_cache(max_mb=8)  # one head's T × T weights: 1 MB at 512 word pieces
 def head_weights(text: str, layer: int, head: int) -> np.ndarray:
     with cached.heavy_work():
-        return minilm.attention(minilm.encode(text))[layer - 1, head - 1].copy()
+        return minilm.head_attention(minilm.encode(text), layer, head)
 
 
 @byte_cache(max_mb=4)

@@ -173,3 +173,24 @@ def test_head_stats_chart_plots_every_head():
     stats = charts(at)[2]
     points = [f for f in stats["data"] if "mean_distance" in f and len(f) == minilm.LAYERS * minilm.HEADS]
     assert points and not math.isnan(points[0]["entropy_bits"].sum())
+
+
+def test_the_other_pages_never_import_transformers():
+    """The real model is imported on its page's first use only: the other pages' cold start and memory stay."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from tests.apptest_helpers import run_app\n"
+        "for page in (None, 'pages/vanishing_exploding.py', 'pages/depth.py', 'pages/remedies.py',"
+        " 'pages/training.py', 'pages/attention.py', 'pages/head_to_head.py'):\n"
+        "    assert not run_app({}, page=page).exception\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'transformers', 'tokenizers', 'scipy'}))\n"
+        "run_app({}, page='pages/real_transformer.py')\n"
+        "print('transformers' in sys.modules)\n"
+    )
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[:2] == ["[]", "True"]  # and the check can fail: its own page imports it

@@ -31,6 +31,7 @@ PAGES = {
     "attention": ("pages/attention.py", {}),
     "head_to_head": ("pages/head_to_head.py", {}),
     "depth": ("pages/depth.py", {"depth_layers": "100", "depth_activation": "relu"}),
+    "real_transformer": ("pages/real_transformer.py", {"real_text": "genesis"}),
 }
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -80,6 +80,13 @@ PAGES = {
         "unroll_phi": maybe(st.sampled_from(["tanh", "relu", "linear"])),
         "unroll_init": maybe(st.sampled_from(["orthogonal", "gaussian", "nonnormal"])),
     },
+    "pages/real_transformer.py": {
+        "real_text": maybe(st.sampled_from(["trophy", "animal", "keys", "genesis", "ruth", "own", "bogus"])),
+        "real_own": maybe(st.text(max_size=300)),
+        "real_layer": num(1, 6),
+        "real_head": num(1, 12),
+        "real_seed": num(0, 9999),
+    },
     "pages/training.py": {
         "train_model": maybe(st.sampled_from(["rnn", "transformer"])),
         "train_seq_len": num(2, 200),
@@ -95,7 +102,8 @@ EXAMPLES = {
     "pages/head_to_head.py": 50,
     "pages/training.py": 40,
     "pages/depth.py": 40,
-}  # 350 in all
+    "pages/real_transformer.py": 30,
+}  # 380 in all
 
 
 def _case(page):
@@ -134,3 +142,4 @@ test_fuzz_attention_page = _test("pages/attention.py")
 test_fuzz_head_to_head_page = _test("pages/head_to_head.py")
 test_fuzz_training_page = _test("pages/training.py")
 test_fuzz_depth_page = _test("pages/depth.py")
+test_fuzz_real_transformer_page = _test("pages/real_transformer.py")

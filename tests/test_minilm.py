@@ -239,3 +239,22 @@ def test_cli_notes_truncation_on_stderr():
     assert proc.returncode == 0
     assert len(proc.stdout.splitlines()) == 1 + 512
     assert "note" in proc.stderr and "512" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_the_layer_at_a_time_summary_and_one_head_equal_the_whole_attention():
+    enc = minilm.encode(TROPHY + " " + TROPHY)  # 30 word pieces: pooled to 12 cells below
+    att = minilm.attention(enc)
+    summary = minilm.summary(enc, 12)
+    np.testing.assert_allclose(summary.pooled, minilm.pool(att, 12), rtol=1e-6)
+    pd.testing.assert_frame_equal(summary.stats, minilm.head_stats(att))
+    np.testing.assert_allclose(summary.rollout, minilm.rollout(att))
+    for layer, head in ((1, 1), (4, 7), (6, 12)):
+        np.testing.assert_array_equal(minilm.head_attention(enc, layer, head), att[layer - 1, head - 1])
+
+
+def test_attention_equals_transformers_own_output_attentions(model):
+    enc = minilm.encode(TROPHY)
+    ids = torch.tensor([enc.ids])
+    with torch.no_grad():
+        out = model(input_ids=ids, attention_mask=torch.ones_like(ids), output_attentions=True)
+    np.testing.assert_allclose(minilm.attention(enc), torch.stack([a[0] for a in out.attentions]).numpy(), atol=1e-6)

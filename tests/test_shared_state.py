@@ -43,6 +43,7 @@ PAGES = (
     "pages/attention.py",
     "pages/head_to_head.py",
     "pages/depth.py",
+    "pages/real_transformer.py",
 )
 SESSIONS = (  # (URL parameters, language) of each simulated visitor
     ({}, "en"),
