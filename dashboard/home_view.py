@@ -31,6 +31,7 @@ def story_ui() -> None:
             st.page_link(page, label=t(f"home.link_{key}"), icon=icon, query_params=view or None)
     st.page_link("pages/training.py", label=t("home.link_training"), icon=":material/model_training:")
     st.page_link("pages/head_to_head.py", label=t("home.link_h2h"), icon=":material/compare_arrows:")
+    st.page_link("pages/real_transformer.py", label=t("home.link_real"), icon=":material/menu_book:")
 
 
 def timeline_chart(style: Style) -> alt.LayerChart:

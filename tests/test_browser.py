@@ -343,6 +343,34 @@ def test_attention_page_draws_and_korean_renders(page, server):
     assert page.console_errors == [] and page.offsite == []
 
 
+def test_real_transformer_page_draws_offline_in_korean_and_its_sliders_move_the_head_view(page, server):
+    page.goto(server + "/real_transformer?lang=ko")
+    _settle(page, timeout=120)  # the first visit loads the model (a few seconds)
+    assert page.locator("h1").first.inner_text() == "실제 트랜스포머, 실제 문장"
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 5
+    caption = page.locator('[data-testid="stCaptionContainer"]').first.inner_text()
+    assert caption.startswith("5층 4번 헤드")
+    layer = _slider(page, "층").first  # the layer ("층"), beside the head ("헤드")
+    layer.focus()
+    layer.press("ArrowLeft")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stCaptionContainer\"]').innerText.startsWith('4층')",
+        timeout=30_000,
+    )
+    assert "real_layer=4" in page.url
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []
+
+
+def test_real_transformer_page_takes_hostile_text_as_text(page, server):
+    text = "%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E%20the%20cat%20sat"
+    page.goto(server + f"/real_transformer?real_text=own&real_own={text}")
+    _settle(page, timeout=120)
+    assert page.locator('[data-testid="stTextArea"] textarea').first.input_value().startswith("<img src=x")
+    assert page.locator('[data-testid="stMain"] img[src="x"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []
+
+
 def test_head_to_head_page_draws(page, server):
     page.goto(server + "/head_to_head")
     _settle(page)
@@ -359,7 +387,7 @@ def test_home_page_tells_the_story_and_links_to_every_page(page, server):
     assert page.locator("h1").first.inner_text() == "Why attention won"
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 1  # the lineage timeline
     links = page.locator('[data-testid="stMain"] [data-testid="stPageLink"] a')
-    assert links.count() == 8
+    assert links.count() == 9
     links.filter(has_text="Try each remedy").click()
     page.wait_for_url("**/remedies**", timeout=10_000)
     _settle(page)
