@@ -20,7 +20,7 @@ from .charts.real import LABELLED_TOKENS, MOSAIC_SIDE, head_map_chart, head_stat
 from .controls import choice_ui, coded_labels
 from .defaults import bound
 from .figure import Section, memo
-from .frame import row
+from .frame import presenter, row
 from .i18n import chart_labels, t
 
 PASSAGES = Path(__file__).resolve().parent.parent / "data" / "passages"
@@ -48,7 +48,7 @@ def text_of(code: str, own: str = "") -> str:
 
 def inputs_ui() -> tuple[str, int]:
     """The text (a prepared one or the visitor's own) and the readout's seed, bound to the URL."""
-    c1, c2 = row([4, 1])
+    c1, c2 = (st.container(), st.container()) if presenter() else row([4, 1])  # a narrow column: one under the other
     code = choice_ui(c1, t("real.text"), coded_labels("real_text", TEXTS), DEFAULTS["text"], "real_text")
     lo, hi, step = RANGES["seed"]
     seed = c2.slider(t("real.seed"), lo, hi, DEFAULTS["seed"], step, **bound("real_seed", 0), help=t("real.seed_help"))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import real_view as view
-from dashboard.frame import chart_style, head_ui, require_router
+from dashboard.frame import chart_style, head_ui, lab_columns, presenter, require_router
 from dashboard.i18n import t
 from dashboard.slots import ChartSlot
 
@@ -12,14 +12,22 @@ require_router()  # a fresh server's first visit may run this file directly; see
 
 def main():
     head_ui("real")
-    with st.container(border=True):
+    left, right = lab_columns()  # side by side in presenter mode: the controls beside the head view
+    with left, st.container(border=True):
         text, seed = view.inputs_ui()
     if not view.load_ui():
         return
-    enc = view.analysis(text)["enc"]
-    view.notices_ui(enc)
-    st.subheader(t("real.heads_title"))
-    heads(text)
+    view.notices_ui(view.analysis(text)["enc"])
+    with right if presenter() else left:  # on a screen the heading comes before its sliders
+        st.subheader(t("real.heads_title"))
+    with right:
+        head, model = st.columns([3, 2]) if not presenter() else (st.container(), st.container())
+        with head:
+            head_slot = ChartSlot("head-view")
+        with model:
+            model_slot = ChartSlot("model-view", title=t("real.model_title"))
+    with left:
+        heads(text, head_slot, model_slot)
     style = chart_style()
     st.subheader(t("real.reach_title"))
     section = view.reach_section(text, style)
@@ -41,21 +49,15 @@ def main():
 
 
 @st.fragment
-def heads(text: str):
-    """The layer and head to enlarge, the head view and the model view: a move reruns only this."""
+def heads(text: str, head_slot: ChartSlot, model_slot: ChartSlot):
+    """The layer and head to enlarge, which fill the head view and the model view: a move reruns only this."""
     layer, head = view.head_ui()
     style = chart_style()
-    left, right = st.columns([3, 2])
-    with left:
-        section = view.head_section(text, layer, head, style)
-        ChartSlot("head-view", title=t("real.head_title", layer=layer, head=head)).draw(
-            section.figure, lambda: view.head_table(text, layer, head), section.caption
-        )
-    with right:
-        section = view.model_section(text, layer, head, style)
-        ChartSlot("model-view", title=t("real.model_title")).draw(
-            section.figure, lambda: view.model_table(text), section.caption
-        )
+    section = view.head_section(text, layer, head, style)
+    head_slot.title = t("real.head_title", layer=layer, head=head)
+    head_slot.draw(section.figure, lambda: view.head_table(text, layer, head), section.caption)
+    section = view.model_section(text, layer, head, style)
+    model_slot.draw(section.figure, lambda: view.model_table(text), section.caption)
 
 
 main()

@@ -507,7 +507,7 @@ def test_reset_on_the_remedies_page_also_resets_the_window_whose_range_follows_t
     assert page.console_errors == [] and page.offsite == []
 
 
-LAB_PAGES = ("vanishing_exploding", "depth", "remedies", "training", "attention", "head_to_head")
+LAB_PAGES = ("vanishing_exploding", "depth", "remedies", "training", "attention", "head_to_head", "real_transformer")
 # Per page: the first chart's box, and the box of every control in the column beside it (the
 # controls that move it, in presenter mode), in CSS pixels of the viewport.
 _FIT_JS = """() => {

@@ -49,7 +49,8 @@ def head_map_chart(weights: np.ndarray, tokens, labels: dict, style: Style) -> F
                 "weight": np.asarray(weights, dtype=np.float64).ravel(),
             }
         )
-        height = int(max(360, 16 * n + 110))  # every word piece named, 16 px a row (and the x axis's labels)
+        step = max(16, style.font_size + 4)  # every word piece named, a row each (and the x axis's labels below)
+        height = int(max(360, step * n + 110))
         chart = (
             alt.Chart(cells)
             .mark_rect()
