@@ -194,3 +194,16 @@ def test_the_other_pages_never_import_transformers():
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split("\n")[:2] == ["[]", "True"]  # and the check can fail: its own page imports it
+
+
+def test_the_readmes_figures_for_ruth_are_the_pages():
+    """README: "On Ruth the far words' gradient is about 5× smaller than the near words', where the toy RNN's falls by
+    10^90" (the page's defaults: seed 0)."""
+    profile = minilm.gradient_profile(minilm.encode(text_of("ruth")), 0)
+    edge = int(profile["distance"].max())
+    fall = minilm.band_mean(profile, 1, 7) - minilm.band_mean(profile, edge // 2, edge)
+    assert 4.5 <= 10**fall <= 5.5
+    rnn = _toy("rnn", edge + 1)
+    assert round(minilm.band_mean(rnn, 1, 7) - minilm.band_mean(rnn, edge // 2, edge)) == 90
+    readme = (__import__("pathlib").Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "about 5× smaller than the near\nwords', where the toy RNN's falls by 10^90" in readme
