@@ -227,34 +227,20 @@ def test_cli_bad_arguments_exit_2_with_one_line(args, words):
     ["\U0001f600\U0001f3c6 emoji", "트로피가 너무 커서 가방에 들어가지 않았다", "<script>alert(1)</script>", "x" * 5000]
     + [""],
 )
-def test_cli_takes_any_text_as_data(text):
-    proc = _run("probe", "--model", "minilm", "--text", text, "--format", "json")
-    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
-    rows = json.loads(proc.stdout)
+def test_cli_takes_any_text_as_data(text, capsys):
+    from core.cli import main
+
+    assert main(["probe", "--model", "minilm", "--text", text, "--format", "json"]) == 0  # in process: no reload
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    rows = json.loads(out.out)
     assert rows[0]["token"] == "[CLS]" and rows[-1]["token"] == "[SEP]" and rows[-1]["distance"] == -1
 
 
-def test_cli_notes_truncation_on_stderr():
-    proc = _run("probe", "--model", "minilm", "--text", "word " * 600, "--format", "csv")
-    assert proc.returncode == 0
-    assert len(proc.stdout.splitlines()) == 1 + 512
-    assert "note" in proc.stderr and "512" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+def test_cli_notes_truncation_on_stderr(capsys):
+    from core.cli import main
 
-
-def test_the_layer_at_a_time_summary_and_one_head_equal_the_whole_attention():
-    enc = minilm.encode(TROPHY + " " + TROPHY)  # 30 word pieces: pooled to 12 cells below
-    att = minilm.attention(enc)
-    summary = minilm.summary(enc, 12)
-    np.testing.assert_allclose(summary.pooled, minilm.pool(att, 12), rtol=1e-6)
-    pd.testing.assert_frame_equal(summary.stats, minilm.head_stats(att))
-    np.testing.assert_allclose(summary.rollout, minilm.rollout(att))
-    for layer, head in ((1, 1), (4, 7), (6, 12)):
-        np.testing.assert_array_equal(minilm.head_attention(enc, layer, head), att[layer - 1, head - 1])
-
-
-def test_attention_equals_transformers_own_output_attentions(model):
-    enc = minilm.encode(TROPHY)
-    ids = torch.tensor([enc.ids])
-    with torch.no_grad():
-        out = model(input_ids=ids, attention_mask=torch.ones_like(ids), output_attentions=True)
-    np.testing.assert_allclose(minilm.attention(enc), torch.stack([a[0] for a in out.attentions]).numpy(), atol=1e-6)
+    assert main(["probe", "--model", "minilm", "--text", "word " * 600, "--format", "csv"]) == 0
+    out = capsys.readouterr()
+    assert len(out.out.splitlines()) == 1 + 512
+    assert "note" in out.err and "512" in out.err and len(out.err.strip().splitlines()) == 1
