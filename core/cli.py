@@ -44,6 +44,7 @@ import sys
 from .checkpoint import save
 from .depth import ACTIVATIONS, MAX_LAYERS, MAX_WIDTH, DepthConfig, gradient_by_layer
 from .depth import INITS as DEPTH_INITS
+from .lm import LM_MODELS, LMConfig
 from .models import MODELS, model_options
 from .models.rnn import INITS, NONLINEARITIES, RNNConfig
 from .models.sequence import SEQUENCE_MODELS
@@ -107,6 +108,28 @@ def _parser() -> argparse.ArgumentParser:
     at.add_argument("--model", choices=("minilm",), default="minilm", help="all-MiniLM-L6-v2, shipped by a package")
     at.add_argument("--text", required=True)
     at.add_argument("--format", choices=("json",), default="json")
+
+    lm = LMConfig()
+    lt = sub.add_parser("lm-train", help="train a character-level language model on the King James text")
+    lt.add_argument("--model", choices=LM_MODELS, required=True)
+    lt.add_argument("--steps", type=int, default=lm.steps, help=f"optimizer steps (default {lm.steps})")
+    lt.add_argument("--batch-size", type=int, default=lm.batch_size)
+    lt.add_argument("--context", type=int, default=lm.context, help="characters a training window (default 256)")
+    lt.add_argument("--lr", type=float, default=lm.lr)
+    lt.add_argument("--seed", type=int, default=lm.seed)
+    lt.add_argument("--out", default=None, help="the checkpoint (default data/lm/MODEL.pt; its JSON beside it)")
+
+    cx = sub.add_parser("context", help="loss against context length, truncated and shuffled (a shipped model)")
+    cx.add_argument("--model", choices=LM_MODELS, required=True)
+    cx.add_argument("--targets", type=int, default=2000, help="held-out characters averaged over (default 2000)")
+    cx.add_argument("--format", choices=("csv",), default="csv")
+
+    sa = sub.add_parser("sample", help="text drawn from a shipped language model")
+    sa.add_argument("--model", choices=LM_MODELS, required=True)
+    sa.add_argument("--prompt", default="")
+    sa.add_argument("--length", type=int, default=200)
+    sa.add_argument("--temperature", type=float, default=1.0)
+    sa.add_argument("--seed", type=int, default=0)
 
     d = TrainConfig()
     tr = sub.add_parser("train", help="train a model on a long-range task; prints JSON")
@@ -186,6 +209,8 @@ def main(argv=None) -> int:
         return _depth(args)
     if args.command == "attention":
         return _attention(args)
+    if args.command in ("lm-train", "context", "sample"):
+        return _language_model(args)
     one_thread_each()  # small arrays: a second thread only contends (core/threads.py)
     if args.model == "minilm":
         return _minilm_probe(args)
@@ -283,6 +308,78 @@ def _attention(args) -> int:
     out = {"model": minilm.NAME, "tokens": list(enc.tokens), "attention": att.tolist()}
     json.dump(out, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
+    return 0
+
+
+LM_DIR = "data/lm"  # the shipped checkpoints, relative to the repository
+
+
+def _lm_path(model: str):
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / LM_DIR / f"{model}.pt"
+
+
+def _language_model(args) -> int:
+    """lm-train, context and sample (core/lm.py, core/context.py)."""
+    one_thread_each()
+    command = args.command
+    if command == "lm-train":
+        try:
+            config = LMConfig(
+                model=args.model,
+                steps=args.steps,
+                batch_size=args.batch_size,
+                context=args.context,
+                lr=args.lr,
+                seed=args.seed,
+            )
+        except ValueError as err:
+            return _error(command, err)
+        from .lm import save_lm, train_lm
+
+        def progress(state):
+            print(
+                json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in state.items()}),
+                file=sys.stderr,
+                flush=True,
+            )
+
+        result = train_lm(config, on_step=progress)
+        weights, meta = save_lm(result, args.out or _lm_path(args.model))
+        json.dump(result.to_json() | {"saved": {"weights": str(weights), "config": str(meta)}}, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    if command == "context" and not 10 <= args.targets <= 100_000:
+        message = f"--targets must be from 10 to 100000; got {args.targets}"
+        print(f"python -m core context: error: {message}", file=sys.stderr)
+        return 2
+    if command == "sample" and not 1 <= args.length <= 10_000:
+        print(f"python -m core sample: error: --length must be from 1 to 10000; got {args.length}", file=sys.stderr)
+        return 2
+    if command == "sample" and not (math.isfinite(args.temperature) and 0.05 <= args.temperature <= 5):
+        print(
+            f"python -m core sample: error: --temperature must be from 0.05 to 5; got {args.temperature}",
+            file=sys.stderr,
+        )
+        return 2
+    from .lm import load_lm
+
+    path = _lm_path(args.model)
+    if not path.exists():
+        print(
+            f"python -m core {command}: error: no checkpoint at {path}: "
+            f"train it with python -m core lm-train --model {args.model}",
+            file=sys.stderr,
+        )
+        return 2
+    model, _ = load_lm(path)
+    from . import context
+
+    if command == "context":
+        context.context_curve(model, args.targets).to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    sys.stdout.write(context.sample(model, args.prompt, args.length, args.temperature, args.seed) + "\n")
     return 0
 
 

@@ -1,0 +1,155 @@
+"""How much context a trained language model uses (Khandelwal et al. 2018, "Sharp Nearby, Fuzzy Far Away"),
+and what it does with text: surprise per character, samples.
+
+`context_curve(model)`: on N fixed target characters of the held-out text, the model's loss (bits/char)
+when it reads only the last d characters before each target, for d = 1, 2, 4, … up to its training window;
+and the loss when it reads the full window with everything beyond distance d shuffled (the characters kept,
+their order destroyed).  At d = the window the two inputs are the same, so the two losses are equal.
+`effective_context`: the smallest d whose loss is within 1% of the full window's.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from .book import load_book
+from .lm import CharLM
+
+TARGETS = 2000  # held-out characters each loss is averaged over
+WITHIN = 0.01  # effective context: within 1% of the full window's loss
+
+
+def contexts(window: int) -> list[int]:
+    """1, 2, 4, … and the window itself."""
+    out, d = [], 1
+    while d < window:
+        out.append(d)
+        d *= 2
+    return [*out, window]
+
+
+def target_positions(count: int, window: int) -> np.ndarray:
+    """`count` evenly spaced held-out positions, each with at least `window` characters before it."""
+    held = load_book().held_out_ids
+    return np.linspace(window, len(held) - 1, count).round().astype(np.int64)
+
+
+@torch.no_grad()
+def _last_bits(model: CharLM, inputs: np.ndarray, targets: np.ndarray, batch: int = 250) -> float:
+    """Mean bits of the targets given each input row (the prediction after its last character)."""
+    total = 0.0
+    for k in range(0, len(inputs), batch):
+        logits = model(torch.from_numpy(inputs[k : k + batch]))[:, -1]
+        total += nn.functional.cross_entropy(logits, torch.from_numpy(targets[k : k + batch]), reduction="sum").item()
+    return total / len(inputs) / math.log(2)
+
+
+def context_curve(model: CharLM, count: int = TARGETS, seed: int = 0) -> pd.DataFrame:
+    """context, bits_per_char, shuffled_bits_per_char (see the module's doc), ordered by context."""
+    held, window = load_book().held_out_ids, model.config.context
+    positions = target_positions(count, window)
+    targets = held[positions]
+    full = held[positions[:, None] - window + np.arange(window)[None, :]]  # the window before each target
+    rng = np.random.default_rng([seed, 11])
+    rows = []
+    for d in contexts(window):
+        truncated = np.ascontiguousarray(full[:, window - d :])
+        shuffled = full.copy()
+        if d < window:
+            far = shuffled[:, : window - d]
+            shuffled[:, : window - d] = np.take_along_axis(
+                far, rng.permuted(np.tile(np.arange(window - d), (count, 1)), axis=1), axis=1
+            )
+        rows.append(
+            {
+                "context": d,
+                "bits_per_char": _last_bits(model, truncated, targets),
+                "shuffled_bits_per_char": _last_bits(model, shuffled, targets),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    last = frame.index[-1]
+    frame.loc[last, "shuffled_bits_per_char"] = frame.loc[last, "bits_per_char"]  # the same input: equal by definition
+    return frame
+
+
+def effective_context(curve: pd.DataFrame, within: float = WITHIN) -> int:
+    """The smallest context whose loss is within `within` (relative) of the full window's."""
+    full = float(curve["bits_per_char"].iloc[-1])
+    close = curve[curve["bits_per_char"] <= full * (1 + within)]
+    return int(close["context"].min())
+
+
+@torch.no_grad()
+def surprise(model: CharLM, text: str) -> pd.DataFrame:
+    """position, char, bits: −log2 p(character | the characters before it), from the second character on (the
+    Transformer reads at most its window: the last `context` characters before each)."""
+    book = load_book()
+    ids = book.encode(text)
+    if len(ids) < 2:
+        return pd.DataFrame({"position": [], "char": [], "bits": []})
+    window = model.config.context
+    if model.config.model != "transformer" or len(ids) <= window:
+        logits = model(torch.from_numpy(ids[None, :-1]))[0]
+        bits = nn.functional.cross_entropy(logits, torch.from_numpy(ids[1:]), reduction="none") / math.log(2)
+    else:
+        rows = [ids[max(0, t - window) : t] for t in range(1, len(ids))]
+        bits = torch.tensor([_last_bits(model, row[None, :], ids[t : t + 1]) for t, row in enumerate(rows, start=1)])
+    return pd.DataFrame({"position": np.arange(1, len(ids)), "char": list(text[1 : len(ids)]), "bits": bits.numpy()})
+
+
+@torch.no_grad()
+def sample(model: CharLM, prompt: str, length: int, temperature: float, seed: int) -> str:
+    """`length` characters after `prompt`, drawn at `temperature` with a seeded generator (the Transformer
+    reads its last `context` characters)."""
+    book = load_book()
+    ids = list(book.encode(prompt or "\n"))
+    generator = torch.Generator().manual_seed(seed)
+    window = model.config.context
+    state = None
+    recurrent = model.config.model != "transformer"
+    step_input = torch.tensor([ids])
+    for _ in range(length):
+        if recurrent:
+            out, state = model.body(model.embed(step_input), state)
+            logits = model.head(out[:, -1])
+        else:
+            logits = model(torch.tensor([ids[-window:]]))[:, -1]
+        probs = torch.softmax(logits[0] / temperature, dim=-1)
+        nxt = int(torch.multinomial(probs, 1, generator=generator))
+        ids.append(nxt)
+        step_input = torch.tensor([[nxt]])
+    return book.decode(ids[len(ids) - length :])
+
+
+def gradient_profile(model: CharLM, text: str) -> pd.DataFrame:
+    """‖∂ℓ/∂x_t‖ on a real passage: ℓ = log p(last character | the ones before it), x_t the input embedding of
+    character t (float32 autograd).  position, distance (from the last input character: 0), grad_norm,
+    log10_grad_norm, char; one row per input character.  The Transformer reads at most its window."""
+    ids = load_book().encode(text)
+    if len(ids) < 2:
+        raise ValueError("the passage needs at least two characters")
+    inputs, target = ids[:-1], int(ids[-1])
+    if model.config.model == "transformer" and len(inputs) > model.config.context:
+        raise ValueError(f"the Transformer reads at most {model.config.context} characters; got {len(inputs)}")
+    x = model.embed(torch.from_numpy(inputs[None, :])).detach().requires_grad_(True)
+    readout = torch.log_softmax(model.forward_embedded(x)[0, -1], dim=-1)[target]
+    (grad,) = torch.autograd.grad(readout, x)
+    norms = grad[0].double().norm(dim=-1).numpy()
+    positions = np.arange(len(inputs))
+    with np.errstate(divide="ignore"):
+        logs = np.log10(norms)
+    return pd.DataFrame(
+        {
+            "position": positions,
+            "distance": len(inputs) - 1 - positions,
+            "grad_norm": norms,
+            "log10_grad_norm": logs,
+            "char": list(text[: len(inputs)]),
+        }
+    )

@@ -1,0 +1,145 @@
+"""The book, the character language models and their context measurements (core/book.py, core/lm.py,
+core/context.py), and the `lm-train`, `context` and `sample` commands' argument checks."""
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from core.book import HELD_OUT, load_book
+from core.context import context_curve, contexts, effective_context, sample, surprise
+from core.lm import CharLM, LMConfig, held_out_bits, learning_rate, load_lm, save_lm, train_lm
+
+TINY = {"steps": 60, "batch_size": 8, "context": 32, "hidden": 32, "embedding": 16, "d_model": 32, "warmup": 5}
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, text=True, check=False)
+
+
+def test_the_book_is_the_king_james_text_with_its_last_tenth_held_out():
+    book = load_book()
+    assert book.text.startswith("In the beginning God created the heaven and the earth.\n")
+    assert book.text.rstrip().endswith("Amen.")
+    assert len(book.alphabet) == 65 and book.alphabet == "".join(sorted(set(book.text)))
+    assert book.split == int(len(book.text) * (1 - HELD_OUT))
+    assert len(book.train_ids) + len(book.held_out_ids) == len(book.text)
+    np.testing.assert_array_equal(np.concatenate([book.train_ids, book.held_out_ids]), book.ids)
+    assert book.decode(book.encode("And God said")) == "And God said"
+    assert book.decode(book.encode("naïve")) == "na ve"  # outside the alphabet: a space
+
+
+def test_the_learning_rate_warms_up_then_decays_to_a_tenth():
+    c = LMConfig(steps=1000, warmup=100, lr=1e-2)
+    assert learning_rate(c, 0) == pytest.approx(1e-4)
+    assert learning_rate(c, 99) == pytest.approx(1e-2)
+    assert learning_rate(c, 999) == pytest.approx(1e-3, rel=1e-3)
+    rates = [learning_rate(c, s) for s in range(100, 1000)]
+    assert all(a >= b for a, b in zip(rates, rates[1:], strict=False))
+
+
+@pytest.mark.parametrize("model", ["lstm", "gru", "transformer"])
+def test_a_short_training_run_lowers_the_loss_and_its_checkpoint_reproduces_it(model, tmp_path):
+    losses = []
+    result = train_lm(LMConfig(model=model, **TINY), on_step=lambda s: losses.append(s["loss_bits"]), report_every=10)
+    assert result.status == "finished" and result.steps == TINY["steps"]
+    assert losses[-1] < min(losses[0] - 0.5, math.log2(65) - 1.5)  # from about log2(65) = 6 bits
+    assert result.held_out_bits < math.log2(65)
+    weights, meta = save_lm(result, tmp_path / f"{model}.pt")
+    loaded, info = load_lm(weights)
+    assert info["held_out_bits_per_char"] == pytest.approx(result.held_out_bits, abs=1e-4)
+    assert held_out_bits(loaded) == pytest.approx(result.held_out_bits, abs=1e-6)
+
+
+def test_the_transformer_is_causal():
+    torch.manual_seed(0)
+    model = CharLM(LMConfig(model="transformer", **TINY)).eval()
+    ids = torch.randint(0, 65, (1, 20))
+    changed = ids.clone()
+    changed[0, 12] = (ids[0, 12] + 1) % 65
+    with torch.no_grad():
+        a, b = model(ids), model(changed)
+    torch.testing.assert_close(a[0, :12], b[0, :12])
+    assert not torch.allclose(a[0, 12:], b[0, 12:])
+
+
+@pytest.fixture(scope="module")
+def tiny_lstm():
+    return train_lm(LMConfig(model="lstm", **{**TINY, "steps": 120})).model
+
+
+def test_the_context_curve_ends_at_the_window_with_equal_columns(tiny_lstm):
+    curve = context_curve(tiny_lstm, count=200)
+    assert list(curve["context"]) == contexts(32) == [1, 2, 4, 8, 16, 32]
+    last = curve.iloc[-1]
+    assert last["bits_per_char"] == last["shuffled_bits_per_char"]
+    assert curve["bits_per_char"].iloc[0] > curve["bits_per_char"].iloc[-1]  # one character tells less than 32
+    assert effective_context(curve) in set(curve["context"])
+    assert context_curve(tiny_lstm, count=200).equals(curve)  # deterministic
+
+
+def test_surprise_is_the_next_characters_negative_log2_probability(tiny_lstm):
+    text = "And God said, Let there be light"
+    frame = surprise(tiny_lstm, text)
+    ids = load_book().encode(text)
+    with torch.no_grad():
+        logp = torch.log_softmax(tiny_lstm(torch.from_numpy(ids[None, :-1]))[0], -1).double()
+    expected = -logp[torch.arange(len(ids) - 1), torch.from_numpy(ids[1:])] / math.log(2)
+    np.testing.assert_allclose(frame["bits"], expected.numpy(), rtol=1e-5)
+    assert "".join(frame["char"]) == text[1:]
+
+
+def test_sampling_is_seeded_and_of_the_asked_length(tiny_lstm):
+    one = sample(tiny_lstm, "And ", 50, 0.8, seed=3)
+    assert len(one) == 50 and one == sample(tiny_lstm, "And ", 50, 0.8, seed=3)
+    assert one != sample(tiny_lstm, "And ", 50, 0.8, seed=4)
+    assert set(one) <= set(load_book().alphabet)
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("lm-train", "--model", "rnn"), "--model"),
+        (("lm-train", "--model", "lstm", "--steps", "0"), "--steps"),
+        (("sample", "--model", "lstm", "--temperature", "0"), "temperature"),
+        (("context", "--model", "lstm", "--targets", "5"), "targets"),
+    ],
+)
+def test_cli_bad_arguments_exit_2_with_one_line(args, words):
+    proc = _run(*args)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1 and words in proc.stderr
+
+
+def test_cli_lm_train_reports_progress_and_writes_a_checkpoint(tmp_path):
+    out = tmp_path / "gru.pt"
+    flags = ("--steps", "50", "--batch-size", "4", "--context", "16", "--out", str(out))
+    proc = _run("lm-train", "--model", "gru", *flags)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["steps"] == 50 and result["saved"]["weights"] == str(out) and out.exists()
+    assert json.loads(proc.stderr.splitlines()[-1])["step"] == 50
+    model, meta = load_lm(out)
+    assert held_out_bits(model) == pytest.approx(meta["held_out_bits_per_char"], abs=1e-3)
+
+
+@pytest.mark.parametrize("model", ["lstm", "transformer"])
+def test_the_gradient_profile_matches_float64_autograd(model):
+    import copy
+
+    from core.context import gradient_profile
+
+    net = train_lm(LMConfig(model=model, **{**TINY, "steps": 30})).model
+    text = "And God called the light Day, and the darkness he called Night."[:33]
+    profile = gradient_profile(net, text)
+    double = copy.deepcopy(net).double()
+    ids = load_book().encode(text)
+    x = double.embed(torch.from_numpy(ids[None, :-1])).detach().requires_grad_(True)
+    readout = torch.log_softmax(double.forward_embedded(x)[0, -1], dim=-1)[int(ids[-1])]
+    (grad,) = torch.autograd.grad(readout, x)
+    np.testing.assert_allclose(profile["grad_norm"], grad[0].norm(dim=-1).numpy(), rtol=1e-3)
+    assert list(profile["distance"]) == list(range(len(text) - 2, -1, -1))
