@@ -37,6 +37,7 @@ PAGES = {  # URL path: name in the table
     "training": "Train them (controls)",
     "attention": "Attention",
     "head_to_head": "Head to head",
+    "real_text": "On real text",
     "real_transformer": "A real Transformer",  # last: the memory figures are taken before and after it
 }
 REAL = "real_transformer"  # the page that loads all-MiniLM-L6-v2 (about 170 MB, once per server)

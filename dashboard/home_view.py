@@ -32,6 +32,7 @@ def story_ui() -> None:
     st.page_link("pages/training.py", label=t("home.link_training"), icon=":material/model_training:")
     st.page_link("pages/head_to_head.py", label=t("home.link_h2h"), icon=":material/compare_arrows:")
     st.page_link("pages/real_transformer.py", label=t("home.link_real"), icon=":material/menu_book:")
+    st.page_link("pages/real_text.py", label=t("home.link_text"), icon=":material/auto_stories:")
 
 
 def timeline_chart(style: Style) -> alt.LayerChart:

@@ -57,3 +57,15 @@ def chart_rows(chart: dict):
 
 def alert_texts(at: AppTest) -> dict[str, list[str]]:
     return {kind: [e.value for e in getattr(at, kind)] for kind in ("info", "success", "warning", "error")}
+
+
+def open_page(page: str, query: dict | None = None) -> AppTest:
+    """run_app on `page`, asserting that it raised no exception."""
+    at = run_app(query or {}, page=page)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def all_captions(at: AppTest) -> str:
+    """Every caption on the page, one a line."""
+    return "\n".join(c.value for c in at.caption)

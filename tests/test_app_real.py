@@ -11,20 +11,17 @@ import pytest
 from core import minilm
 from dashboard.i18n import catalog
 from dashboard.real_view import DEFAULTS, RANGES, SENTENCES, TEXTS, TOY, farthest_link, text_of
-from tests.apptest_helpers import alert_texts, assert_charts_sound, charts, run_app
+from tests.apptest_helpers import alert_texts, all_captions, assert_charts_sound, charts, open_page
 
 PAGE = "pages/real_transformer.py"
 EN, KO = catalog("en"), catalog("ko")
 
 
 def _open(query=None):
-    at = run_app(query or {}, page=PAGE)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, query)
 
 
-def _captions(at) -> str:
-    return "\n".join(c.value for c in at.caption)
+_captions = all_captions
 
 
 def test_defaults_show_the_trophy_sentence_and_the_head_that_links_it_to_trophy():

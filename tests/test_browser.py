@@ -371,6 +371,16 @@ def test_real_transformer_page_takes_hostile_text_as_text(page, server):
     assert page.console_errors == [] and page.offsite == []
 
 
+def test_real_text_page_draws_and_samples_in_the_browser(page, server):
+    page.goto(server + "/real_text?text_own=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E%20And%20God%20said")
+    _settle(page, timeout=120)
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 3
+    assert page.locator('[data-testid="stCode"]').count() == 3  # a sample from each model
+    assert page.locator('[data-testid="stMain"] img[src="x"]').count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []
+
+
 def test_head_to_head_page_draws(page, server):
     page.goto(server + "/head_to_head")
     _settle(page)
@@ -387,7 +397,7 @@ def test_home_page_tells_the_story_and_links_to_every_page(page, server):
     assert page.locator("h1").first.inner_text() == "Why attention won"
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 1  # the lineage timeline
     links = page.locator('[data-testid="stMain"] [data-testid="stPageLink"] a')
-    assert links.count() == 9
+    assert links.count() == 10
     links.filter(has_text="Try each remedy").click()
     page.wait_for_url("**/remedies**", timeout=10_000)
     _settle(page)
@@ -507,7 +517,17 @@ def test_reset_on_the_remedies_page_also_resets_the_window_whose_range_follows_t
     assert page.console_errors == [] and page.offsite == []
 
 
-LAB_PAGES = ("vanishing_exploding", "depth", "remedies", "training", "attention", "head_to_head", "real_transformer")
+LAB_PAGES = (
+    "vanishing_exploding",
+    "depth",
+    "remedies",
+    "training",
+    "attention",
+    "head_to_head",
+    "real_transformer",
+    "real_text",
+)
+STORED = ("training", "real_text")  # their main chart is a stored measurement: no control moves it
 # Per page: the first chart's box, and the box of every control in the column beside it (the
 # controls that move it, in presenter mode), in CSS pixels of the viewport.
 _FIT_JS = """() => {
@@ -534,7 +554,7 @@ def test_presenter_mode_fits_each_main_chart_and_its_controls_on_a_projector(pag
         fit = page.evaluate(_FIT_JS)
         top, bottom = fit["chart"]
         assert 0 <= top and bottom <= height, (name, fit)
-        if name != "training":  # its main chart is the stored sweep: no control moves it
+        if name not in STORED:
             assert fit["controls"], name
         for control_top, control_bottom in fit["controls"]:
             assert 0 <= control_top and control_bottom <= height, (name, fit)

@@ -32,6 +32,7 @@ PAGES = {
     "head_to_head": ("pages/head_to_head.py", {}),
     "depth": ("pages/depth.py", {"depth_layers": "100", "depth_activation": "relu"}),
     "real_transformer": ("pages/real_transformer.py", {"real_text": "genesis"}),
+    "real_text": ("pages/real_text.py", {"text_span": "300"}),
 }
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -87,6 +87,14 @@ PAGES = {
         "real_head": num(1, 12),
         "real_seed": num(0, 9999),
     },
+    "pages/real_text.py": {
+        "text_span": num(16, 1000),
+        "text_temperature": num(0.1, 2.0, 0.05),
+        "text_seed": num(0, 9999),
+        "text_length": num(20, 600, 10),
+        "text_prompt": maybe(st.text(max_size=60)),
+        "text_own": maybe(st.text(max_size=300)),
+    },
     "pages/training.py": {
         "train_model": maybe(st.sampled_from(["rnn", "transformer"])),
         "train_seq_len": num(2, 200),
@@ -103,7 +111,8 @@ EXAMPLES = {
     "pages/training.py": 40,
     "pages/depth.py": 40,
     "pages/real_transformer.py": 30,
-}  # 380 in all
+    "pages/real_text.py": 20,
+}  # 400 in all
 
 
 def _case(page):
@@ -143,3 +152,4 @@ test_fuzz_head_to_head_page = _test("pages/head_to_head.py")
 test_fuzz_training_page = _test("pages/training.py")
 test_fuzz_depth_page = _test("pages/depth.py")
 test_fuzz_real_transformer_page = _test("pages/real_transformer.py")
+test_fuzz_real_text_page = _test("pages/real_text.py")

@@ -128,7 +128,7 @@ def test_cli_lm_train_reports_progress_and_writes_a_checkpoint(tmp_path):
 
 
 @pytest.mark.parametrize("model", ["lstm", "transformer"])
-def test_the_gradient_profile_matches_float64_autograd(model):
+def test_the_gradient_profile_matches_float32_autograd_and_float64_finite_differences(model):
     import copy
 
     from core.context import gradient_profile
@@ -136,10 +136,40 @@ def test_the_gradient_profile_matches_float64_autograd(model):
     net = train_lm(LMConfig(model=model, **{**TINY, "steps": 30})).model
     text = "And God called the light Day, and the darkness he called Night."[:33]
     profile = gradient_profile(net, text)
-    double = copy.deepcopy(net).double()
     ids = load_book().encode(text)
-    x = double.embed(torch.from_numpy(ids[None, :-1])).detach().requires_grad_(True)
-    readout = torch.log_softmax(double.forward_embedded(x)[0, -1], dim=-1)[int(ids[-1])]
-    (grad,) = torch.autograd.grad(readout, x)
+    x = net.embed(torch.from_numpy(ids[None, :-1])).detach().requires_grad_(True)  # float32, a different route
+    (grad,) = torch.autograd.grad(torch.log_softmax(net.forward_embedded(x)[0, -1], -1)[int(ids[-1])], x)
     np.testing.assert_allclose(profile["grad_norm"], grad[0].norm(dim=-1).numpy(), rtol=1e-3)
     assert list(profile["distance"]) == list(range(len(text) - 2, -1, -1))
+    double = copy.deepcopy(net).double()
+    x64 = double.embed(torch.from_numpy(ids[None, :-1])).detach()
+    rng = np.random.default_rng(0)
+
+    def readout(z):
+        return float(torch.log_softmax(double.forward_embedded(z)[0, -1], -1)[int(ids[-1])])
+
+    x_t = x64.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(torch.log_softmax(double.forward_embedded(x_t)[0, -1], -1)[int(ids[-1])], x_t)
+    np.testing.assert_allclose(profile["grad_norm"], g[0].norm(dim=-1).numpy(), rtol=1e-12)
+    with torch.no_grad():
+        for t in (0, 15, 31):
+            v = torch.zeros_like(x64)
+            v[0, t] = torch.from_numpy(rng.standard_normal(x64.shape[-1]))
+            v /= v.norm()
+            slope = (readout(x64 + 1e-4 * v) - readout(x64 - 1e-4 * v)) / 2e-4  # rounding ~1e-12, truncation ~1e-8
+            assert slope == pytest.approx(float((g * v).sum()), rel=1e-4, abs=1e-11)
+            assert abs(slope) <= profile["grad_norm"].iloc[t] * (1 + 1e-5)  # |∇ℓ·v| ≤ ‖∇ℓ_t‖ for a unit v at t
+
+
+def test_the_transformers_surprise_on_a_long_text_scores_each_character_once_with_half_a_window_or_more():
+    net = train_lm(LMConfig(model="transformer", **{**TINY, "steps": 20})).model  # window 32
+    text = load_book().text[:101]
+    frame = surprise(net, text)
+    assert list(frame["position"]) == list(range(1, 101)) and "".join(frame["char"]) == text[1:]
+    ids = load_book().encode(text)
+    with torch.no_grad():
+        for t in (5, 40, 77, 100):  # each from the window the doc names: at least 16 characters before it
+            start = 0 if t <= 32 else next(s for s in (*range(0, 101 - 32, 16), 100 - 32) if s + 16 < t <= s + 32)
+            logits = net(torch.from_numpy(ids[None, start:t]))[0, -1]
+            expected = -torch.log_softmax(logits, -1)[ids[t]].item() / math.log(2)
+            assert frame["bits"].iloc[t - 1] == pytest.approx(expected, rel=1e-4)

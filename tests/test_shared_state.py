@@ -44,6 +44,7 @@ PAGES = (
     "pages/head_to_head.py",
     "pages/depth.py",
     "pages/real_transformer.py",
+    "pages/real_text.py",
 )
 SESSIONS = (  # (URL parameters, language) of each simulated visitor
     ({}, "en"),

@@ -158,12 +158,17 @@ def head_stats_chart(stats: pd.DataFrame, chosen: tuple[int, int], labels: dict,
     return Figure.from_altair(alt.hconcat(*panels).configure(**_config(style)))
 
 
-def token_layout(tokens, width: int = 96) -> pd.DataFrame:
+def token_layout(tokens, width: int = 96, joined: bool = False) -> pd.DataFrame:
     """Word pieces laid out as text, left to right, wrapping at `width` characters: x (start, in
     characters), x2 (end), line.  A piece that continues a word (##...) is shown without its ## and
-    joined to the piece before; other pieces are a space apart."""
+    joined to the piece before; other pieces are a space apart.  `joined`: the tokens are characters,
+    each right after the one before, a newline starting a new line (shown as ↵)."""
     rows, x, line = [], 0.0, 0
     for tok in tokens:
+        if joined:
+            rows.append({"shown": "↵" if tok == "\n" else tok, "x": x, "x2": x + 1, "line": line})
+            x, line = (0.0, line + 1) if tok == "\n" or x + 1 >= width else (x + 1, line)
+            continue
         glued = tok.startswith("##")
         shown = tok[2:] if glued else tok
         size = max(len(shown), 1)
@@ -175,10 +180,10 @@ def token_layout(tokens, width: int = 96) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def token_chart(scores: pd.DataFrame, labels: dict, style: Style, width: int = 96) -> Figure:
-    """The text's word pieces, one panel a score (columns of `scores`: token, then one per panel, each
-    0..1 of its own maximum), each piece on a box coloured by its score."""
-    layout = token_layout(scores["token"], width)
+def token_chart(scores: pd.DataFrame, labels: dict, style: Style, width: int = 96, joined: bool = False) -> Figure:
+    """The text's word pieces (or characters, `joined`: see token_layout), one panel a score (columns of
+    `scores`: token, then one per panel, each 0..1 of its own maximum), each on a box coloured by its score."""
+    layout = token_layout(scores["token"], width, joined)
     char = style.font_size * 0.6  # pixels a character (the chart's monospace font)
     lines = int(layout["line"].max()) + 1 if len(layout) else 1
     panels = []
@@ -189,7 +194,7 @@ def token_chart(scores: pd.DataFrame, labels: dict, style: Style, width: int = 9
         scale = ramp_scale(0.0, 1.0, ATTENTION_COLORS)
         boxes = (
             alt.Chart(data)
-            .mark_bar(height=style.font_size + 6, cornerRadius=2)
+            .mark_bar(height=style.font_size + 6, cornerRadius=0 if joined else 2)
             .encode(
                 x=x,
                 x2="x2:Q",
