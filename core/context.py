@@ -117,27 +117,70 @@ def surprise(model: CharLM, text: str) -> pd.DataFrame:
     return pd.DataFrame({"position": np.arange(1, n + 1), "char": list(text[1 : n + 1]), "bits": bits.numpy()})
 
 
+class CachedTransformer:
+    """The Transformer's next-character logits one character at a time, each layer's keys and values kept
+    (a KV cache), instead of a forward pass over the whole window per character: the same numbers as
+    model(window)[:, -1] for the window the cache holds (tested).  Positions are learned up to the window W,
+    so when the cache is full it starts again from the last W/2 characters: each prediction reads between
+    W/2 and W characters."""
+
+    def __init__(self, model: CharLM):
+        self.model, self.window = model, model.config.context
+        self.ids: list[int] = []
+        self.cache: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def reset(self, ids) -> torch.Tensor:
+        """Read `ids` (at most W) from an empty cache; the logits after the last one."""
+        self.ids, self.cache = [], [(None, None)] * len(self.model.body.layers)
+        logits = None
+        for token in ids:
+            logits = self.push(int(token))
+        return logits
+
+    def push(self, token: int) -> torch.Tensor:
+        """Read one more character; the logits (vocab) for the one after it."""
+        if len(self.ids) == self.window:
+            return self.reset([*self.ids[self.window // 2 :], token])
+        m, pos = self.model, len(self.ids)
+        self.ids.append(token)
+        h = m.embed.weight[token] + m.position.weight[pos]
+        for index, layer in enumerate(m.body.layers):
+            attn = layer.self_attn
+            heads, d = attn.num_heads, h.shape[-1]
+            q, k, v = nn.functional.linear(layer.norm1(h), attn.in_proj_weight, attn.in_proj_bias).split(d)
+            q, k, v = (x.view(heads, 1, d // heads) for x in (q, k, v))
+            keys, values = self.cache[index]
+            keys = k if keys is None else torch.cat([keys, k], 1)
+            values = v if values is None else torch.cat([values, v], 1)
+            self.cache[index] = (keys, values)
+            weights = torch.softmax(q @ keys.transpose(1, 2) / math.sqrt(d // heads), dim=-1)
+            h = h + attn.out_proj((weights @ values).reshape(d))
+            h = h + layer.linear2(layer.activation(layer.linear1(layer.norm2(h))))
+        return m.head(m.norm(h))
+
+
 @torch.no_grad()
 def sample(model: CharLM, prompt: str, length: int, temperature: float, seed: int) -> str:
     """`length` characters after `prompt`, drawn at `temperature` with a seeded generator (the Transformer
-    reads its last `context` characters)."""
+    reads between half its window and its window: CachedTransformer)."""
     book = load_book()
     ids = list(book.encode(prompt or "\n"))
     generator = torch.Generator().manual_seed(seed)
-    window = model.config.context
-    state = None
-    recurrent = model.config.model != "transformer"
-    step_input = torch.tensor([ids])
+    if model.config.model == "transformer":
+        reader = CachedTransformer(model)
+        logits = reader.reset(ids[-(model.config.context // 2) :])
+    else:
+        out, state = model.body(model.embed(torch.tensor([ids])))
+        logits = model.head(out[0, -1])
     for _ in range(length):
-        if recurrent:
-            out, state = model.body(model.embed(step_input), state)
-            logits = model.head(out[:, -1])
-        else:
-            logits = model(torch.tensor([ids[-window:]]))[:, -1]
-        probs = torch.softmax(logits[0] / temperature, dim=-1)
+        probs = torch.softmax(logits / temperature, dim=-1)
         nxt = int(torch.multinomial(probs, 1, generator=generator))
         ids.append(nxt)
-        step_input = torch.tensor([[nxt]])
+        if model.config.model == "transformer":
+            logits = reader.push(nxt)
+        else:
+            out, state = model.body(model.embed(torch.tensor([[nxt]])), state)
+            logits = model.head(out[0, -1])
     return book.decode(ids[len(ids) - length :])
 
 

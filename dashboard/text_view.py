@@ -32,7 +32,7 @@ RANGES = {
     "span": (16, 1000, 1),  # characters back from the predicted one (the Transformer reads at most 256)
     "temperature": (0.1, 2.0, 0.05),
     "seed": (0, 9999, 1),
-    "length": (20, 600, 10),
+    "length": (20, 1000, 10),
 }
 DEFAULTS = {"span": 1000, "temperature": 0.8, "seed": 0, "length": 300, "prompt": "And the LORD said unto"}
 OWN_MAX_CHARS = 3000

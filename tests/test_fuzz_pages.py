@@ -91,7 +91,7 @@ PAGES = {
         "text_span": num(16, 1000),
         "text_temperature": num(0.1, 2.0, 0.05),
         "text_seed": num(0, 9999),
-        "text_length": num(20, 600, 10),
+        "text_length": num(20, 1000, 10),
         "text_prompt": maybe(st.text(max_size=60)),
         "text_own": maybe(st.text(max_size=300)),
     },

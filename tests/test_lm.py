@@ -173,3 +173,19 @@ def test_the_transformers_surprise_on_a_long_text_scores_each_character_once_wit
             logits = net(torch.from_numpy(ids[None, start:t]))[0, -1]
             expected = -torch.log_softmax(logits, -1)[ids[t]].item() / math.log(2)
             assert frame["bits"].iloc[t - 1] == pytest.approx(expected, rel=1e-4)
+
+
+def test_the_cached_transformer_gives_the_full_forwards_logits():
+    from core.context import CachedTransformer
+
+    net = train_lm(LMConfig(model="transformer", **{**TINY, "steps": 20})).model  # window 32
+    ids = load_book().encode(load_book().text[:80])
+    reader = CachedTransformer(net)
+    with torch.no_grad():
+        logits = reader.reset(ids[:10])
+        torch.testing.assert_close(logits, net(torch.from_numpy(ids[None, :10]))[0, -1], rtol=1e-4, atol=1e-5)
+        for t in range(10, 80):
+            logits = reader.push(int(ids[t]))
+            visible = torch.tensor([reader.ids])  # what the cache holds: up to 32 characters (16 or more once full)
+            assert reader.ids[-1] == ids[t] and min(t + 1, 16) <= len(reader.ids) <= 32
+            torch.testing.assert_close(logits, net(visible)[0, -1], rtol=1e-4, atol=1e-5)
