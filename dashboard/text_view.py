@@ -91,14 +91,15 @@ def context_section(style: Style) -> Section:
     data = pd.concat(rows, ignore_index=True)[["model", "name", "kind", "context", "bits"]]
     color = alt.Color(
         "name:N",
-        title=t("text.model"),
+        title=t("text.model_key"),
         scale=alt.Scale(domain=list(labels.values()), range=[MODEL_COLORS[c] for c in LM_MODELS]),
+        legend=alt.Legend(titleLimit=900),
     )
     dash = alt.StrokeDash(
         "kind:N",
         title=t("text.kind"),
         scale=alt.Scale(domain=[t("text.kind_truncated"), t("text.kind_shuffled")], range=[SOLID, DASHED]),
-        legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#374151", symbolSize=400),
+        legend=None,  # the colour legend's title says which line is which (a dash legend drew no symbols)
     )
     chart = (
         alt.Chart(data)
