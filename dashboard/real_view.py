@@ -316,7 +316,7 @@ def saliency_section(text: str, seed: int, style: Style) -> Section:
             t("real.series_rollout"): table["rollout_share"],
         }
     )
-    figure = token_chart(scores, {}, style)
+    figure = token_chart(scores, style)
     inner = table.iloc[1:-1] if len(table) > 2 else table
     rho = float(np.corrcoef(_ranks(inner["grad_norm"].to_numpy()), _ranks(inner["rollout"].to_numpy()))[0, 1])
 

@@ -5,7 +5,6 @@ distance on a held-out passage, their surprise on a visitor's text, and samples.
 from __future__ import annotations
 
 import functools
-import json
 import threading
 from pathlib import Path
 
@@ -199,7 +198,7 @@ def surprise_section(text: str, style: Style) -> Section:
         bits = table.loc[table["model"] == code, "bits"].to_numpy()
         scores[t("text.surprise_panel", name=labels[code])] = np.clip(bits / 8.0, 0, 1)  # 8 bits and more: darkest
         means.append(t("text.surprise_model", name=labels[code], bits=f"{bits.mean():.2f}"))
-    figure = token_chart(pd.DataFrame(scores), {}, style, joined=True)
+    figure = token_chart(pd.DataFrame(scores), style, joined=True)
     return Section(figure, t("text.surprise_caption", models="; ".join(means), chars=len(first)))
 
 
@@ -236,7 +235,3 @@ def held_out_summary() -> str:
 
 def checkpoints_ready() -> bool:
     return all((LM_DIR / f"{c}.pt").exists() and (LM_DIR / f"context-{c}.csv").exists() for c in LM_MODELS)
-
-
-def json_of(code: str) -> str:
-    return json.dumps(model(code)[1], indent=1)

@@ -180,7 +180,7 @@ def token_layout(tokens, width: int = 96, joined: bool = False) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def token_chart(scores: pd.DataFrame, labels: dict, style: Style, width: int = 96, joined: bool = False) -> Figure:
+def token_chart(scores: pd.DataFrame, style: Style, width: int = 96, joined: bool = False) -> Figure:
     """The text's word pieces (or characters, `joined`: see token_layout), one panel a score (columns of
     `scores`: token, then one per panel, each 0..1 of its own maximum), each on a box coloured by its score."""
     layout = token_layout(scores["token"], width, joined)
