@@ -157,6 +157,61 @@ def derivative_bound_by_layer(cfg: DepthConfig) -> np.ndarray:
     return bound
 
 
+WEIGHT_VARIANCE = {"xavier": 1.0, "he": 2.0, "orthogonal": 1.0}  # H·Var(W_l) at scale 1 (orthogonal: ‖W^T v‖ = ‖v‖)
+_Z = np.linspace(-10.0, 10.0, 2001)  # z ~ N(0, 1): the Gaussian's own scale
+_A = np.linspace(-40.0, 40.0, 4001)  # a = √q·z: where φ bends, whatever q is (at large q, a step in z)
+
+
+def gaussian_moments(activation: str, q: float) -> tuple[float, float]:
+    """(E[φ'(a)²], E[φ(a)²]) for a ~ N(0, q): closed forms for ReLU and the identity; for the sigmoid and
+    tanh the trapezoid rule on a grid in z joined with one in a, so both the density and φ's bend are
+    resolved at any q (Gauss–Hermite quadrature was 1% off at q = 7, where φ is nearly a step)."""
+    if activation == "relu":
+        return 0.5, q / 2
+    if activation == "linear":
+        return 1.0, q
+    root = math.sqrt(q)
+    z = np.union1d(_Z, _A[np.abs(_A) < 10.0 * root] / root)
+    a, density = root * z, np.exp(-(z**2) / 2) / math.sqrt(2 * math.pi)
+    f = 0.5 * (1 + np.tanh(a / 2)) if activation == "sigmoid" else np.tanh(a)  # the sigmoid, without overflow
+    slope = f * (1 - f) if activation == "sigmoid" else 1 - f**2
+    return float(np.trapezoid(slope**2 * density, z)), float(np.trapezoid(f**2 * density, z))
+
+
+def variance_prediction_by_layer(cfg: DepthConfig) -> np.ndarray:
+    """log10 of ‖∂ℓ/∂h_l‖ as the variance argument predicts it for a wide plain network (Glorot & Bengio
+    2010; He et al. 2015; tracked layer by layer as in Poole et al. 2016).
+
+    With σ² = H·Var(W_l) (xavier 1, he 2, orthogonal 1, times scale²), layer l's pre-activations are
+    N(0, q_l), q_1 = σ²·‖x‖²/H and q_{l+1} = σ²·E[φ(a)²]; going back through layer l multiplies the
+    squared gradient norm by χ_l = σ²·E[φ'(a)²] on average.  Glorot's xavier gives χ = 1 for a linear
+    (or tanh near 0) layer and He's he gives χ = 1 for ReLU.  NaN everywhere for a residual or normalised
+    network, which the argument does not cover."""
+    check(cfg)
+    if cfg.residual or cfg.norm:
+        return np.full(cfg.layers, np.nan)
+    sigma2 = WEIGHT_VARIANCE[cfg.init] * cfg.scale**2
+    x, _ = _inputs(cfg)
+    q, chi = sigma2 * float(x @ x) / cfg.width, []
+    for _ in range(cfg.layers):
+        slope2, out2 = gaussian_moments(cfg.activation, q)
+        chi.append(sigma2 * slope2)
+        q = sigma2 * out2
+    log10 = np.zeros(cfg.layers)
+    for k in range(cfg.layers - 2, -1, -1):  # layer k+1's gradient (index k) = layer k+2's · √χ_{k+2}
+        log10[k] = log10[k + 1] + 0.5 * math.log10(chi[k + 1]) if chi[k + 1] > 0 else -math.inf
+    return log10
+
+
+def shared_matrix_norms(hidden_size: int, weight_scale: float, init: str, seed: int = 0) -> tuple[float, float]:
+    """(‖W‖₂, spectral radius) of the RNN lab's recurrent W: equal for a normal W (orthogonal), far apart
+    for a non-normal one, where powers of the one shared W do not follow ‖W‖₂."""
+    from .models import build_model
+
+    W = build_model("rnn", hidden_size=hidden_size, weight_scale=weight_scale, seed=seed, init=init).W.detach()
+    return float(torch.linalg.matrix_norm(W, ord=2)), float(torch.linalg.eigvals(W).abs().max())
+
+
 def unrolled_rnn(
     seq_len: int,
     hidden_size: int = 64,

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from core.depth import ACTIVATIONS, DERIVATIVE_BOUND, INITS, DepthConfig, derivative_bound_by_layer, gradient_by_layer
+from core.depth import (
+    ACTIVATIONS,
+    DERIVATIVE_BOUND,
+    INITS,
+    WEIGHT_VARIANCE,
+    DepthConfig,
+    derivative_bound_by_layer,
+    gradient_by_layer,
+    variance_prediction_by_layer,
+)
 
 from .bytecache import byte_cache
-from .charts import COLORS, DOTTED, SOLID, Style, curves_chart, curves_data, pow10_label
+from .charts import COLORS, DASHED, DOTTED, SOLID, Style, curves_chart, curves_data, pow10_label
 from .controls import choice_ui, coded_labels
 from .defaults import bound
 from .figure import Section, memo
@@ -60,9 +70,9 @@ def controls_ui() -> DepthConfig:
 
 
 @byte_cache(max_mb=8)
-def measured(cfg: DepthConfig) -> tuple[pd.DataFrame, np.ndarray]:
-    """The gradient at every layer, and the derivative bound (NaN where it does not hold)."""
-    return gradient_by_layer(cfg), derivative_bound_by_layer(cfg)
+def measured(cfg: DepthConfig) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The gradient at every layer, the derivative bound and the variance prediction (NaN where they do not hold)."""
+    return gradient_by_layer(cfg), derivative_bound_by_layer(cfg), variance_prediction_by_layer(cfg)
 
 
 @dataclass(frozen=True)
@@ -74,37 +84,47 @@ class DepthView:
 
 @functools.partial(memo, max_entries=64)
 def build(cfg: DepthConfig, style: Style) -> DepthView:
-    frame, bound_line = measured(cfg)
+    frame, bound_line, variance_line = measured(cfg)
     labels = {**chart_labels(), "axis_distance": t("depth.axis_layer")}
     layer = frame["layer"].to_numpy()
     curves = {t("depth.series_measured"): (layer, frame["log10_grad_norm"].to_numpy())}
     styles = {t("depth.series_measured"): (COLORS["measured"], SOLID)}
-    if np.isfinite(bound_line).all():
-        curves[t("depth.series_bound")] = (layer, bound_line)
-        styles[t("depth.series_bound")] = (COLORS["bound"], DOTTED)
+    theory = (("variance", variance_line, COLORS["rho"], DASHED), ("bound", bound_line, COLORS["bound"], DOTTED))
+    for key, line, colour, dash in theory:
+        if not np.isnan(line).all():
+            curves[t(f"depth.series_{key}")] = (layer, line)
+            styles[t(f"depth.series_{key}")] = (colour, dash)
     figure = curves_chart(curves_data(curves, labels), labels, styles, [t("depth.series_measured")], style)
     first = float(frame["log10_grad_norm"].iloc[0])
     per_layer = first / (cfg.layers - 1) if cfg.layers > 1 else 0.0
-    return DepthView(Section(figure, caption(cfg, first, per_layer, bound_line)), first, per_layer)
+    text = caption(cfg, first, per_layer, bound_line, variance_line)
+    return DepthView(Section(figure, text), first, per_layer)
 
 
-def caption(cfg: DepthConfig, first: float, per_layer: float, bound_line: np.ndarray) -> str:
+def _factor(log10_per_layer: float) -> str:
+    return f"{10**log10_per_layer:.3g}" if math.isfinite(log10_per_layer) else "0"
+
+
+def caption(cfg: DepthConfig, first: float, per_layer: float, bound_line: np.ndarray, variance_line: np.ndarray) -> str:
     """What the chart shows at this setting, from its numbers."""
     if cfg.layers == 1:
         return t("depth.caption_one")
     ratio = pow10_label(first, t("common.zero"))
-    notes = [t("depth.caption", ratio=ratio, L=cfg.layers, factor=f"{10**per_layer:.3g}")]
-    if np.isfinite(bound_line).all():
-        notes.append(t("depth.caption_bound", gamma=f"{DERIVATIVE_BOUND[cfg.activation]:g}"))
-    else:
+    notes = [t("depth.caption", ratio=ratio, L=cfg.layers, factor=_factor(per_layer))]
+    if np.isnan(variance_line).all():
         notes.append(t("depth.caption_no_bound"))
+        return "\n\n".join(notes)
+    predicted = float(variance_line[0]) / (cfg.layers - 1)
+    sigma2 = f"{WEIGHT_VARIANCE[cfg.init] * cfg.scale**2:.3g}"
+    notes.append(t("depth.caption_variance", sigma2=sigma2, predicted=_factor(predicted), measured=_factor(per_layer)))
+    notes.append(t("depth.caption_bound", gamma=f"{DERIVATIVE_BOUND[cfg.activation]:g}"))
     return "\n\n".join(notes)
 
 
 def table(cfg: DepthConfig) -> pd.DataFrame:
-    """The CSV: every layer's gradient and the bound."""
-    frame, bound_line = measured(cfg)
-    return frame.assign(log10_bound=bound_line)
+    """The CSV: every layer's gradient, the bound and the variance prediction."""
+    frame, bound_line, variance_line = measured(cfg)
+    return frame.assign(log10_bound=bound_line, log10_variance_prediction=variance_line)
 
 
 def draw(cfg: DepthConfig, slot, style: Style) -> None:
@@ -157,12 +177,30 @@ def build_unrolled(c: dict, style: Style) -> Section:
     styles = {names[0]: (COLORS["measured"], SOLID), names[1]: (COLORS["rho"], DOTTED)}
     labels = chart_labels()
     figure = curves_chart(curves_data(curves, labels), labels, styles, list(names), style)
-    first = (float(tied["log10_grad_norm"].iloc[0]), float(untied["log10_grad_norm"].iloc[0]))
+    return Section(figure, unrolled_caption(c, tied, untied))
+
+
+def unrolled_caption(c: dict, tied: pd.DataFrame, untied: pd.DataFrame) -> str:
+    """Both first-word gradients, where the two curves differ most, and, for a non-normal W, its norm
+    against its spectral radius: all from the numbers drawn."""
+    from core.depth import shared_matrix_norms
+
     zero = t("common.zero")
-    text = t(
-        "depth.unroll_caption", T=c["seq_len"], tied=pow10_label(first[0], zero), untied=pow10_label(first[1], zero)
-    )
-    return Section(figure, text)
+    a, b = tied["log10_grad_norm"].to_numpy(), untied["log10_grad_norm"].to_numpy()
+    notes = [t("depth.unroll_caption", T=c["seq_len"], tied=pow10_label(a[0], zero), untied=pow10_label(b[0], zero))]
+    both = np.isfinite(a) & np.isfinite(b)
+    if both.any():
+        gap = np.where(both, a - b, 0.0)
+        i = int(np.argmax(np.abs(gap)))
+        key = "depth.unroll_gap_lower" if gap[i] < 0 else "depth.unroll_gap_higher"
+        notes.append(t(key, gap=f"{abs(gap[i]):.1f}", d=int(tied["distance"].iloc[i])))
+    zeros = int(np.sum(a == -np.inf))
+    if zeros:
+        notes.append(t("depth.unroll_zeros", n=zeros, T=c["seq_len"]))
+    norm, radius = shared_matrix_norms(UNROLLED_WIDTH, c["weight_scale"], c["init"])
+    if norm > 1.01 * radius:  # non-normal enough to say so (orthogonal: equal; gaussian: about 1.8×)
+        notes.append(t("depth.unroll_nonnormal", norm=f"{norm:.3g}", radius=f"{radius:.3g}" if radius > 1e-9 else "0"))
+    return "\n\n".join(notes)
 
 
 def unrolled_table(c: dict) -> pd.DataFrame:

@@ -145,3 +145,60 @@ def test_the_unrolled_section_speaks_korean_and_keeps_its_codes_in_the_link():
     assert at.query_params["unroll_phi"] == "linear"
     assert any(KO["depth.series_tied"] in set(frame.get("series", [])) for frame in charts(at)[1]["data"])
     assert "T = 100" in at.caption[1].value and "첫 단어" in at.caption[1].value
+
+
+@pytest.mark.parametrize("query", [{}, {"depth_activation": "relu", "depth_init": "he", "depth_scale": "1.5"}])
+def test_the_variance_line_is_drawn_for_plain_layers_and_the_caption_gives_both_factors(query):
+    from core.depth import variance_prediction_by_layer
+
+    at = _open(query)
+    en = catalog("en")
+    cfg = DepthConfig(
+        layers=PAGE_DEFAULTS.layers,
+        activation=query.get("depth_activation", PAGE_DEFAULTS.activation),
+        init=query.get("depth_init", PAGE_DEFAULTS.init),
+        scale=float(query.get("depth_scale", PAGE_DEFAULTS.scale)),
+    )
+    predicted = variance_prediction_by_layer(cfg)
+    line = _series(at, 0, en["depth.series_variance"])
+    shown = np.isfinite(predicted)  # the chart cuts theory lines where they leave the measured range
+    assert len(line) > 0
+    expected = np.interp(line["distance"], np.arange(1, cfg.layers + 1)[shown], predicted[shown])
+    np.testing.assert_allclose(line["log10"], expected, atol=1e-9)
+    measured = gradient_by_layer(cfg)["log10_grad_norm"].to_numpy()
+    per_layer = lambda v: f"×{10 ** (v / (cfg.layers - 1)):.3g}"  # noqa: E731
+    assert f"predicts {per_layer(predicted[0])}" in at.caption[0].value
+    assert f"measured, {per_layer(measured[0])}" in at.caption[0].value
+
+
+def test_a_residual_network_has_neither_theory_line():
+    at = _open({"depth_residual": "true"})
+    series = set(_lines(at)["series"])
+    en = catalog("en")
+    assert en["depth.series_variance"] not in series and en["depth.series_bound"] not in series
+    assert en["depth.caption_no_bound"] in at.caption[0].value
+
+
+@pytest.mark.parametrize("init,rho", [("nonnormal", "0.9"), ("orthogonal", "1.0"), ("gaussian", "0.99")])
+def test_the_unrolled_caption_says_where_the_shared_w_differs_from_independent_ones(init, rho):
+    from core.depth import shared_matrix_norms, unrolled_rnn
+
+    at = _open({"unroll_init": init, "unroll_weight_scale": rho, "unroll_phi": "tanh"})
+    tied = unrolled_rnn(100, 64, float(rho), "tanh", init, tied=True)
+    untied = unrolled_rnn(100, 64, float(rho), "tanh", init, tied=False)
+    gap = (tied["log10_grad_norm"] - untied["log10_grad_norm"]).to_numpy()
+    i = int(np.nanargmax(np.abs(gap)))
+    text = at.caption[1].value
+    assert f"most {tied['distance'].iloc[i]} words back" in text and f"{abs(gap[i]):.1f} orders" in text
+    assert ("lower" in text) == (gap[i] < 0)
+    norm, radius = shared_matrix_norms(64, float(rho), init)
+    assert ("is not normal" in text) == (init != "orthogonal")
+    if init == "nonnormal":
+        assert f"‖W‖₂ = {norm:.3g}" in text and "spectral radius is 0" in text
+    if init == "nonnormal":
+        assert abs(gap[i]) > 10  # a non-normal shared W is far from independent steps
+
+
+def test_a_linear_nonnormal_shared_w_says_its_exact_zeros():
+    at = _open({"unroll_init": "nonnormal", "unroll_phi": "linear"})
+    assert "exactly 0 at 98 of the 100 positions" in at.caption[1].value  # W² = 0: only distances 0 and 1 remain
