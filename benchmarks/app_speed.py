@@ -33,6 +33,7 @@ FLOOR_APP = ROOT / "benchmarks" / "floor_app.py"
 FLOOR_TEXT_APP = ROOT / "benchmarks" / "floor_text_app.py"
 PAGES = {  # URL path: name in the table
     "vanishing_exploding": "Vanishing & exploding",
+    "depth": "Depth",
     "remedies": "Remedies",
     "training": "Train them (controls)",
     "attention": "Attention",
@@ -47,6 +48,7 @@ HEAVY_LINKS = (
     "remedies?seq_len=2000&hidden_size=128&remedy=all",
     "attention?att_mode=random&att_seq_len=1800&att_d=128&att_heads=8&att_layers=4",
     "head_to_head?seq_len=2000&hidden_size=128&h2h_n=2048",
+    "depth?depth_layers=100&depth_width=256&unroll_seq_len=500&stack_layers=8&stack_seq_len=500&tdepth_layers=24",
     "real_transformer?real_text=ruth&real_layer=6",
 )
 TARGETS = {

@@ -232,6 +232,7 @@ def unrolled_rnn(
     from .models import build_model
     from .models.rnn import haar_orthogonal
     from .probe import check_probe_args, connectivity_frame, make_inputs, make_readout
+    from .stacked import StateOverflow
 
     check_probe_args(seq_len, input_scale, 0, hidden_size)
     net = build_model("rnn", hidden_size=hidden_size, weight_scale=weight_scale, seed=seed, nonlinearity=nonlinearity,
@@ -249,7 +250,7 @@ def unrolled_rnn(
         pre.append(a)
         h = torch.tanh(a) if nonlinearity == "tanh" else torch.relu(a) if nonlinearity == "relu" else a
     if not all(bool(torch.isfinite(a).all()) for a in pre):
-        raise ValueError("the forward state left float64's range: lower weight_scale or seq_len")
+        raise StateOverflow("the forward state left float64's range: lower weight_scale or seq_len")
     log10 = np.empty(seq_len)
     g, total = r, 0.0  # ∂ℓ/∂h_t as a unit vector times 10^total
     for t in range(seq_len - 1, -1, -1):

@@ -203,6 +203,29 @@ def unrolled_caption(c: dict, tied: pd.DataFrame, untied: pd.DataFrame) -> str:
     return "\n\n".join(notes)
 
 
+def section_ui(name: str, key: str, controls_ui, build, table, style: Style) -> None:
+    """One of the page's later sections: heading and intro (locale `depth.<key>_title`, `_intro`), its
+    controls in a box, then its chart, downloads and caption; where the setting drives the forward state
+    past float64's range, a notice instead (core.stacked.StateOverflow)."""
+    import streamlit as st
+
+    from core.stacked import StateOverflow
+
+    from .slots import ChartSlot
+
+    st.subheader(t(f"depth.{key}_title"))
+    st.markdown(t(f"depth.{key}_intro"))
+    with st.container(border=True):
+        c = controls_ui()
+    slot = ChartSlot(name, title=t(f"depth.{key}_title"))
+    try:
+        section = build(c, style)
+    except StateOverflow:
+        st.warning(t("depth.overflow"))
+        return
+    slot.draw(section.figure, lambda: table(c), section.caption)
+
+
 def unrolled_table(c: dict) -> pd.DataFrame:
     args = (c["seq_len"], c["weight_scale"], c["nonlinearity"], c["init"])
     return pd.concat(

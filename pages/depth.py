@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import depth_view as view
+from dashboard import stack_view as stack
 from dashboard.frame import chart_style, head_ui, lab_columns, presenter, require_router
 from dashboard.i18n import t
 from dashboard.slots import ChartSlot
@@ -18,13 +19,14 @@ def main():
     with right:
         st.subheader(t("depth.chart_title"))
         view.draw(config, ChartSlot("depth-gradient", title=t("depth.chart_title")), chart_style())
-    st.subheader(t("depth.unroll_title"))
-    st.markdown(t("depth.unroll_intro"))
-    with st.container(border=True):
-        unrolled = view.unrolled_controls_ui()
-    section = view.build_unrolled(unrolled, chart_style())
-    slot = ChartSlot("unrolled-rnn", title=t("depth.unroll_title"))
-    slot.draw(section.figure, lambda: view.unrolled_table(unrolled), section.caption)
+    style = chart_style()
+    sections = (
+        ("unrolled-rnn", "unroll", view.unrolled_controls_ui, view.build_unrolled, view.unrolled_table),
+        ("stacked-rnn", "stack", stack.stacked_controls_ui, stack.build_stacked, stack.stacked_table),
+        ("transformers", "tdepth", stack.transformer_controls_ui, stack.build_transformer, stack.transformer_table),
+    )
+    for name, key, controls_ui, build, table in sections:  # heading, intro, controls, chart, caption each
+        view.section_ui(name, key, controls_ui, build, table, style)
     with st.expander(t("depth.idea_title"), expanded=not presenter()):
         st.markdown(t("depth.idea"))
 

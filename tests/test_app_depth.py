@@ -202,3 +202,111 @@ def test_the_unrolled_caption_says_where_the_shared_w_differs_from_independent_o
 def test_a_linear_nonnormal_shared_w_says_its_exact_zeros():
     at = _open({"unroll_init": "nonnormal", "unroll_phi": "linear"})
     assert "exactly 0 at 98 of the 100 positions" in at.caption[1].value  # W² = 0: only distances 0 and 1 remain
+
+
+def _image(at, chart_index):
+    import base64
+    import io
+
+    from PIL import Image
+
+    frame = next(f for f in charts(at)[chart_index]["data"] if "url" in f)
+    data = frame["url"].iloc[0].split(",", 1)[1]
+    return frame, np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"))
+
+
+STACK_QUERIES = {
+    "default": {},
+    "min": {"stack_layers": "1", "stack_seq_len": "2", "stack_weight_scale": "0.5", "stack_init": "nonnormal"},
+    "max": {"stack_layers": "8", "stack_seq_len": "500", "stack_weight_scale": "1.5", "stack_phi": "relu"},
+}
+
+
+@pytest.mark.parametrize("where", list(STACK_QUERIES))
+def test_the_stacked_map_is_the_cores_grid_and_its_caption_reads_the_corners(where):
+    from core.stacked import stacked_gradients
+    from dashboard.charts.images import heatmap_rgb
+    from dashboard.stack_view import STACK_DEFAULTS, STACK_WIDTH
+
+    query = STACK_QUERIES[where]
+    at = _open(query)
+    c = {**STACK_DEFAULTS}
+    c.update({k.removeprefix("stack_"): v for k, v in query.items()})
+    L, T, rho = int(c["layers"]), int(c["seq_len"]), float(c["weight_scale"])
+    phi, init = c.get("phi", "tanh"), c["init"]
+    frame = stacked_gradients(L, T, STACK_WIDTH, rho, phi, init)
+    grid = frame.pivot(index="layer", columns="distance", values="log10_grad_norm").to_numpy()
+    corners, pixels = _image(at, 2)
+    assert pixels.shape == (L + 1, T, 3)  # a pixel row per layer, a column per step
+    clip = max(1.0, float(np.ceil(np.abs(grid[np.isfinite(grid)]).max())))
+    expected = heatmap_rgb(np.where(np.isneginf(grid), np.nan, np.clip(grid, -clip, clip))[::-1], clip)
+    assert np.abs(pixels.astype(int) - expected.astype(int)).max() <= 1  # the top row is the last layer
+    assert corners["x2"].iloc[0] == T - 0.5 and corners["y2"].iloc[0] == L + 0.5
+    text = at.caption[2].value
+    assert f"**10^{grid[0, 0]:.1f}** at the last word" in text and f"**10^{grid[0, -1]:.1f}** at the first" in text
+    one = stacked_gradients(1, T, STACK_WIDTH, rho, phi, init)
+    first_one = one[(one["layer"] == 0)]["log10_grad_norm"].iloc[0]
+    assert f"gives the first word 10^{first_one:.1f}" in text
+    if L > 1:
+        gap = grid[0, -1] - first_one
+        assert f"{abs(gap):.1f} orders of magnitude {'less' if gap < 0 else 'more'}" in text
+
+
+def test_the_stacked_one_layer_input_row_is_the_rnn_lab_probe():
+    from core.probe import gradient_through_time
+
+    at = _open({"stack_layers": "1", "stack_seq_len": "300", "stack_weight_scale": "0.95"})
+    probe = gradient_through_time("rnn", seq_len=300, hidden_size=64, weight_scale=0.95)
+    assert f"10^{probe['log10_grad_norm'].iloc[0]:.1f}" in at.caption[2].value
+
+
+TRANSFORMER_QUERIES = [{}, {"tdepth_layers": "1", "tdepth_seed": "0"}, {"tdepth_layers": "24", "tdepth_seed": "9999"}]
+
+
+@pytest.mark.parametrize("query", TRANSFORMER_QUERIES)
+def test_the_transformer_depth_chart_draws_both_norms_and_the_caption_gives_their_ratios(query):
+    from core.transformer_depth import transformer_gradient_by_layer
+
+    at = _open(query)
+    en = catalog("en")
+    L, seed = int(query.get("tdepth_layers", 24)), int(query.get("tdepth_seed", 0))
+    text = at.caption[3].value
+    for norm, name in (("post", "depth.series_post"), ("pre", "depth.series_pre")):
+        want = transformer_gradient_by_layer(L, norm, seed=seed)["log10_grad_norm"].to_numpy()
+        got = _series(at, 3, en[name])
+        np.testing.assert_allclose(got["log10"], want, atol=1e-9)
+        assert f"**{10 ** (want[0] - want[-1]):.2g}** of its top" in text
+    assert f"Over {L} layers" in text
+
+
+def test_the_new_sections_speak_korean_keep_their_codes_and_reset():
+    at = _open({"lang": "ko", "stack_phi": "linear", "stack_layers": "6", "tdepth_layers": "12"})
+    assert at.selectbox(key="stack_phi").value == "linear" and at.query_params["stack_phi"] == "linear"
+    assert "층이 6 개" in at.caption[2].value and "12 개 층" in at.caption[3].value
+    assert any(KO["depth.series_pre"] in set(f.get("series", [])) for f in charts(at)[3]["data"])
+    assert KO["depth.stack_axis_layer"] in str(charts(at)[2]["spec"])
+    at.button(key="reset_defaults").click().run()
+    at.run()
+    assert at.slider(key="stack_layers").value == 4 and at.slider(key="tdepth_layers").value == 24
+    assert not {"stack_phi", "stack_layers", "tdepth_layers"} & set(at.query_params)
+
+
+@pytest.mark.parametrize(
+    "key,value", [("stack_layers", "9"), ("stack_seq_len", "x"), ("stack_init", "kaiming"), ("tdepth_layers", "25")]
+)
+def test_a_bad_link_value_in_the_new_sections_is_ignored_with_a_notice(key, value):
+    at = _open({key: value})
+    assert at.toast and key in at.toast[0].value
+    assert_charts_sound(at)
+
+
+@pytest.mark.parametrize("prefix,phi", [("stack", "stack_phi"), ("unroll", "unroll_phi")])
+def test_a_state_past_float64_says_so_instead_of_a_traceback(prefix, phi):
+    """ReLU with the non-normal W at ρ = 1.5 over 500 steps: the forward state passes 10^308."""
+    query = {phi: "relu", f"{prefix}_weight_scale": "1.5", f"{prefix}_seq_len": "500", f"{prefix}_init": "nonnormal"}
+    if prefix == "stack":
+        query["stack_layers"] = "8"
+    at = _open(query)
+    assert [w.value for w in at.warning] == [catalog("en")["depth.overflow"]]
+    assert_charts_sound(at)
+    assert len(charts(at)) == 3  # the other three sections still draw

@@ -79,6 +79,13 @@ PAGES = {
         "unroll_weight_scale": num(0.5, 1.5, 0.01),
         "unroll_phi": maybe(st.sampled_from(["tanh", "relu", "linear"])),
         "unroll_init": maybe(st.sampled_from(["orthogonal", "gaussian", "nonnormal"])),
+        "stack_layers": num(1, 8),
+        "stack_seq_len": num(2, 500),
+        "stack_weight_scale": num(0.5, 1.5, 0.01),
+        "stack_phi": maybe(st.sampled_from(["tanh", "relu", "linear"])),
+        "stack_init": maybe(st.sampled_from(["orthogonal", "gaussian", "nonnormal"])),
+        "tdepth_layers": num(1, 24),
+        "tdepth_seed": num(0, 9999),
     },
     "pages/real_transformer.py": {
         "real_text": maybe(st.sampled_from(["trophy", "animal", "keys", "genesis", "ruth", "own", "bogus"])),

@@ -28,7 +28,7 @@ import torch
 from streamlit.runtime.caching.cache_type import CacheType
 from streamlit.runtime.caching.cache_utils import CachedFunc
 
-from dashboard import attention_view, cached, charts, depth_view, export, h2h_view, training_view
+from dashboard import attention_view, cached, charts, depth_view, export, h2h_view, stack_view, training_view
 from dashboard.bytecache import ByteCache
 from dashboard.charts import SCREEN
 from dashboard.figure import Figure
@@ -125,7 +125,7 @@ def test_running_every_page_in_several_sessions_leaves_shared_objects_untouched(
 def _cached_functions(kind: CacheType | type) -> dict[str, CachedFunc]:
     """Every st.cache_* function of `kind`, or every ByteCache (kind=ByteCache), by name."""
     found = {}
-    for module in (cached, attention_view, h2h_view, training_view, charts, depth_view):
+    for module in (cached, attention_view, h2h_view, training_view, charts, depth_view, stack_view):
         for attr, value in vars(module).items():
             if kind is ByteCache and isinstance(value, ByteCache):
                 found[f"{module.__name__}.{attr}"] = value
@@ -152,6 +152,8 @@ def _calls() -> dict:
         "dashboard.training_view.sweep_table": ((training_view.SWEEP_CSV.stat().st_mtime,), {}),
         "dashboard.depth_view.measured": ((depth_view.DepthConfig(layers=5, width=8),), {}),
         "dashboard.depth_view.unrolled": ((20, 0.9, "tanh", "orthogonal", False), {}),
+        "dashboard.stack_view.stacked": ((2, 20, 0.9, "tanh", "orthogonal"), {}),
+        "dashboard.stack_view.transformer_depth": ((2, 0), {}),
     }
 
 

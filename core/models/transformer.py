@@ -62,16 +62,22 @@ def window_mask(seq_len: int, window: int, device=None) -> torch.Tensor | None:
 
 
 class EncoderLayer(nn.Module):
-    """Pre-norm: x + Attn(LN(x)), then x + FF(LN(x))."""
+    """Pre-norm: x + Attn(LN(x)), then x + FF(LN(x)).  With norm_first=False, post-norm, as Vaswani et
+    al. 2017 wrote it: LN(x + Attn(x)), then LN(x + FF(x)) (core/transformer_depth.py compares the two)."""
 
-    def __init__(self, d_model: int, heads: int):
+    def __init__(self, d_model: int, heads: int, norm_first: bool = True):
         super().__init__()
+        self.norm_first = norm_first
         self.norm1 = nn.LayerNorm(d_model)
         self.attn = nn.MultiheadAttention(d_model, heads, dropout=0.0, batch_first=True)
         self.norm2 = nn.LayerNorm(d_model)
         self.ff = nn.Sequential(nn.Linear(d_model, 2 * d_model), nn.GELU(), nn.Linear(2 * d_model, d_model))
 
     def forward(self, x, mask=None, need_weights: bool = False):
+        if not self.norm_first:
+            a, weights = self.attn(x, x, x, attn_mask=mask, need_weights=need_weights, average_attn_weights=False)
+            x = self.norm1(x + a)
+            return self.norm2(x + self.ff(x)), weights
         h = self.norm1(x)
         a, weights = self.attn(h, h, h, attn_mask=mask, need_weights=need_weights, average_attn_weights=False)
         x = x + a

@@ -193,3 +193,44 @@ def attention_maps(images: pd.DataFrame, labels: dict, style: Style = SCREEN) ->
     corner = float(images["x"].iloc[0])
     data["_legend"] = pd.DataFrame({"x": [corner, corner], "y": [corner, corner], "weight": [0.0, 1.0]})
     return Figure(spec, data)
+
+
+def layer_time_image(log10: np.ndarray, clip: float, max_columns: int = 1000) -> pd.DataFrame:
+    """A layers × time map (rows: layer 0 = the input up to L; columns: distance 0 .. T − 1) as one PNG
+    with its corners: a pixel row per layer (the top one the last layer), a pixel column per step (at
+    most `max_columns` evenly spaced), coloured as heatmap_rgb from -clip to clip; exact zeros grey."""
+    rows, T = log10.shape
+    columns = int(min(T, max_columns))
+    index = pixel_cells(np.arange(T + 1) - 0.5, columns)
+    values = np.where(np.isneginf(log10), np.nan, np.clip(log10, -clip, clip))
+    url = png_url(heatmap_rgb(values[::-1][:, index], clip))
+    return pd.DataFrame({"x": [-0.5], "x2": [T - 0.5], "y": [-0.5], "y2": [rows - 0.5], "url": [url]})
+
+
+@template
+def _layer_time_template(labels: dict, clip: float, rows: int, style: Style) -> alt.LayerChart:
+    x = alt.X("x:Q", title=labels["axis_distance"], scale=alt.Scale(nice=False, zero=False))
+    axis = alt.Axis(values=list(range(rows)), format="d", title=labels["axis_layer"])
+    y = alt.Y("y:Q", scale=alt.Scale(domain=[-0.5, rows - 0.5], nice=False, zero=False), axis=axis)
+    image = (
+        alt.Chart(alt.NamedData("image"))
+        .mark_image(aspect=False, smooth=False)  # crisp cells
+        .encode(x=x, x2=alt.X2("x2"), y=y, y2=alt.Y2("y2"), url=alt.Url("url:N"))
+    )
+    ticks = [-clip, -clip / 2, 0, clip / 2, clip]
+    legend = alt.Legend(orient="right", gradientLength=style.legend_length, values=ticks)
+    key = (
+        alt.Chart(alt.NamedData("_legend"))
+        .mark_point(opacity=0)
+        .encode(color=alt.Color("color:Q", title="log10", scale=ramp_scale(-clip, clip, HEATMAP_COLORS), legend=legend))
+    )
+    return alt.layer(image, key, height=style.map_height, config=vega_config(style))
+
+
+def layer_time_map(log10: np.ndarray, labels: dict, style: Style = SCREEN) -> Figure:
+    """log10 ‖∂ℓ/∂h⁽ᵏ⁾_t‖ over layer k (rows, 0 = the input) and distance (columns), one image; the colour
+    scale is symmetric about 0 and reaches the largest |value| shown, in whole decades (at least 1)."""
+    finite = log10[np.isfinite(log10)]
+    clip = float(max(1.0, np.ceil(np.abs(finite).max()))) if finite.size else 1.0
+    spec = _layer_time_template({k: labels[k] for k in ("axis_distance", "axis_layer")}, clip, log10.shape[0], style)
+    return Figure(spec, {"image": layer_time_image(log10, clip), "_legend": pd.DataFrame({"color": [-clip, clip]})})

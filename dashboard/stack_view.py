@@ -1,0 +1,146 @@
+"""The Depth page's last two sections: a stacked RNN's gradient over layers × time (core/stacked.py),
+and a stack of Transformer layers, post-norm against pre-norm (core/transformer_depth.py)."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from .bytecache import byte_cache
+from .charts import COLORS, DASHED, SOLID, Style, curves_chart, curves_data, layer_time_map, pow10_label
+from .controls import choice_ui, coded_labels
+from .defaults import bound
+from .figure import Section, memo
+from .frame import row
+from .i18n import chart_labels, t
+
+STACK_RANGES = {"layers": (1, 8, 1), "seq_len": (2, 500, 1), "weight_scale": (0.5, 1.5, 0.01)}  # ≤ 4,000 cells
+STACK_DEFAULTS = {"layers": 4, "seq_len": 100, "weight_scale": 1.0, "nonlinearity": "tanh", "init": "orthogonal"}
+STACK_WIDTH = 64  # H in every layer, as the RNN lab's default
+
+
+def stacked_controls_ui() -> dict:
+    """Layers, T, ρ, the nonlinearity and every W_k's initialisation, bound to the URL (`stack_*`)."""
+    from core.models.rnn import INITS, NONLINEARITIES
+
+    d, values = STACK_DEFAULTS, {}
+    cols = row(5)
+    labels = {"layers": t("depth.stack_layers"), "seq_len": t("rnn.seq_len"), "weight_scale": t("rnn.weight_scale")}
+    for column, name in zip(cols[:3], ("layers", "seq_len", "weight_scale"), strict=True):
+        lo, hi, step = STACK_RANGES[name]
+        values[name] = column.slider(labels[name], lo, hi, d[name], step, **bound(f"stack_{name}", d[name]))
+    values["nonlinearity"] = choice_ui(
+        cols[3], t("rnn.nonlinearity"), coded_labels("nonlinearity", NONLINEARITIES), d["nonlinearity"], "stack_phi"
+    )
+    values["init"] = choice_ui(
+        cols[4], t("rnn.init"), coded_labels("init", INITS), d["init"], "stack_init", t("rnn.init_help")
+    )
+    return {
+        **values,
+        "layers": int(values["layers"]),
+        "seq_len": int(values["seq_len"]),
+        "weight_scale": float(values["weight_scale"]),
+    }
+
+
+@byte_cache(max_mb=8)
+def stacked(layers: int, seq_len: int, weight_scale: float, nonlinearity: str, init: str) -> pd.DataFrame:
+    from core.stacked import stacked_gradients
+
+    return stacked_gradients(layers, seq_len, STACK_WIDTH, weight_scale, nonlinearity, init)
+
+
+def _grid(frame: pd.DataFrame) -> np.ndarray:
+    """(layers + 1, T) log10 values, columns by distance 0 .. T − 1."""
+    return frame.pivot(index="layer", columns="distance", values="log10_grad_norm").to_numpy()
+
+
+def _args(c: dict) -> tuple:
+    return c["seq_len"], c["weight_scale"], c["nonlinearity"], c["init"]
+
+
+@functools.partial(memo, max_entries=64)
+def build_stacked(c: dict, style: Style) -> Section:
+    """The map, and a caption with its corners beside the one-layer RNN's first word."""
+    grid = _grid(stacked(c["layers"], *_args(c)))
+    labels = {**chart_labels(), "axis_layer": t("depth.stack_axis_layer")}
+    return Section(layer_time_map(grid, labels, style), stacked_caption(c, grid, _grid(stacked(1, *_args(c)))))
+
+
+def stacked_caption(c: dict, grid: np.ndarray, one: np.ndarray) -> str:
+    """From the map's numbers: depth alone (the input at the last word), length alone (the top layer at
+    the first word), both (the input at the first word), against one layer; the loss a step along
+    layer 1 and along the top layer."""
+    zero, L, T = t("common.zero"), c["layers"], c["seq_len"]
+    label = functools.partial(pow10_label, zero_label=zero)
+    notes = [
+        t("depth.stack_caption", L=L, T=T, depth=label(grid[0, 0]), both=label(grid[0, -1]), length=label(grid[L, -1]))
+    ]
+    notes.append(t("depth.stack_one", one=label(one[0, -1])))
+    if L > 1 and np.isfinite(grid[0, -1]) and np.isfinite(one[0, -1]):
+        gap = grid[0, -1] - one[0, -1]
+        key = "depth.stack_less" if gap < 0 else "depth.stack_more"
+        notes.append(t(key, gap=f"{abs(gap):.1f}"))
+    if L > 1 and np.isfinite(grid[[1, L]][:, [0, -1]]).all():
+        per_step = (grid[[1, L], -1] - grid[[1, L], 0]) / (T - 1)
+        notes.append(t("depth.stack_rows", L=L, first=f"{10 ** per_step[0]:.3g}", top=f"{10 ** per_step[1]:.3g}"))
+    return "\n\n".join(notes)
+
+
+def stacked_table(c: dict) -> pd.DataFrame:
+    return stacked(c["layers"], *_args(c))
+
+
+TRANSFORMER_RANGES = {"layers": (1, 24, 1), "seed": (0, 9999, 1)}
+TRANSFORMER_DEFAULTS = {"layers": 24, "seed": 0}
+
+
+def transformer_controls_ui() -> dict:
+    """Depth and seed, bound to the URL (`tdepth_*`)."""
+    d, values = TRANSFORMER_DEFAULTS, {}
+    cols = row(2)
+    for column, name in zip(cols, ("layers", "seed"), strict=True):
+        lo, hi, step = TRANSFORMER_RANGES[name]
+        label = t(f"depth.{name}")
+        values[name] = int(column.slider(label, lo, hi, d[name], step, **bound(f"tdepth_{name}", d[name])))
+    return values
+
+
+@byte_cache(max_mb=4)
+def transformer_depth(layers: int, seed: int) -> pd.DataFrame:
+    from core.transformer_depth import NORMS, transformer_gradient_by_layer
+
+    return pd.concat(
+        [transformer_gradient_by_layer(layers, norm, seed=seed).assign(norm=norm) for norm in NORMS], ignore_index=True
+    )
+
+
+@functools.partial(memo, max_entries=64)
+def build_transformer(c: dict, style: Style) -> Section:
+    frame = transformer_depth(c["layers"], c["seed"])
+    names = {"post": t("depth.series_post"), "pre": t("depth.series_pre")}
+    curves = {
+        names[norm]: (part["layer"].to_numpy(), part["log10_grad_norm"].to_numpy())
+        for norm, part in frame.groupby("norm", sort=False)
+    }
+    styles = {names["post"]: (COLORS["rho"], DASHED), names["pre"]: (COLORS["measured"], SOLID)}
+    labels = {**chart_labels(), "axis_distance": t("depth.tdepth_axis")}
+    figure = curves_chart(curves_data(curves, labels), labels, styles, list(styles), style)
+    return Section(figure, transformer_caption(c, frame))
+
+
+def transformer_caption(c: dict, frame: pd.DataFrame) -> str:
+    """Each variant's input gradient against its top layer's, and the average factor a layer."""
+    L, values = c["layers"], {}
+    for norm, part in frame.groupby("norm"):
+        log10 = part.sort_values("layer")["log10_grad_norm"].to_numpy()
+        drop = log10[0] - log10[-1]
+        values[norm] = (f"{10**drop:.2g}" if abs(drop) < 3 else pow10_label(drop), f"{10 ** (drop / L):.3g}")
+    post, pre = values["post"], values["pre"]
+    return t("depth.tdepth_caption", L=L, post=post[0], post_factor=post[1], pre=pre[0], pre_factor=pre[1])
+
+
+def transformer_table(c: dict) -> pd.DataFrame:
+    return transformer_depth(c["layers"], c["seed"])
