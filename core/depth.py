@@ -68,19 +68,29 @@ def check(cfg: DepthConfig) -> None:
         raise ValueError(f"layers × width² = {cfg.layers * cfg.width**2:.3g} exceeds the cap of {MAX_WORK:.0e}")
 
 
-def weights(cfg: DepthConfig) -> list[torch.Tensor]:
-    """W_1 .. W_L (float64, H × H), from the seed."""
+def _draw(cfg: DepthConfig, gen: torch.Generator) -> torch.Tensor:
+    """The next W_l (float64, H × H) from `gen`."""
+    H = cfg.width
+    a = torch.randn(H, H, generator=gen, dtype=torch.float64)
+    if cfg.init == "orthogonal":
+        q, r = torch.linalg.qr(a)
+        a = q * torch.sign(torch.diagonal(r))  # Haar-distributed; ‖Q‖₂ = 1
+    else:
+        a = a * math.sqrt((2.0 if cfg.init == "he" else 1.0) / H)
+    return cfg.scale * a
+
+
+def weight_stream(cfg: DepthConfig):
+    """W_1 .. W_L one at a time, from the seed: at most one H × H matrix alive (100 layers of width 256
+    would hold 52 MB at once)."""
     gen = torch.Generator().manual_seed(cfg.seed)
-    H, out = cfg.width, []
     for _ in range(cfg.layers):
-        a = torch.randn(H, H, generator=gen, dtype=torch.float64)
-        if cfg.init == "orthogonal":
-            q, r = torch.linalg.qr(a)
-            a = q * torch.sign(torch.diagonal(r))  # Haar-distributed; ‖Q‖₂ = 1
-        else:
-            a = a * math.sqrt((2.0 if cfg.init == "he" else 1.0) / H)
-        out.append(cfg.scale * a)
-    return out
+        yield _draw(cfg, gen)
+
+
+def weights(cfg: DepthConfig) -> list[torch.Tensor]:
+    """W_1 .. W_L (float64, H × H), from the seed: all of them (the tests' reference)."""
+    return list(weight_stream(cfg))
 
 
 def _inputs(cfg: DepthConfig) -> tuple[torch.Tensor, torch.Tensor]:
@@ -112,12 +122,14 @@ def gradient_by_layer(cfg: DepthConfig) -> pd.DataFrame:
     """‖∂ℓ/∂h_l‖ for l = 1..L: columns layer, grad_norm (0 or inf past float64's range), log10_grad_norm
     (exact; -inf only where the gradient is exactly zero, e.g. every ReLU off)."""
     check(cfg)
-    Ws = weights(cfg)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    states = []  # the generator's state before each W_l: the backward pass draws W_l again, not keeping all L
     x, r = _inputs(cfg)
     hidden = [x]  # h_0 .. h_{L-1}: each layer's input
     h = x
-    for W in Ws[:-1]:
-        h = layer(cfg, W, h)
+    for _ in range(cfg.layers - 1):
+        states.append(gen.get_state())
+        h = layer(cfg, _draw(cfg, gen), h)
         if cfg.activation in _HOMOGENEOUS and not cfg.norm:  # same Jacobians, no overflow: see the module note
             h = h / torch.linalg.vector_norm(h).clamp_min(1e-300)
         hidden.append(h)
@@ -127,7 +139,10 @@ def gradient_by_layer(cfg: DepthConfig) -> pd.DataFrame:
     for k in range(cfg.layers, 1, -1):  # layer k: h_{k-1} -> h_k, so g becomes ∂ℓ/∂h_{k-1}
         if total > -math.inf:
             v = hidden[k - 1].detach().requires_grad_()
-            (g,) = torch.autograd.grad(layer(cfg, Ws[k - 1], v), v, grad_outputs=g)
+            if k < cfg.layers:  # W_L is the generator's next draw; an earlier one is drawn again from its state
+                gen.set_state(states[k - 1])
+            W = _draw(cfg, gen)
+            (g,) = torch.autograd.grad(layer(cfg, W, v), v, grad_outputs=g)
             norm = float(torch.linalg.vector_norm(g))
             total = total + math.log10(norm) if norm > 0 else -math.inf
             g = g / norm if norm > 0 else g
@@ -150,7 +165,7 @@ def derivative_bound_by_layer(cfg: DepthConfig) -> np.ndarray:
     if cfg.residual or cfg.norm:
         return np.full(cfg.layers, np.nan)
     gamma = DERIVATIVE_BOUND[cfg.activation]
-    steps = [math.log10(gamma * float(torch.linalg.matrix_norm(W, ord=2))) for W in weights(cfg)]
+    steps = [math.log10(gamma * float(torch.linalg.matrix_norm(W, ord=2))) for W in weight_stream(cfg)]
     bound = np.zeros(cfg.layers)
     for k in range(cfg.layers - 2, -1, -1):  # bound at layer k+1 (index k) = bound at k+2 + step of layer k+2
         bound[k] = bound[k + 1] + steps[k + 1]

@@ -204,24 +204,33 @@ def unrolled_caption(c: dict, tied: pd.DataFrame, untied: pd.DataFrame) -> str:
 
 
 def section_ui(name: str, key: str, controls_ui, build, table, style: Style) -> None:
-    """One of the page's later sections: heading and intro (locale `depth.<key>_title`, `_intro`), its
-    controls in a box, then its chart, downloads and caption; where the setting drives the forward state
-    past float64's range, a notice instead (core.stacked.StateOverflow)."""
+    """One of the page's later sections: heading and intro (locale `depth.<key>_title`, `_intro`), a box
+    for its controls, and the places of its chart, downloads and caption (drawn once); then the controls
+    as a fragment that fills those places, so a move reruns this section only (dashboard/slots.py)."""
     import streamlit as st
-
-    from core.stacked import StateOverflow
 
     from .slots import ChartSlot
 
     st.subheader(t(f"depth.{key}_title"))
     st.markdown(t(f"depth.{key}_intro"))
-    with st.container(border=True):
-        c = controls_ui()
+    box = st.container(border=True)
     slot = ChartSlot(name, title=t(f"depth.{key}_title"))
+    with box:
+        st.fragment(_section_body)(controls_ui, build, table, slot, style)
+
+
+def _section_body(controls_ui, build, table, slot, style: Style) -> None:
+    """The controls, then the chart in `slot`; where the setting drives the forward state past float64's
+    range, a notice in the chart's place instead (core.stacked.StateOverflow)."""
+    from core.stacked import StateOverflow
+
+    c = controls_ui()
     try:
         section = build(c, style)
     except StateOverflow:
-        st.warning(t("depth.overflow"))
+        slot.chart.warning(t("depth.overflow"))
+        slot.row.empty()
+        slot.caption.empty()
         return
     slot.draw(section.figure, lambda: table(c), section.caption)
 

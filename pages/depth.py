@@ -14,11 +14,11 @@ require_router()  # a fresh server's first visit may run this file directly; see
 def main():
     head_ui("depth")
     left, right = lab_columns()  # side by side in presenter mode
-    with left, st.container(border=True):
-        config = view.controls_ui()
     with right:
         st.subheader(t("depth.chart_title"))
-        view.draw(config, ChartSlot("depth-gradient", title=t("depth.chart_title")), chart_style())
+        slot = ChartSlot("depth-gradient", title=t("depth.chart_title"))
+    with left, st.container(border=True):
+        st.fragment(lab)(slot)  # a move reruns this section only
     style = chart_style()
     sections = (
         ("unrolled-rnn", "unroll", view.unrolled_controls_ui, view.build_unrolled, view.unrolled_table),
@@ -29,6 +29,11 @@ def main():
         view.section_ui(name, key, controls_ui, build, table, style)
     with st.expander(t("depth.idea_title"), expanded=not presenter()):
         st.markdown(t("depth.idea"))
+
+
+def lab(slot: ChartSlot):
+    """The feed-forward network's controls, and its chart in `slot`."""
+    view.draw(view.controls_ui(), slot, chart_style())
 
 
 main()

@@ -381,6 +381,30 @@ def test_real_text_page_draws_and_samples_in_the_browser(page, server):
     assert page.console_errors == [] and page.offsite == []
 
 
+def test_depth_page_draws_its_four_sections_in_korean_and_the_stack_slider_moves_the_map(page, server):
+    page.goto(server + "/depth?lang=ko&stack_layers=4")
+    _settle(page)
+    assert page.locator("h1").first.inner_text() == "길이만이 아니라 깊이도"
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    assert charts.count() == 4  # layers, unrolled RNN, stacked map, Transformers in depth
+    stacked = charts.nth(2)
+    stacked.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    before = stacked.screenshot()
+    captions = page.locator('[data-testid="stCaptionContainer"]')
+    assert any("층이 4 개" in text for text in captions.all_inner_texts())
+    thumb = _slider(page, "층 수").filter(visible=True).nth(1)  # the first is "층 수 L", the feed-forward depth
+    thumb.focus()
+    thumb.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('stack_layers=5')", timeout=15_000)
+    _settle(page)
+    page.wait_for_timeout(500)
+    assert any("층이 5 개" in text for text in captions.all_inner_texts())
+    assert stacked.screenshot() != before  # a fifth row in the map
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []
+
+
 def test_head_to_head_page_draws(page, server):
     page.goto(server + "/head_to_head")
     _settle(page)
