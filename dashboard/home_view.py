@@ -29,6 +29,7 @@ def story_ui() -> None:
         with st.container(border=True):
             st.markdown(f"**{number}. {t(f'home.step_{key}_title')}**  \n{t(f'home.step_{key}')}")
             st.page_link(page, label=t(f"home.link_{key}"), icon=icon, query_params=view or None)
+    st.page_link("pages/depth.py", label=t("home.link_depth"), icon=":material/layers:")
     st.page_link("pages/training.py", label=t("home.link_training"), icon=":material/model_training:")
     st.page_link("pages/head_to_head.py", label=t("home.link_h2h"), icon=":material/compare_arrows:")
     st.page_link("pages/real_transformer.py", label=t("home.link_real"), icon=":material/menu_book:")
