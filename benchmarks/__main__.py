@@ -2,6 +2,7 @@
 
     python -m benchmarks            # probe speed, app speed (cold start, responsiveness, memory), real model, soak
     python -m benchmarks --quick    # fewer repeats and nudges, a 30 s soak
+    python -m benchmarks --smoke    # CI's guard only: a 5-session, 20 s soak (errors, bounded memory)
 
 Prints the tables the README records.  Missed speed or memory targets are printed as MISSED and
 do not fail the run (speed is measured, not asserted); errors in the app or a failed soak
@@ -22,9 +23,18 @@ from . import app_speed, probe_speed, real_model, soak
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repeats and nudges, a 30 s soak")
-    ap.add_argument("--sessions", type=int, default=10, help="browser sessions in the soak (default 10)")
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="CI's guard only, in about a minute: a 5-session, 20 s soak (an error in any session, or memory "
+        "not bounded, fails); the speed and memory tables need the full or --quick run",
+    )
+    ap.add_argument("--sessions", type=int, default=None, help="browser sessions in the soak (default 10; smoke 5)")
     args = ap.parse_args(argv)
+    sessions = args.sessions or (5 if args.smoke else 10)
     started = time.perf_counter()
+    if args.smoke:
+        return _smoke(sessions, started)
 
     print("## Probe speed (exact probe against naive float32 autograd, same run)\n")
     probe_speed.main(["--quick"] if args.quick else [])
@@ -43,8 +53,8 @@ def main(argv=None) -> int:
     missed += real_missed
 
     seconds = 30.0 if args.quick else 60.0
-    print(f"\n## Soak: {args.sessions} sessions moving sliders for {seconds:.0f} s against one server\n")
-    soaked = asyncio.run(soak.soak(args.sessions, seconds))
+    print(f"\n## Soak: {sessions} sessions moving sliders for {seconds:.0f} s against one server\n")
+    soaked = asyncio.run(soak.soak(sessions, seconds))
     soak_text, soak_ok = soak.summary(soaked)
     print(soak_text)
 
@@ -54,6 +64,18 @@ def main(argv=None) -> int:
     for line in report.errors + soaked.errors[:50]:
         print(f"ERROR: {line}")
     ok = not report.errors and soak_ok
+    print("benchmarks: no errors" if ok else "benchmarks: FAILED (errors above)")
+    return 0 if ok else 1
+
+
+def _smoke(sessions: int, started: float) -> int:
+    print(f"## Soak: {sessions} sessions moving sliders for 20 s against one server\n")
+    soaked = asyncio.run(soak.soak(sessions, 20.0))
+    text, ok = soak.summary(soaked)
+    print(text)
+    print(f"\nall benchmarks took {time.perf_counter() - started:.0f} s")
+    for line in soaked.errors[:50]:
+        print(f"ERROR: {line}")
     print("benchmarks: no errors" if ok else "benchmarks: FAILED (errors above)")
     return 0 if ok else 1
 
