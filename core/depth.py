@@ -246,8 +246,7 @@ def unrolled_rnn(
     what sharing one W changes.  Columns as the probe's: position, distance, grad_norm, log10_grad_norm."""
     from .models import build_model
     from .models.rnn import haar_orthogonal
-    from .probe import check_probe_args, connectivity_frame, make_inputs, make_readout
-    from .stacked import StateOverflow
+    from .probe import StateOverflow, check_probe_args, connectivity_frame, make_inputs, make_readout
 
     check_probe_args(seq_len, input_scale, 0, hidden_size)
     net = build_model("rnn", hidden_size=hidden_size, weight_scale=weight_scale, seed=seed, nonlinearity=nonlinearity,

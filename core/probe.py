@@ -26,6 +26,11 @@ MAX_WORK = 2_000_000_000  # T·H² multiply-adds per probe: a few seconds on 2 c
 MAX_INPUT_SCALE = 100.0
 
 
+class StateOverflow(ValueError):
+    """A recurrent probe's forward state left float64's range (past 10^308) before any gradient could be
+    measured (core/depth.py's unrolled RNN, core/stacked.py)."""
+
+
 def make_readout(size: int, seed: int) -> torch.Tensor:
     """A fixed random unit vector r (float64), from a stream separate from the model's weights."""
     r = np.random.default_rng([seed, 1]).standard_normal(size)

@@ -29,10 +29,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-
-class StateOverflow(ValueError):
-    """The forward state left float64's range (past 10^308) before any gradient could be measured."""
-
+from .logscale import add_scaled
+from .probe import StateOverflow, check_probe_args, make_inputs, make_readout
 
 MAX_LAYERS = 8
 MAX_CELLS = 8 * 1000  # layers × seq_len: the work one map may take (about 0.3 s at H = 64)
@@ -72,12 +70,9 @@ def _unit(v: np.ndarray, log10: float) -> tuple[np.ndarray, float]:
 
 
 def _add(a: tuple[np.ndarray, float], b: tuple[np.ndarray, float]) -> tuple[np.ndarray, float]:
-    """The sum of two (unit vector, log10 norm) gradients, scaled by the larger norm first."""
-    top = max(a[1], b[1])
-    if top == -math.inf:
-        return a
-    with np.errstate(under="ignore"):
-        return _unit(a[0] * 10 ** (a[1] - top) + b[0] * 10 ** (b[1] - top), top)
+    """The sum of two (unit vector, log10 norm) gradients, as (unit vector, log10 norm)."""
+    total, top = add_scaled(a[0], np.float64(a[1]), b[0], np.float64(b[1]))
+    return _unit(total, float(top))
 
 
 def stacked_gradients(
@@ -96,7 +91,6 @@ def stacked_gradients(
     Columns layer, position, distance (T − 1 − t), grad_norm, log10_grad_norm, ordered by layer then
     position.  `steps` replaces the drawn [(W_k, U_k)] (the closed-form tests use commuting ones)."""
     from .models.rnn import NONLINEARITIES
-    from .probe import check_probe_args, make_inputs, make_readout
 
     check_probe_args(seq_len, input_scale, 0, hidden_size)
     if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or not 1 <= layers <= MAX_LAYERS:

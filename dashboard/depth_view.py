@@ -137,24 +137,29 @@ UNROLLED_DEFAULTS = {"seq_len": 100, "weight_scale": 1.0, "nonlinearity": "tanh"
 UNROLLED_WIDTH = 64  # H, as the RNN lab's default
 
 
-def unrolled_controls_ui() -> dict:
-    """T, ρ, the nonlinearity and the tied W's initialisation, bound to the URL (`unroll_*`)."""
+def rnn_controls_ui(prefix: str, ranges: dict, defaults: dict, labels: dict, init_label: str) -> dict:
+    """A recurrent section's controls, bound to the URL (`<prefix>_<name>`, `<prefix>_phi`, `<prefix>_init`):
+    a slider for each of `ranges` ((min, max, step), labelled by `labels`), then the nonlinearity and the
+    initialisation of W.  Whole-number ranges give ints, the others floats."""
     from core.models.rnn import INITS as RNN_INITS
     from core.models.rnn import NONLINEARITIES
 
-    d, values = UNROLLED_DEFAULTS, {}
-    cols = row(4)
-    for column, name in zip(cols[:2], ("seq_len", "weight_scale"), strict=True):
-        lo, hi, step = UNROLLED_RANGES[name]
-        label = t("rnn.seq_len") if name == "seq_len" else t("rnn.weight_scale")
-        values[name] = column.slider(label, lo, hi, d[name], step, **bound(f"unroll_{name}", d[name]))
-    values["nonlinearity"] = choice_ui(
-        cols[2], t("rnn.nonlinearity"), coded_labels("nonlinearity", NONLINEARITIES), d["nonlinearity"], "unroll_phi"
-    )
-    values["init"] = choice_ui(
-        cols[3], t("depth.unroll_init"), coded_labels("init", RNN_INITS), d["init"], "unroll_init", t("rnn.init_help")
-    )
-    return {**values, "seq_len": int(values["seq_len"]), "weight_scale": float(values["weight_scale"])}
+    d, values = defaults, {}
+    cols = row(len(ranges) + 2)
+    for column, (name, (lo, hi, step)) in zip(cols, ranges.items(), strict=False):
+        value = column.slider(labels[name], lo, hi, d[name], step, **bound(f"{prefix}_{name}", d[name]))
+        values[name] = int(value) if isinstance(step, int) else float(value)
+    phi = coded_labels("nonlinearity", NONLINEARITIES)
+    values["nonlinearity"] = choice_ui(cols[-2], t("rnn.nonlinearity"), phi, d["nonlinearity"], f"{prefix}_phi")
+    inits = coded_labels("init", RNN_INITS)
+    values["init"] = choice_ui(cols[-1], init_label, inits, d["init"], f"{prefix}_init", t("rnn.init_help"))
+    return values
+
+
+def unrolled_controls_ui() -> dict:
+    """T, ρ, the nonlinearity and the tied W's initialisation (`unroll_*`)."""
+    labels = {"seq_len": t("rnn.seq_len"), "weight_scale": t("rnn.weight_scale")}
+    return rnn_controls_ui("unroll", UNROLLED_RANGES, UNROLLED_DEFAULTS, labels, t("depth.unroll_init"))
 
 
 @byte_cache(max_mb=8)
@@ -173,7 +178,7 @@ def build_unrolled(c: dict, style: Style) -> Section:
     curves = {
         name: (f["distance"].to_numpy(), f["log10_grad_norm"].to_numpy())
         for name, f in zip(names, (tied, untied), strict=True)
-    }  # noqa: E501
+    }
     styles = {names[0]: (COLORS["measured"], SOLID), names[1]: (COLORS["rho"], DOTTED)}
     labels = chart_labels()
     figure = curves_chart(curves_data(curves, labels), labels, styles, list(names), style)
@@ -221,16 +226,14 @@ def section_ui(name: str, key: str, controls_ui, build, table, style: Style) -> 
 
 def _section_body(controls_ui, build, table, slot, style: Style) -> None:
     """The controls, then the chart in `slot`; where the setting drives the forward state past float64's
-    range, a notice in the chart's place instead (core.stacked.StateOverflow)."""
-    from core.stacked import StateOverflow
+    range, a notice in the chart's place instead (core.probe.StateOverflow)."""
+    from core.probe import StateOverflow
 
     c = controls_ui()
     try:
         section = build(c, style)
     except StateOverflow:
-        slot.chart.warning(t("depth.overflow"))
-        slot.row.empty()
-        slot.caption.empty()
+        slot.notice(t("depth.overflow"))
         return
     slot.draw(section.figure, lambda: table(c), section.caption)
 

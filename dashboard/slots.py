@@ -47,6 +47,13 @@ class ChartSlot:
         else:
             self.caption.empty()
 
+    def notice(self, text: str) -> None:
+        """A warning in the chart's place, with no download row and no caption: the setting has no chart."""
+        self.chart.warning(text)
+        self.row.empty()
+        if self.caption is not None:
+            self.caption.empty()
+
 
 def chart_ui(
     chart: Chart, name: str, data: Table = None, width: str = "stretch", title: str = "", settings: dict | None = None

@@ -10,8 +10,8 @@ import pandas as pd
 
 from .bytecache import byte_cache
 from .charts import COLORS, DASHED, SOLID, Style, curves_chart, curves_data, layer_time_map, pow10_label
-from .controls import choice_ui, coded_labels
 from .defaults import bound
+from .depth_view import rnn_controls_ui
 from .figure import Section, memo
 from .frame import row
 from .i18n import chart_labels, t
@@ -22,27 +22,9 @@ STACK_WIDTH = 64  # H in every layer, as the RNN lab's default
 
 
 def stacked_controls_ui() -> dict:
-    """Layers, T, ρ, the nonlinearity and every W_k's initialisation, bound to the URL (`stack_*`)."""
-    from core.models.rnn import INITS, NONLINEARITIES
-
-    d, values = STACK_DEFAULTS, {}
-    cols = row(5)
+    """Layers, T, ρ, the nonlinearity and every W_k's initialisation (`stack_*`)."""
     labels = {"layers": t("depth.stack_layers"), "seq_len": t("rnn.seq_len"), "weight_scale": t("rnn.weight_scale")}
-    for column, name in zip(cols[:3], ("layers", "seq_len", "weight_scale"), strict=True):
-        lo, hi, step = STACK_RANGES[name]
-        values[name] = column.slider(labels[name], lo, hi, d[name], step, **bound(f"stack_{name}", d[name]))
-    values["nonlinearity"] = choice_ui(
-        cols[3], t("rnn.nonlinearity"), coded_labels("nonlinearity", NONLINEARITIES), d["nonlinearity"], "stack_phi"
-    )
-    values["init"] = choice_ui(
-        cols[4], t("rnn.init"), coded_labels("init", INITS), d["init"], "stack_init", t("rnn.init_help")
-    )
-    return {
-        **values,
-        "layers": int(values["layers"]),
-        "seq_len": int(values["seq_len"]),
-        "weight_scale": float(values["weight_scale"]),
-    }
+    return rnn_controls_ui("stack", STACK_RANGES, STACK_DEFAULTS, labels, t("rnn.init"))
 
 
 @byte_cache(max_mb=8)
