@@ -245,7 +245,7 @@ def unrolled_rnn(
     the RNN probe's own: tied, it must give the probe's table (tests/test_depth.py); untied, it answers
     what sharing one W changes.  Columns as the probe's: position, distance, grad_norm, log10_grad_norm."""
     from .models import build_model
-    from .models.rnn import haar_orthogonal
+    from .models.base import haar_orthogonal
     from .probe import StateOverflow, check_probe_args, connectivity_frame, make_inputs, make_readout
 
     check_probe_args(seq_len, input_scale, 0, hidden_size)

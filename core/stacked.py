@@ -39,7 +39,8 @@ MAX_CELLS = 8 * 1000  # layers × seq_len: the work one map may take (about 0.3 
 def _stack(layers, hidden_size, weight_scale, nonlinearity, init, seed):
     """[(W_k, U_k)] for k = 1..L, float64 NumPy; layer 1 is the RNN lab's."""
     from .models import build_model
-    from .models.rnn import haar_orthogonal, unit_recurrent_matrix
+    from .models.base import haar_orthogonal
+    from .models.rnn import unit_recurrent_matrix
 
     net = build_model("rnn", hidden_size=hidden_size, weight_scale=weight_scale, seed=seed, nonlinearity=nonlinearity,
                       init=init)  # fmt: skip

@@ -15,6 +15,12 @@ def check_recurrent_config(config) -> None:
     check_int("seed", config.seed, 0, 2**31 - 1)
 
 
+def haar_orthogonal(n: int, generator: torch.Generator) -> torch.Tensor:
+    """A Haar-random orthogonal (n, n) float64 matrix: QR of a Gaussian, R's signs folded into Q."""
+    q, r = torch.linalg.qr(torch.randn(n, n, generator=generator, dtype=torch.float64))
+    return q * torch.sign(torch.diagonal(r))
+
+
 class RecurrentModel(nn.Module):
     """Inputs and readout both have the hidden size H; the probe's readout reads h_{T-1}."""
 
@@ -34,8 +40,6 @@ class RecurrentModel(nn.Module):
 def init_gated_cell(cell: nn.Module, gates: int, weight_scale: float, gate: int, gate_bias: float, seed: int) -> None:
     """Initialise a torch LSTMCell/GRUCell in place: each gate's recurrent block ρ·Q and input block Q
     (Haar-orthogonal), every bias 0 except gate number `gate`, whose input bias is `gate_bias`."""
-    from .rnn import haar_orthogonal  # rnn imports this module
-
     H = cell.hidden_size
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from ..logscale import log10_norms, scales_from_steps
-from .base import RecurrentModel, check_recurrent_config
+from .base import RecurrentModel, check_recurrent_config, haar_orthogonal
 from .checks import check_choice
 
 NONLINEARITIES = ("tanh", "relu", "linear")
@@ -44,12 +44,6 @@ class RNNConfig:
         check_recurrent_config(self)
         check_choice("nonlinearity", self.nonlinearity, NONLINEARITIES)
         check_choice("init", self.init, INITS)
-
-
-def haar_orthogonal(n: int, generator: torch.Generator) -> torch.Tensor:
-    """A Haar-random orthogonal (n, n) float64 matrix: QR of a Gaussian, R's signs folded into Q."""
-    q, r = torch.linalg.qr(torch.randn(n, n, generator=generator, dtype=torch.float64))
-    return q * torch.sign(torch.diagonal(r))
 
 
 def unit_recurrent_matrix(hidden_size: int, init: str, generator: torch.Generator) -> torch.Tensor:
