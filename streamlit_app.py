@@ -3,15 +3,15 @@
 import streamlit as st
 
 from core.threads import few_malloc_arenas, one_thread_each
-from dashboard.defaults import finish_run
-from dashboard.frame import frame_ui, sidebar_state, url_notice_ui, url_snapshot
+from dashboard.frame import frame_ui, sidebar_state
 from dashboard.i18n import t
 from dashboard.talk import talk_ui
+from dashboard.url import finish_run, url_notice_ui, url_snapshot
 
 # The probes work on small arrays: one torch thread and one BLAS thread per server process avoid
 # oversubscribing a shared server's cores (core/threads.py has the measurements).
 one_thread_each()
-few_malloc_arenas()  # ten visitors at once: 937 → 714 MB (core/threads.py)
+few_malloc_arenas()  # glibc's malloc arenas capped: a shared server's memory (core/threads.py)
 st.set_page_config(
     page_title="Gradient Lab", page_icon="assets/icon.png", layout="wide", initial_sidebar_state=sidebar_state()
 )
@@ -46,5 +46,5 @@ def home_by_name():
 page = st.navigation([*pages, st.Page(home_by_name, title=t("nav.home"), url_path="home", visibility="hidden")])
 talk_ui()  # presenter mode: the talk's scene, its note, Previous and Next (dashboard/talk.py)
 page.run()
-finish_run()  # a "Reset to defaults" that a control missed reruns once (dashboard/defaults.py)
+finish_run()  # a "Reset to defaults" that a control missed reruns once (dashboard/url.py)
 url_notice_ui(link)

@@ -56,13 +56,14 @@ def measure(repeats: int = 3) -> dict[str, float]:
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # "missing ScriptRunContext": bare mode, as meant
     from core.threads import one_thread_each
+    from dashboard import cached
     from dashboard import real_view as view
-    from dashboard.charts import SCREEN
+    from dashboard.charts.style import SCREEN
 
     torch_s = statistics.median(_fresh("import torch") for _ in range(repeats))
     load_s = statistics.median(_fresh("from core import minilm; minilm.load()") for _ in range(repeats))
     one_thread_each()  # as the app runs
-    view.minilm.load()
+    cached.load_minilm()
     views, gradients, cached = [], [], []
     for k in range(repeats):
         text = text_of(64, 40 * k + 1)
@@ -76,7 +77,7 @@ def measure(repeats: int = 3) -> dict[str, float]:
         view.gradient_section(text, 0, SCREEN)
         gradients.append(time.perf_counter() - started)
         started = time.perf_counter()
-        view.profile(text, 0)
+        cached.minilm_profile(text, 0)
         cached.append(time.perf_counter() - started)
     lm = measure_language_models(repeats) if (ROOT / "data" / "lm" / "lstm.pt").exists() else {}
     return lm | {

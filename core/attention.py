@@ -130,6 +130,39 @@ def readout_attention(model: Transformer, x: torch.Tensor) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
+def layer_maps(config: TransformerConfig, tokens: list[str], mode: str, seed: int = 0, max_bins: int = 64):
+    """attention_frame of a fresh Transformer of `config`, seeded by `seed`, on the sentence's tokens (mode
+    "sentence": each token's fixed vector) or on a random vector per position (mode "random")."""
+    if mode == "sentence":
+        x = embed_tokens(list(tokens), config.hidden_size, seed)
+    else:
+        x = torch.randn(len(tokens), config.hidden_size, generator=torch.Generator().manual_seed(seed))
+    return attention_frame(Transformer(config).attention_maps(x[None]), max_bins)
+
+
+def task_readout_attention(model, task: str, seq_len: int, vocab: int, batch: int = 64) -> pd.DataFrame:
+    """readout_attention of a trained sequence model (core.training) on a fixed batch (seed 0) of its task."""
+    from .tasks import TaskSpec, make_batch
+
+    inputs, _ = make_batch(TaskSpec(task, seq_len, vocab), batch, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        return readout_attention(model.body, model.embed(inputs))
+
+
+def trained_and_untrained(checkpoint) -> pd.DataFrame:
+    """The readout attention of the checkpoint's trained Transformer and of an untrained one of the same
+    shape, on the same batch of its task: readout_attention's columns and model ("trained" or "untrained")."""
+    from .checkpoint import load
+
+    model, cfg, _ = load(checkpoint)
+    fresh = type(model)(model.config, cfg.vocab, cfg.vocab).eval()
+    frames = [
+        task_readout_attention(net, cfg.task, cfg.seq_len, cfg.vocab).assign(model=code)
+        for code, net in (("trained", model), ("untrained", fresh))
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
 def positional_frames(seq_len: int, size: int, max_bins: int = 64) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The encoding PE (position × dimension, positions pooled by mean) and the cosine similarity
     between positions' encodings (pooled by mean)."""

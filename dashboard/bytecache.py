@@ -1,21 +1,23 @@
 """A cache shared by every session of a server, bounded in bytes, not in entries.
 
-A shared server must not grow with what its visitors open (#20: links can ask for the largest
-tables).  A bound in entries does not bound memory when one entry of a function may be a hundred
-times another, so each cache here has a budget in bytes:
+A shared server must not grow with what its visitors open: a bound in entries does not bound memory when
+one entry may be a hundred times another, so each cache here has a budget in bytes:
 - a result is kept as its pickle, so its size is known exactly, and each caller gets its own copy
   (as with st.cache_data: no session can change what another is handed);
 - past the budget the least recently used results go; a result larger than the whole budget is
   returned and not kept;
 - a result older than `ttl` seconds is computed again;
 - callers asking for the same missing result at the same moment wait for one computation instead
-  of each running it (five visitors opening one link compute it once).
+  of each running it;
+- a `heavy` computation (one that takes tens of MB while it runs) waits for any other heavy one on the
+  server (HEAVY_WORK), and gives its freed memory back to the system when it ends.
 
 `nbytes(value)` estimates the memory of the objects that `dashboard.figure.memo` keeps unpickled.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import pickle
@@ -30,7 +32,20 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from core.threads import give_back_free_memory
+
 MB = 1 << 20
+HEAVY_WORK = threading.RLock()  # one heavy computation at a time on a server; held on a cache miss only
+
+
+@contextlib.contextmanager
+def heavy_work():
+    """Hold HEAVY_WORK for one computation, then give its freed memory back to the system."""
+    with HEAVY_WORK:
+        try:
+            yield
+        finally:
+            give_back_free_memory()
 
 
 def hashable_key(value):
@@ -45,10 +60,11 @@ def hashable_key(value):
 
 
 class ByteCache:
-    """`fn` cached by its arguments (hashable, or dicts, lists and tuples of them), within `max_bytes`."""
+    """`fn` cached by its arguments (hashable, or dicts, lists and tuples of them), within `max_bytes`.
+    `heavy`: True, or a test of the arguments, for computations that wait for HEAVY_WORK."""
 
-    def __init__(self, fn: Callable, max_bytes: int, ttl: float | None = 3600.0):
-        self.fn, self.max_bytes, self.ttl = fn, int(max_bytes), ttl
+    def __init__(self, fn: Callable, max_bytes: int, ttl: float | None = 3600.0, heavy: bool | Callable = False):
+        self.fn, self.max_bytes, self.ttl, self.heavy = fn, int(max_bytes), ttl, heavy
         self.entries: OrderedDict = OrderedDict()  # key -> (pickle, time stored)
         self.nbytes = 0  # bytes held now
         self._pending: dict = {}  # key -> threading.Event, set when its computation ends
@@ -76,7 +92,9 @@ class ByteCache:
 
     def _compute(self, key, args, kwargs):
         try:
-            value = self.fn(*args, **kwargs)
+            heavy = self.heavy(*args, **kwargs) if callable(self.heavy) else self.heavy
+            with heavy_work() if heavy else contextlib.nullcontext():
+                value = self.fn(*args, **kwargs)
             blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             with self._lock:
                 if len(blob) <= self.max_bytes:
@@ -99,9 +117,11 @@ class ByteCache:
             self.nbytes = 0
 
 
-def byte_cache(max_mb: float, ttl: float | None = 3600.0) -> Callable[[Callable], ByteCache]:
-    """Decorator: a ByteCache of at most `max_mb` MB whose entries live `ttl` seconds."""
-    return lambda fn: ByteCache(fn, int(max_mb * MB), ttl)
+def byte_cache(
+    max_mb: float, ttl: float | None = 3600.0, heavy: bool | Callable = False
+) -> Callable[[Callable], ByteCache]:
+    """Decorator: a ByteCache of at most `max_mb` MB whose entries live `ttl` seconds (see ByteCache)."""
+    return lambda fn: ByteCache(fn, int(max_mb * MB), ttl, heavy)
 
 
 def nbytes(value, depth: int = 0) -> int:

@@ -1,32 +1,28 @@
-"""The Depth page: the gradient at every layer of a deep feed-forward network (core/depth.py)."""
+"""The Depth page: the gradient at every layer of a deep feed-forward network and against its width
+(core/depth.py), and the RNN lab's RNN unrolled into a deep network.  stack_view.py has the stacked RNN and
+the Transformer stacks."""
 
 from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from core.depth import (
-    ACTIVATIONS,
-    DERIVATIVE_BOUND,
-    INITS,
-    WEIGHT_VARIANCE,
-    DepthConfig,
-    derivative_bound_by_layer,
-    gradient_by_layer,
-    variance_prediction_by_layer,
-)
+from core.depth import ACTIVATIONS, DERIVATIVE_BOUND, INITS, WEIGHT_VARIANCE, DepthConfig
+from core.models.rnn import INITS as RNN_INITS
+from core.models.rnn import NONLINEARITIES
 
-from .bytecache import byte_cache
-from .charts import COLORS, DASHED, DOTTED, SOLID, Style, curves_chart, curves_data, pow10_label
-from .controls import choice_ui, coded_labels
-from .defaults import bound
-from .figure import Section, memo
+from . import cached
+from .charts.curves import curves_chart, curves_data
+from .charts.style import COLORS, DASHED, DOTTED, SOLID, Style, pow10_label
+from .figure import memo
 from .frame import row
-from .i18n import chart_labels, t
+from .i18n import chart_labels, coded_labels, t
+from .lab import Chart, Section
+from .url import bound, choice_ui
 
 RANGES = {  # (min, max, step): the page's cap on one visitor's work (L·H² ≤ 6.6·10⁶)
     "layers": (1, 100, 1),
@@ -69,12 +65,6 @@ def controls_ui() -> DepthConfig:
     )
 
 
-@byte_cache(max_mb=8)
-def measured(cfg: DepthConfig) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The gradient at every layer, the derivative bound and the variance prediction (NaN where they do not hold)."""
-    return gradient_by_layer(cfg), derivative_bound_by_layer(cfg), variance_prediction_by_layer(cfg)
-
-
 @dataclass(frozen=True)
 class DepthView:
     section: Section
@@ -84,7 +74,7 @@ class DepthView:
 
 @functools.partial(memo, max_entries=64)
 def build(cfg: DepthConfig, style: Style) -> DepthView:
-    frame, bound_line, variance_line = measured(cfg)
+    frame, bound_line, variance_line = cached.depth_gradient(cfg)
     labels = {**chart_labels(), "axis_distance": t("depth.axis_layer")}
     layer = frame["layer"].to_numpy()
     curves = {t("depth.series_measured"): (layer, frame["log10_grad_norm"].to_numpy())}
@@ -98,7 +88,7 @@ def build(cfg: DepthConfig, style: Style) -> DepthView:
     first = float(frame["log10_grad_norm"].iloc[0])
     per_layer = first / (cfg.layers - 1) if cfg.layers > 1 else 0.0
     text = caption(cfg, first, per_layer, bound_line, variance_line)
-    return DepthView(Section(figure, text), first, per_layer)
+    return DepthView(Section(figure, text, functools.partial(table, cfg)), first, per_layer)
 
 
 def _factor(log10_per_layer: float) -> str:
@@ -123,13 +113,89 @@ def caption(cfg: DepthConfig, first: float, per_layer: float, bound_line: np.nda
 
 def table(cfg: DepthConfig) -> pd.DataFrame:
     """The CSV: every layer's gradient, the bound and the variance prediction."""
-    frame, bound_line, variance_line = measured(cfg)
+    frame, bound_line, variance_line = cached.depth_gradient(cfg)
     return frame.assign(log10_bound=bound_line, log10_variance_prediction=variance_line)
 
 
-def draw(cfg: DepthConfig, slot, style: Style) -> None:
-    view = build(cfg, style)
-    slot.draw(view.section.figure, lambda: table(cfg), view.section.caption)
+# --- the first layer's gradient against width -------------------------------------------------------------
+
+WIDTHS = (8, 16, 32, 64, 128, 256, 512)
+# L·H² of the widest network drawn: the whole chart then takes about half a second on one core at any depth
+# (up to 512 at 10 layers, 256 at the 30-layer default, 128 at 100)
+WIDTH_WORK = 2_700_000
+
+
+def widths_within(layers: int) -> tuple[int, ...]:
+    """The widths of WIDTHS whose network stays within the page's work cap at `layers` layers."""
+    return tuple(w for w in WIDTHS if layers * w * w <= WIDTH_WORK) or WIDTHS[:1]
+
+
+def width_table(cfg: DepthConfig) -> pd.DataFrame:
+    """width, and the first layer's log10 gradient measured and as the variance argument predicts it (NaN
+    where it does not hold), at each width, the page's other settings as they are.  Each width's
+    network is the page's at that width (the same cache), so moving the width slider reuses them."""
+    rows = []
+    for width in widths_within(cfg.layers):
+        frame, _, variance_line = cached.depth_gradient(replace(cfg, width=width))
+        rows.append((width, float(frame["log10_grad_norm"].iloc[0]), float(variance_line[0])))
+    return pd.DataFrame(rows, columns=["width", "log10_grad_norm", "log10_variance_prediction"])
+
+
+@functools.partial(memo, max_entries=64)
+def _by_width(cfg: DepthConfig, style: Style) -> Section:
+    frame = width_table(cfg)
+    measured = t("depth.series_measured")
+    curves = {measured: (frame["width"].to_numpy(), frame["log10_grad_norm"].to_numpy())}
+    styles = {measured: (COLORS["measured"], SOLID)}
+    if not frame["log10_variance_prediction"].isna().all():
+        predicted = t("depth.series_variance")
+        curves[predicted] = (frame["width"].to_numpy(), frame["log10_variance_prediction"].to_numpy())
+        styles[predicted] = (COLORS["rho"], DASHED)
+    labels = {**chart_labels(), "axis_distance": t("depth.axis_width"), "axis_log10": t("depth.axis_first_layer")}
+    figure = curves_chart(curves_data(curves, labels), labels, styles, [measured], style, log_x=True)
+    return Section(figure, width_caption(cfg, frame), functools.partial(width_table, cfg))
+
+
+def by_width_section(cfg: DepthConfig, style: Style) -> Section:
+    return _by_width(replace(cfg, width=PAGE_DEFAULTS.width), style)  # the page's width is not part of it
+
+
+def width_caption(cfg: DepthConfig, frame: pd.DataFrame) -> str:
+    """The first layer's gradient at the narrowest and the widest width, and, for a plain network, how far
+    each is from the variance prediction: whether the measurement comes closer to it with width."""
+    zero = t("common.zero")
+    narrow, wide = frame.iloc[0], frame.iloc[-1]
+    notes = [
+        t(
+            "depth.width_caption",
+            L=cfg.layers,
+            narrow=int(narrow.width),
+            narrow_value=pow10_label(narrow.log10_grad_norm, zero),
+            wide=int(wide.width),
+            wide_value=pow10_label(wide.log10_grad_norm, zero),
+        )
+    ]
+    gaps = (frame["log10_grad_norm"] - frame["log10_variance_prediction"]).abs().to_numpy()
+    if cfg.layers > 1 and np.isfinite(gaps[[0, -1]]).all():
+        key = "depth.width_closer" if gaps[-1] < gaps[0] else "depth.width_not_closer"
+        notes.append(
+            t(
+                key,
+                narrow=int(narrow.width),
+                narrow_gap=f"{gaps[0]:.2f}",
+                wide=int(wide.width),
+                wide_gap=f"{gaps[-1]:.2f}",
+            )
+        )
+    if int(wide.width) < WIDTHS[-1]:
+        notes.append(t("depth.width_cut", L=cfg.layers, wide=int(wide.width)))
+    return "\n\n".join(notes)
+
+
+FEED_FORWARD = [
+    Chart("depth-gradient", lambda cfg, style: build(cfg, style).section, title="depth.chart_title"),
+    Chart("depth-width", by_width_section, title="depth.width_title"),
+]
 
 
 UNROLLED_RANGES = {"seq_len": (2, 500, 1), "weight_scale": (0.5, 1.5, 0.01)}  # T·H² ≤ 2·10⁶ a curve
@@ -137,13 +203,21 @@ UNROLLED_DEFAULTS = {"seq_len": 100, "weight_scale": 1.0, "nonlinearity": "tanh"
 UNROLLED_WIDTH = 64  # H, as the RNN lab's default
 
 
-def rnn_controls_ui(prefix: str, ranges: dict, defaults: dict, labels: dict, init_label: str) -> dict:
+@dataclass(frozen=True)
+class RecurrentControls:
+    """A recurrent section's controls (the unrolled RNN, the stacked RNN)."""
+
+    seq_len: int
+    weight_scale: float
+    nonlinearity: str
+    init: str
+    layers: int = 1
+
+
+def rnn_controls_ui(prefix: str, ranges: dict, defaults: dict, labels: dict, init_label: str) -> RecurrentControls:
     """A recurrent section's controls, bound to the URL (`<prefix>_<name>`, `<prefix>_phi`, `<prefix>_init`):
     a slider for each of `ranges` ((min, max, step), labelled by `labels`), then the nonlinearity and the
     initialisation of W.  Whole-number ranges give ints, the others floats."""
-    from core.models.rnn import INITS as RNN_INITS
-    from core.models.rnn import NONLINEARITIES
-
     d, values = defaults, {}
     cols = row(len(ranges) + 2)
     for column, (name, (lo, hi, step)) in zip(cols, ranges.items(), strict=False):
@@ -153,27 +227,23 @@ def rnn_controls_ui(prefix: str, ranges: dict, defaults: dict, labels: dict, ini
     values["nonlinearity"] = choice_ui(cols[-2], t("rnn.nonlinearity"), phi, d["nonlinearity"], f"{prefix}_phi")
     inits = coded_labels("init", RNN_INITS)
     values["init"] = choice_ui(cols[-1], init_label, inits, d["init"], f"{prefix}_init", t("rnn.init_help"))
-    return values
+    return RecurrentControls(**values)
 
 
-def unrolled_controls_ui() -> dict:
+def unrolled_controls_ui() -> RecurrentControls:
     """T, ρ, the nonlinearity and the tied W's initialisation (`unroll_*`)."""
     labels = {"seq_len": t("rnn.seq_len"), "weight_scale": t("rnn.weight_scale")}
     return rnn_controls_ui("unroll", UNROLLED_RANGES, UNROLLED_DEFAULTS, labels, t("depth.unroll_init"))
 
 
-@byte_cache(max_mb=8)
-def unrolled(seq_len: int, weight_scale: float, nonlinearity: str, init: str, tied: bool) -> pd.DataFrame:
-    from core.depth import unrolled_rnn
-
-    return unrolled_rnn(seq_len, UNROLLED_WIDTH, weight_scale, nonlinearity, init, tied=tied)
+def _unrolled(c: RecurrentControls, tied: bool) -> pd.DataFrame:
+    return cached.unrolled(c.seq_len, UNROLLED_WIDTH, c.weight_scale, c.nonlinearity, c.init, tied)
 
 
 @functools.partial(memo, max_entries=64)
-def build_unrolled(c: dict, style: Style) -> Section:
+def build_unrolled(c: RecurrentControls, style: Style) -> Section:
     """Tied (one W at every step: the RNN itself) against untied (an independent ρ·Q_t a step)."""
-    args = (c["seq_len"], c["weight_scale"], c["nonlinearity"], c["init"])
-    tied, untied = unrolled(*args, True), unrolled(*args, False)
+    tied, untied = _unrolled(c, True), _unrolled(c, False)
     names = (t("depth.series_tied"), t("depth.series_untied"))
     curves = {
         name: (f["distance"].to_numpy(), f["log10_grad_norm"].to_numpy())
@@ -182,17 +252,15 @@ def build_unrolled(c: dict, style: Style) -> Section:
     styles = {names[0]: (COLORS["measured"], SOLID), names[1]: (COLORS["rho"], DOTTED)}
     labels = chart_labels()
     figure = curves_chart(curves_data(curves, labels), labels, styles, list(names), style)
-    return Section(figure, unrolled_caption(c, tied, untied))
+    return Section(figure, unrolled_caption(c, tied, untied), functools.partial(unrolled_table, c))
 
 
-def unrolled_caption(c: dict, tied: pd.DataFrame, untied: pd.DataFrame) -> str:
+def unrolled_caption(c: RecurrentControls, tied: pd.DataFrame, untied: pd.DataFrame) -> str:
     """Both first-word gradients, where the two curves differ most, and, for a non-normal W, its norm
     against its spectral radius: all from the numbers drawn."""
-    from core.depth import shared_matrix_norms
-
     zero = t("common.zero")
     a, b = tied["log10_grad_norm"].to_numpy(), untied["log10_grad_norm"].to_numpy()
-    notes = [t("depth.unroll_caption", T=c["seq_len"], tied=pow10_label(a[0], zero), untied=pow10_label(b[0], zero))]
+    notes = [t("depth.unroll_caption", T=c.seq_len, tied=pow10_label(a[0], zero), untied=pow10_label(b[0], zero))]
     both = np.isfinite(a) & np.isfinite(b)
     if both.any():
         gap = np.where(both, a - b, 0.0)
@@ -201,46 +269,17 @@ def unrolled_caption(c: dict, tied: pd.DataFrame, untied: pd.DataFrame) -> str:
         notes.append(t(key, gap=f"{abs(gap[i]):.1f}", d=int(tied["distance"].iloc[i])))
     zeros = int(np.sum(a == -np.inf))
     if zeros:
-        notes.append(t("depth.unroll_zeros", n=zeros, T=c["seq_len"]))
-    norm, radius = shared_matrix_norms(UNROLLED_WIDTH, c["weight_scale"], c["init"])
+        notes.append(t("depth.unroll_zeros", n=zeros, T=c.seq_len))
+    norm, radius = cached.shared_matrix_norms(UNROLLED_WIDTH, c.weight_scale, c.init)
     if norm > 1.01 * radius:  # non-normal enough to say so (orthogonal: equal; gaussian: about 1.8×)
         notes.append(t("depth.unroll_nonnormal", norm=f"{norm:.3g}", radius=f"{radius:.3g}" if radius > 1e-9 else "0"))
     return "\n\n".join(notes)
 
 
-def section_ui(name: str, key: str, controls_ui, build, table, style: Style) -> None:
-    """One of the page's later sections: heading and intro (locale `depth.<key>_title`, `_intro`), a box
-    for its controls, and the places of its chart, downloads and caption (drawn once); then the controls
-    as a fragment that fills those places, so a move reruns this section only (dashboard/slots.py)."""
-    import streamlit as st
-
-    from .slots import ChartSlot
-
-    st.subheader(t(f"depth.{key}_title"))
-    st.markdown(t(f"depth.{key}_intro"))
-    box = st.container(border=True)
-    slot = ChartSlot(name, title=t(f"depth.{key}_title"))
-    with box:
-        st.fragment(_section_body)(controls_ui, build, table, slot, style)
-
-
-def _section_body(controls_ui, build, table, slot, style: Style) -> None:
-    """The controls, then the chart in `slot`; where the setting drives the forward state past float64's
-    range, a notice in the chart's place instead (core.probe.StateOverflow)."""
-    from core.probe import StateOverflow
-
-    c = controls_ui()
-    try:
-        section = build(c, style)
-    except StateOverflow:
-        slot.notice(t("depth.overflow"))
-        return
-    slot.draw(section.figure, lambda: table(c), section.caption)
-
-
-def unrolled_table(c: dict) -> pd.DataFrame:
-    args = (c["seq_len"], c["weight_scale"], c["nonlinearity"], c["init"])
+def unrolled_table(c: RecurrentControls) -> pd.DataFrame:
     return pd.concat(
-        [unrolled(*args, True).assign(weights="tied"), unrolled(*args, False).assign(weights="untied")],
-        ignore_index=True,
+        [_unrolled(c, True).assign(weights="tied"), _unrolled(c, False).assign(weights="untied")], ignore_index=True
     )
+
+
+UNROLLED = [Chart("unrolled-rnn", build_unrolled)]  # headed by its lab (pages/depth.py)

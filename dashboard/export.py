@@ -1,9 +1,9 @@
 """Every chart with its downloads: PNG and SVG of the chart itself, CSV of the data it draws.
 
 Charts are drawn with `st.vega_lite_chart` from `vega_spec(chart)`: the Altair chart as a
-Vega-Lite dict without Altair's JSON-schema validation, which took about a third of a page's run
-on every slider move (measured; see benchmarks/app_speed.py).  The builders are validated against
-the schema in the tests instead (tests/test_export.py validates every chart of every page).
+Vega-Lite dict without Altair's JSON-schema validation, which is slow on a slider's path.  The
+builders are validated against the schema in the tests instead (tests/test_export.py validates every
+chart of every page).
 
 The images are rendered on the server by vl-convert (Vega-Lite compiled and drawn in-process:
 no browser, no network; `allowed_base_urls=[]` forbids any fetch), and only when a button is
@@ -22,9 +22,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from .defaults import page_defaults
 from .figure import Figure
 from .i18n import language, speaking, t
+from .url import page_defaults
 
 EXPORT_WIDTH = 720  # px of a chart that fills the page's width on screen ("container" has no size off-screen)
 PNG_SCALE = 2.0  # 2x pixels: sharp on a projector or a slide
@@ -35,7 +35,7 @@ FILE_PREFIX = "gradient-lab"
 EXPORT_FONT = "Noto Sans CJK KR"
 FILE_STEM = 160  # characters of a file name before its extension
 _COMPOUND = ("hconcat", "vconcat", "concat", "facet", "repeat")
-Chart = alt.TopLevelMixin | Figure  # what chart_ui draws: an Altair chart, or a template and its tables
+Chart = alt.TopLevelMixin | Figure  # what a download row exports: an Altair chart, or a template and its tables
 
 
 def vega_spec(chart: Chart) -> dict:

@@ -2,17 +2,16 @@
 
 A slider move changes a chart's numbers, not its shape.  So the shape, the Vega-Lite spec, is
 built once per set of labels, styles and sizes (`@template`, cached), and only the tables change
-from run to run.  This does two things, both measured in benchmarks/app_speed.py:
-- the server no longer builds and serialises an Altair chart on every rerun (the Altair work was
-  about half of a page's run);
+from run to run.  This does two things:
+- the server does not build and serialise an Altair chart on every rerun;
 - Streamlit's frontend keeps the drawn Vega view and swaps its datasets in place when a spec is
   unchanged but for its data, instead of compiling and embedding the chart anew.
 For that, nothing that depends on the data may sit in the spec: axis ranges, for one, come from
-the data (see charts.clip_to_box and the `extent` tables), never from literal scale domains.
+the data (see charts.geometry.clip_to_box and the `extent` tables), never from literal scale domains.
 
-`@memo` goes one step further for whole figures: a builder whose arguments say everything it
+`@memo` goes one step further for whole sections: a builder whose arguments say everything it
 draws (with the language it is asked in) runs once per distinct set of arguments, and its
-Figure is shared read-only by every session.  Any Altair chart becomes a Figure through
+result is shared read-only by every session.  Any Altair chart becomes a Figure through
 `Figure.from_altair` (its tables moved into named datasets).
 """
 

@@ -7,16 +7,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from .charts import PROJECTOR, SCREEN, Style
-from .defaults import JUST_RESET_KEY, REJECTED_KEY, reset_ui, start_run
+from .charts.style import PROJECTOR, SCREEN, Style
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, t
+from .url import PRESENTER_KEY, TRUTHY, keep, kept_choice, reset_ui, seen, start_run
 
 ROUTER = Path(__file__).resolve().parent.parent / "streamlit_app.py"
-PRESENTER_KEY = "present"
-KEPT = "_kept_"  # session state prefix: a frame choice (language, presenter mode), kept across page switches
-SEEN = "_seen_"  # session state prefix: the URL's value for it when last read or written
-TRUTHY = ("1", "true", "yes", "on")
-FALSY = ("0", "false", "no", "off", "")
 # Static CSS only (no user text is ever interpolated): larger type for a projector, and a compact head
 # so that a page's main chart and its controls fit a 1280×720 screen (tests/test_browser.py measures it).
 _PRESENTER_CSS = """<style>
@@ -47,39 +42,18 @@ def frame_ui() -> bool:
     """Draw the sidebar's language selector and presenter toggle; returns presenter mode."""
     start_run()  # the page about to run registers its own controls' defaults
     language_ui()
-    _kept_choice(PRESENTER_KEY, lambda raw: raw.lower() in TRUTHY, False)  # ?present=1 (or true/yes/on)
+    kept_choice(PRESENTER_KEY, lambda raw: raw.lower() in TRUTHY, False)  # ?present=1 (or true/yes/on)
     present = st.sidebar.toggle(
-        t("app.presenter"), key=PRESENTER_KEY, help=t("app.presenter_help"), on_change=_keep, args=(PRESENTER_KEY,)
+        t("app.presenter"), key=PRESENTER_KEY, help=t("app.presenter_help"), on_change=keep, args=(PRESENTER_KEY,)
     )
     if present:
         st.query_params[PRESENTER_KEY] = "1"
     else:
         st.query_params.pop(PRESENTER_KEY, None)
-    _seen(PRESENTER_KEY)
+    seen(PRESENTER_KEY)
     if present:
         st.html(_PRESENTER_CSS)
     return bool(present)
-
-
-def _kept_choice(key: str, from_url, default) -> None:
-    """Before the frame's widget `key` is drawn, give it the choice kept for the session: Streamlit 1.67
-    drops a widget's own value on a page switch, and the sidebar's links drop the query string.  A link
-    whose `?key=` differs from the one this session last saw decides (from_url turns its text into a value)."""
-    requested = st.query_params.get(key)
-    if requested is not None and requested != st.session_state.get(SEEN + key):
-        st.session_state[SEEN + key] = requested
-        st.session_state[KEPT + key] = from_url(requested)
-    st.session_state[key] = st.session_state.get(KEPT + key, st.session_state.get(key, default))
-
-
-def _keep(key: str) -> None:
-    """A frame widget's callback: the visitor's choice is the one kept."""
-    st.session_state[KEPT + key] = st.session_state[key]
-
-
-def _seen(key: str) -> None:
-    """After the run has written `?key=`: that value is not a new link."""
-    st.session_state[SEEN + key] = st.query_params.get(key)
 
 
 def language_ui() -> str:
@@ -88,7 +62,7 @@ def language_ui() -> str:
     Not a `bind="query-params"` widget: binding would write the displayed name ("한국어") into the
     URL, while links use the code (`?lang=ko`).
     """
-    _kept_choice(LANGUAGE_KEY, lambda raw: raw if raw in LANGUAGES else DEFAULT_LANGUAGE, DEFAULT_LANGUAGE)
+    kept_choice(LANGUAGE_KEY, lambda raw: raw if raw in LANGUAGES else DEFAULT_LANGUAGE, DEFAULT_LANGUAGE)
     if st.session_state[LANGUAGE_KEY] not in LANGUAGES:
         st.session_state[LANGUAGE_KEY] = DEFAULT_LANGUAGE
     lang = st.sidebar.selectbox(
@@ -96,23 +70,25 @@ def language_ui() -> str:
         options=tuple(LANGUAGES),
         format_func=LANGUAGES.get,
         key=LANGUAGE_KEY,
-        on_change=_keep,
+        on_change=keep,
         args=(LANGUAGE_KEY,),
     )
     if lang == DEFAULT_LANGUAGE:
         st.query_params.pop(LANGUAGE_KEY, None)
     else:
         st.query_params[LANGUAGE_KEY] = lang
-    _seen(LANGUAGE_KEY)
+    seen(LANGUAGE_KEY)
     return lang
 
 
-def head_ui(prefix: str, reset: bool = True) -> None:
-    """A page's title and introduction (`<prefix>.title`, `<prefix>.intro`), and its "Reset to defaults".
-    In presenter mode the introduction folds into an expander headed by its one-line lead
-    (`<prefix>.lead`), so the chart and its controls are on the first screen."""
+def head_ui(prefix: str, reset: bool = True, fold: bool = True) -> None:
+    """Call first in every page: a page's title and introduction (`<prefix>.title`, `<prefix>.intro`), and
+    its "Reset to defaults".  In presenter mode the introduction folds into an expander headed by its
+    one-line lead (`<prefix>.lead`), so the chart and its controls are on the first screen (`fold=False`:
+    the introduction stays open)."""
+    require_router()
     st.title(t(f"{prefix}.title"))
-    if not presenter():
+    if not presenter() or not fold:
         st.markdown(t(f"{prefix}.intro"))
         if reset:
             reset_ui()
@@ -152,7 +128,7 @@ def chart_style() -> Style:
 
 
 def require_router() -> None:
-    """Call first in every page.  Streamlit's legacy `pages/` discovery may run a page file directly,
+    """head_ui calls this first.  Streamlit's legacy `pages/` discovery may run a page file directly,
     skipping the router (no language, no presenter mode): on a freshly started server, the first
     visits to sub-page URLs do (PagesManager.uses_pages_directory is set from the folder's existence
     and cleared only by st.navigation).  Then run the router here, in this same run, so the widgets'
@@ -163,50 +139,3 @@ def require_router() -> None:
         PagesManager.uses_pages_directory = False
         runpy.run_path(str(ROUTER), run_name="__main__")
         st.stop()
-
-
-def url_snapshot() -> dict[str, str]:
-    """The query string as it arrived, before bound widgets drop values they cannot use.  Empty
-    right after "Reset to defaults": the URL still holds the values the reset replaced."""
-    if st.session_state.pop(JUST_RESET_KEY, False):
-        return {}
-    return {key: st.query_params.get(key) for key in st.query_params}
-
-
-def _same(raw: str, value) -> bool:
-    if isinstance(value, bool):
-        return raw.lower() in (str(value).lower(), str(int(value)))
-    if isinstance(value, (int, float)):
-        try:
-            return float(raw) == float(value)
-        except ValueError:
-            return False
-    return raw == str(value)
-
-
-def rejected_url_keys(snapshot: dict[str, str]) -> list[str]:
-    """Parameters whose value the page's widgets (or the language selector) did not accept."""
-    bad = []
-    for key, raw in snapshot.items():
-        if key == "lang":
-            if raw not in LANGUAGES:
-                bad.append(key)
-        elif key == PRESENTER_KEY:
-            if raw.lower() not in TRUTHY + FALSY:
-                bad.append(key)
-        elif key in st.session_state and not _same(raw, st.session_state[key]):
-            bad.append(key)
-    return bad
-
-
-def url_notice_ui(snapshot: dict[str, str]) -> None:
-    """A small notice naming each parameter that was not used as given; the link's value is never echoed.
-    Where the page's control took another value (a seed of 1.5 becomes 1), the notice says which: that
-    value is the control's own number, never text from the link."""
-    dropped = st.session_state.pop(REJECTED_KEY, set())
-    for key in dict.fromkeys([*rejected_url_keys(snapshot), *sorted(dropped)]):
-        used = st.session_state.get(key) if key not in dropped else None
-        if isinstance(used, (int, float)) and not isinstance(used, bool):
-            st.toast(t("common.bad_url_used", param=key, value=f"{used:g}"), icon=":material/link_off:")
-        else:
-            st.toast(t("common.bad_url", param=key), icon=":material/link_off:")

@@ -3,38 +3,24 @@
 from __future__ import annotations
 
 import functools
-import json
-from pathlib import Path
+from dataclasses import dataclass
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.complexity import (
-    FIT_FROM,
-    LAYER_KINDS,
-    PAPER,
-    TABLE_NS,
-    TIMING_NS,
-    fastest,
-    fitted_slopes,
-    machine_description,
-    max_path_length,
-    sequential_operations,
-    slope_range,
-    time_per_layer,
-)
+from core.complexity import FIT_FROM, LAYER_KINDS, PAPER, TABLE_NS, TIMING_NS
 
-from . import cached, charts
-from .bytecache import byte_cache
-from .charts import DASHED, MODEL_COLORS, SOLID, Style, pow10_label, vega_config
-from .controls import SharedControls
-from .defaults import bound
-from .figure import Section, memo
+from . import cached
+from .charts.curves import as_curves, curves_chart, curves_data, curves_table
+from .charts.lines import timing_chart
+from .charts.style import DASHED, MODEL_COLORS, SOLID, Style, pow10_label
+from .controls import SharedControls, shared_controls_ui
+from .figure import Figure, memo
 from .i18n import chart_labels, t
-from .slots import ChartSlot, chart_ui
+from .lab import Chart, Section
+from .url import bound
 
-TIMINGS_CSV = Path(__file__).resolve().parent.parent / "data" / "timings.csv"  # made by `python -m core timings`
+TIMINGS_CSV = cached.DATA / "timings.csv"  # made by `python -m core timings`
 LIVE_KEY = "h2h_live_timings"  # session state: this visitor asked for timings measured now, on this server
 KIND_KEYS = {
     "recurrent": "recurrent",
@@ -43,14 +29,6 @@ KIND_KEYS = {
     "convolutional": "conv",
 }
 R, K = 32, 3  # restriction and kernel size for the table
-# one colour per layer kind in every language (a scale over translated names would sort them anew):
-# the attention pair in reds, the recurrent and convolutional layers in blues
-KIND_COLORS = {
-    "recurrent": "#83c9ff",
-    "self-attention": "#ff2b2b",
-    "restricted self-attention": "#ffabab",
-    "convolutional": "#0068c9",
-}
 
 
 def all_model_curves(c: SharedControls, window: int) -> tuple[dict, dict]:
@@ -70,66 +48,54 @@ def all_model_curves(c: SharedControls, window: int) -> tuple[dict, dict]:
     return frames, {name: (color, dash) for name, (_, _, color, dash) in runs.items()}
 
 
+def _all_models_table(c: SharedControls, window: int) -> pd.DataFrame:
+    return curves_table(all_model_curves(c, window)[0], chart_labels())
+
+
 @functools.partial(memo, max_entries=64)
 def _all_models(c: SharedControls, window: int, style: Style) -> Section:
     frames, styles = all_model_curves(c, window)
-    text, curves = chart_labels(), charts.as_curves(frames)
-    figure = charts.curves_chart(charts.curves_data(curves, text), text, styles, list(curves), style)
+    text, curves = chart_labels(), as_curves(frames)
+    figure = curves_chart(curves_data(curves, text), text, styles, list(curves), style)
     far = {name: pow10_label(frame["log10_grad_norm"].iloc[0], t("common.zero")) for name, frame in frames.items()}
     summary = " · ".join(f"{name}: {value}" for name, value in far.items())
-    return Section(figure, t("h2h.all_caption", T=c.seq_len, reach=2 * (window - 1)) + " " + summary)
+    caption = t("h2h.all_caption", T=c.seq_len, reach=2 * (window - 1)) + " " + summary
+    return Section(figure, caption, functools.partial(_all_models_table, c, window))
 
 
-def all_models_place() -> ChartSlot:
-    """The all-models chart's place, download row and caption place (drawn once: dashboard/slots.py)."""
-    return ChartSlot("all-models", title=t("h2h.all_title"))
+@dataclass(frozen=True)
+class AllModelsControls:
+    shared: SharedControls
+    window: int = 8  # the restricted Transformer's window K
 
 
-def all_models_section(c: SharedControls, place: ChartSlot, style: Style) -> None:
-    """The section's heading and window slider, then its chart and caption in `place`."""
-    st.subheader(t("h2h.all_title"))
+def all_models_controls_ui() -> AllModelsControls:
+    """The shared controls and the restricted Transformer's window."""
+    shared = shared_controls_ui()
     window = int(st.slider(t("h2h.window"), 2, 64, 8, **bound("h2h_window", 8), help=t("h2h.window_help")))
-    section = _all_models(c, window, style)
-
-    def csv():  # every point of every model, built only when the download is clicked
-        return charts.curves_table(all_model_curves(c, window)[0], chart_labels())
-
-    place.draw(section.figure, csv, section.caption)
+    return AllModelsControls(shared, window)
 
 
-@byte_cache(max_mb=1, ttl=None)
-def _shipped(mtime: float) -> tuple[pd.DataFrame, dict]:  # mtime: re-read when the file changes
-    """The timings shipped in data/ and the machine and date they were measured on."""
-    return pd.read_csv(TIMINGS_CSV), json.loads(TIMINGS_CSV.with_suffix(".json").read_text())
-
-
-@byte_cache(max_mb=1)
-def _measured_now() -> tuple[pd.DataFrame, dict]:
-    """Timings measured on this server (once an hour at most, whoever asks), and when."""
-    return time_per_layer(TIMING_NS, r=R, k=K, repeats=7), machine_description()
+ALL_MODELS = [Chart("all-models", lambda c, style: _all_models(c.shared, c.window, style), title="h2h.all_title")]
 
 
 def _timings_and_source() -> tuple[pd.DataFrame, dict, bool]:
     """(timings, what they were measured on, measured now?): the shipped ones unless this visitor asked."""
     if st.session_state.get(LIVE_KEY):
-        return *_measured_now(), True
-    return *_shipped(TIMINGS_CSV.stat().st_mtime), False
+        return *cached.timings_now(TIMING_NS, R, K), True
+    return *cached.shipped_timings(TIMINGS_CSV.stat().st_mtime), False
 
 
 def _timings() -> pd.DataFrame:
     return _timings_and_source()[0]
 
 
-@byte_cache(max_mb=1)
-def _paths(n: int) -> dict:
-    return {kind: max_path_length(kind, n, K, R) for kind in LAYER_KINDS}
-
-
-def table_section(style: Style) -> None:
+def table_section() -> None:
+    """Vaswani et al.'s Table 1 with each cell measured at the chosen n (its own slider reruns it alone)."""
     st.subheader(t("h2h.table_title"))
     n = int(st.select_slider(t("h2h.n"), TABLE_NS, 256, **bound("h2h_n", 256)))
-    timings, paths = _timings(), _paths(n)
-    slopes, spread = fitted_slopes(timings, FIT_FROM), slope_range(timings, FIT_FROM)
+    timings, paths = _timings(), cached.path_lengths(n, K, R)
+    slopes, spread = cached.fitted_slopes(timings, FIT_FROM), cached.slope_range(timings, FIT_FROM)
     rows = []
     for kind in LAYER_KINDS:
         complexity, sequential, path = PAPER[kind]
@@ -139,7 +105,7 @@ def table_section(style: Style) -> None:
                 t(
                     "h2h.col_complexity"
                 ): f"{complexity} · n^{slopes[kind]:.2f} ({spread[kind][0]:.2f}–{spread[kind][1]:.2f})",
-                t("h2h.col_seq"): f"{sequential} · {sequential_operations(kind, n)}",
+                t("h2h.col_seq"): f"{sequential} · {cached.sequential_operations(kind, n)}",
                 t("h2h.col_path"): f"{path} · {paths[kind]}",
             }
         )
@@ -150,42 +116,36 @@ def table_section(style: Style) -> None:
 
 
 @functools.partial(memo, max_entries=8)
-def _timing_figure(style: Style, measured: str) -> alt.Chart:
+def _timing_figure(style: Style, measured: str) -> Figure:
     """Measured time per layer against n, from the timings `measured` names (their date; built once per
     measurement and language)."""
-    timings = fastest(_timings())
-    slopes = fitted_slopes(timings, FIT_FROM)
+    timings = cached.fastest(_timings())
+    slopes = cached.fitted_slopes(timings, FIT_FROM)
     label = {kind: f"{t(f'h2h.kind_{KIND_KEYS[kind]}')} (n^{slopes[kind]:.2f})" for kind in LAYER_KINDS}
     data = timings.assign(layer=timings["kind"].map(label), ms=timings["seconds"] * 1000)
-    return (
-        alt.Chart(data)
-        .mark_line(point=True, strokeWidth=style.secondary_line_width)
-        .encode(
-            x=alt.X("n:Q", title=t("h2h.axis_n"), scale=alt.Scale(type="log", base=2)),
-            y=alt.Y("ms:Q", title=t("h2h.axis_time"), scale=alt.Scale(type="log")),
-            color=alt.Color(
-                "layer:N",
-                title=None,
-                scale=alt.Scale(domain=[label[k] for k in LAYER_KINDS], range=[KIND_COLORS[k] for k in LAYER_KINDS]),
-            ),
-            tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("n:Q"), alt.Tooltip("ms:Q", format=".3f")],
-        )
-        .properties(height=360, config=vega_config(style))
-    )
+    labels = {"axis_n": t("h2h.axis_n"), "axis_time": t("h2h.axis_time")}
+    return Figure.from_altair(timing_chart(data, [label[k] for k in LAYER_KINDS], labels, style))
 
 
-def timing_section(style: Style) -> None:
-    """The measured times behind the table's complexity column, with what they were measured on, and a
-    button to measure them now, on this server (no slider changes them)."""
+def timing_section(_value, style: Style) -> Section:
     timings, source, live = _timings_and_source()
-    chart_ui(_timing_figure(style, f"{live} {source['date']}"), "time-per-layer", title=t("h2h.table_title"))
     if live:
-        st.caption(t("h2h.timings_live", date=source["date"], cores=source["cores"]))
+        where = t("h2h.timings_live", date=source["date"], cores=source["cores"])
     else:
-        st.caption(t("h2h.timings_shipped", date=source["date"], processor=source["processor"], cores=source["cores"]))
-    st.caption(t("h2h.time_caption", n_lo=FIT_FROM))
-    if not live and st.button(t("h2h.remeasure"), help=t("h2h.remeasure_help"), key="h2h_remeasure"):
+        where = t("h2h.timings_shipped", date=source["date"], processor=source["processor"], cores=source["cores"])
+    figure = _timing_figure(style, f"{live} {source['date']}")
+    return Section(figure, where + "\n\n" + t("h2h.time_caption", n_lo=FIT_FROM))
+
+
+TIMING = [Chart("time-per-layer", timing_section, title="h2h.timings_title")]
+
+
+def remeasure_ui() -> None:
+    """A button to measure the timings now, on this server (once an hour at most, whoever asks)."""
+    if not st.session_state.get(LIVE_KEY) and st.button(
+        t("h2h.remeasure"), help=t("h2h.remeasure_help"), key="h2h_remeasure"
+    ):
         with st.spinner(t("h2h.remeasuring")):
-            _measured_now()
+            cached.timings_now(TIMING_NS, R, K)
         st.session_state[LIVE_KEY] = True
         st.rerun()

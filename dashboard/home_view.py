@@ -3,14 +3,16 @@ the lineage timeline."""
 
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
 
-from core.lineage import FAMILIES, lineage_frame
+from core.lineage import FAMILIES
 
-from .charts import Style, vega_config
+from . import cached
+from .charts.style import Style
+from .charts.timeline import timeline_chart
+from .figure import Figure
 from .i18n import t
-from .slots import chart_ui
+from .lab import Chart, Section, charts_ui
 
 STEPS = (  # (story key, page that shows it live, the view it opens (URL parameters), icon)
     ("read", "pages/vanishing_exploding.py", {}, ":material/menu_book:"),
@@ -20,8 +22,6 @@ STEPS = (  # (story key, page that shows it live, the view it opens (URL paramet
     ("attention", "pages/attention.py", {}, ":material/hub:"),
     ("positions", "pages/attention.py", {}, ":material/format_list_numbered:"),
 )
-FAMILY_COLORS = ("#7c3aed", "#059669", "#e07b00", "#1f5fbf", "#0891b2")
-NOTES_LEFT_FROM = 2021  # papers from this year on have their note on the left of the point
 
 
 def story_ui() -> None:
@@ -36,43 +36,19 @@ def story_ui() -> None:
     st.page_link("pages/real_text.py", label=t("home.link_text"), icon=":material/auto_stories:")
 
 
-def timeline_chart(style: Style) -> alt.LayerChart:
+def timeline_section(_value, style: Style) -> Section:
     """One row per paper, in date order, placed at its first public version; colour = architecture."""
-    data = lineage_frame()
+    data = cached.lineage_frame()
     data["family_label"] = [t(f"home.family_{f.replace('-', '_')}") for f in data["family"]]
     data["note"] = [t(f"home.note_{i}") for i in range(len(data))]  # core's notes are English
-    labels = [t(f"home.family_{f.replace('-', '_')}") for f in FAMILIES]
-    base = alt.Chart(data).encode(
-        x=alt.X(
-            "date:Q",
-            title=t("home.axis_year"),
-            scale=alt.Scale(domain=[2014, 2024.6], nice=False),
-            axis=alt.Axis(format="d", tickCount=11),
-        ),
-        y=alt.Y(
-            "name:N",
-            title=None,
-            sort=list(data.sort_values("date")["name"]),
-            axis=alt.Axis(labelLimit=320, labelOverlap=False),
-        ),
-        color=alt.Color("family_label:N", title=None, scale=alt.Scale(domain=labels, range=list(FAMILY_COLORS))),
-        tooltip=[
-            alt.Tooltip("name:N", title=t("home.tt_model")),
-            alt.Tooltip("year:Q", title=t("home.axis_year")),
-            alt.Tooltip("family_label:N", title=t("home.tt_family")),
-            alt.Tooltip("note:N", title=" "),
-        ],
-    )
-    points = base.mark_circle(size=style.marker_size, opacity=0.95)
-    size = style.note_font_size
-    # notes to the right of the point, except near the axis's end, where they go to its left so none is clipped
-    right = base.transform_filter(f"datum.date < {NOTES_LEFT_FROM}").mark_text(align="left", dx=10, fontSize=size)
-    left = base.transform_filter(f"datum.date >= {NOTES_LEFT_FROM}").mark_text(align="right", dx=-10, fontSize=size)
-    notes = [layer.encode(text=alt.Text("note:N")) for layer in (right, left)]
-    return alt.layer(points, *notes, height=(style.row_height) * len(data), config=vega_config(style))
+    families = [t(f"home.family_{f.replace('-', '_')}") for f in FAMILIES]
+    labels = {key: t(f"home.{key}") for key in ("axis_year", "tt_model", "tt_family")}
+    figure = Figure.from_altair(timeline_chart(data, families, labels, style))
+    return Section(figure, t("home.timeline_caption"))
 
 
-def timeline_ui(style: Style) -> None:
-    st.subheader(t("home.timeline_title"))
-    chart_ui(timeline_chart(style), "timeline", title=t("home.timeline_title"))
-    st.caption(t("home.timeline_caption"))
+TIMELINE = [Chart("timeline", timeline_section, title="home.timeline_title")]
+
+
+def timeline_ui() -> None:
+    charts_ui(None, TIMELINE)

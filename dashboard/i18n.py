@@ -90,3 +90,8 @@ def t(key: str, **values) -> str:
     """The string `key` in the current language, with {placeholders} filled from `values`."""
     text = catalog(language()).get(key) or catalog(DEFAULT_LANGUAGE)[key]
     return text.format(**values) if values else text
+
+
+def coded_labels(group: str, codes) -> dict:
+    """{code: its label in the visitor's language} for a group of coded options (locale `choice.<group>_<code>`)."""
+    return {code: t(f"choice.{group}_{code}") for code in codes}

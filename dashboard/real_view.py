@@ -5,25 +5,25 @@ the toy RNN's and LSTM's, and the text coloured by gradient and by attention rol
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import minilm
+from core.minilm import HEADS, LAYERS, MAX_TOKENS
 
 from . import cached
-from .bytecache import byte_cache
-from .charts import DASHED, MODEL_COLORS, SOLID, Style, curves_chart, curves_data, pow10_label
-from .charts.real import LABELLED_TOKENS, MOSAIC_SIDE, head_map_chart, head_stats_chart, model_view_chart, token_chart
-from .controls import choice_ui, coded_labels
-from .defaults import bound
-from .figure import Section, memo
+from .charts.curves import curves_chart, curves_data
+from .charts.style import DASHED, MODEL_COLORS, SOLID, Style, pow10_label
+from .charts.tokens import LABELLED_TOKENS, MOSAIC_SIDE, head_map_chart, head_stats_chart, model_view_chart, token_chart
+from .figure import memo
 from .frame import presenter, row
-from .i18n import chart_labels, t
+from .i18n import chart_labels, coded_labels, t
+from .lab import Chart, Section
+from .url import bound, choice_ui
 
-PASSAGES = Path(__file__).resolve().parent.parent / "data" / "passages"
+PASSAGES = cached.DATA / "passages"
 SENTENCES = {  # English on purpose: the model's vocabulary is English (the page says so in Korean)
     "trophy": "The trophy would not fit in the brown suitcase because it was too big.",
     "animal": "The animal didn't cross the street because it was too tired.",
@@ -31,7 +31,7 @@ SENTENCES = {  # English on purpose: the model's vocabulary is English (the page
 }
 TEXTS = (*SENTENCES, "genesis", "ruth", "own")
 OWN_MAX_CHARS = 5000  # a typed text; the model reads at most 512 word pieces of it
-RANGES = {"layer": (1, minilm.LAYERS, 1), "head": (1, minilm.HEADS, 1), "seed": (0, 9999, 1)}
+RANGES = {"layer": (1, LAYERS, 1), "head": (1, HEADS, 1), "seed": (0, 9999, 1)}
 DEFAULTS = {"text": "trophy", "layer": 5, "head": 4, "seed": 0}  # on the trophy sentence, "it" → "trophy"
 STRONG = 0.3  # a head's caption names its farthest link of at least this weight
 TOY = {"hidden_size": 64, "weight_scale": 0.9}  # the RNN lab's defaults: ρ = 0.9, H = 64, tanh, orthogonal
@@ -46,8 +46,22 @@ def text_of(code: str, own: str = "") -> str:
     return own
 
 
-def inputs_ui() -> tuple[str, int]:
-    """The text (a prepared one or the visitor's own) and the readout's seed, bound to the URL."""
+@dataclass(frozen=True)
+class RealInputs:
+    text: str
+    seed: int = 0  # the readout's
+
+
+@dataclass(frozen=True)
+class HeadChoice:
+    text: str
+    layer: int = DEFAULTS["layer"]
+    head: int = DEFAULTS["head"]
+
+
+def inputs_ui() -> RealInputs:
+    """The text (a prepared one or the visitor's own) and the readout's seed, bound to the URL; then what
+    the model makes of the text: truncation, and a vocabulary that is not the text's."""
     c1, c2 = (st.container(), st.container()) if presenter() else row([4, 1])  # a narrow column: one under the other
     code = choice_ui(c1, t("real.text"), coded_labels("real_text", TEXTS), DEFAULTS["text"], "real_text")
     lo, hi, step = RANGES["seed"]
@@ -60,51 +74,29 @@ def inputs_ui() -> tuple[str, int]:
         if not text.strip():
             st.info(t("real.own_empty"))
             text = SENTENCES["trophy"]
-    return text, int(seed)
+    enc = analysis(text)["enc"]
+    if enc.truncated:
+        st.info(t("real.truncated", pieces=enc.pieces, chars=enc.chars, limit=MAX_TOKENS))
+    foreign = enc.unknown_share + enc.fragment_share
+    if foreign >= 0.1:
+        st.warning(t("real.vocab", unk=f"{enc.unknown_share:.0%}", frag=f"{enc.fragment_share:.0%}"))
+    return RealInputs(text, int(seed))
 
 
 def load_ui() -> bool:
     """The model, loaded once per server with a spinner on first use; False (with a message) where the
     package is missing."""
-    try:
-        if not minilm.loaded():
-            with st.spinner(t("real.loading")), cached.heavy_work():  # then the loading's spare memory goes back
-                minilm.load()
+    if cached.minilm_loaded():
         return True
-    except minilm.ModelMissing:
-        st.error(t("real.missing"))
-        return False
+    with st.spinner(t("real.loading")):
+        if cached.load_minilm():
+            return True
+    st.error(t("real.missing"))
+    return False
 
 
-@byte_cache(max_mb=8)
 def analysis(text: str) -> dict:
-    """Everything but one head's full map: word pieces, every head pooled to the model view, head
-    statistics, and the readout's row of attention rollout (the T × T maps themselves are not kept)."""
-    with cached.heavy_work():
-        enc = minilm.encode(text)
-        summary = minilm.summary(enc, MOSAIC_SIDE)
-        return {"enc": enc, "pooled": summary.pooled, "stats": summary.stats, "rollout": summary.rollout[enc.readout]}
-
-
-@byte_cache(max_mb=8)  # one head's T × T weights: 1 MB at 512 word pieces
-def head_weights(text: str, layer: int, head: int) -> np.ndarray:
-    with cached.heavy_work():
-        return minilm.head_attention(minilm.encode(text), layer, head)
-
-
-@byte_cache(max_mb=4)
-def profile(text: str, seed: int) -> pd.DataFrame:
-    with cached.heavy_work():
-        return minilm.gradient_profile(minilm.encode(text), seed)
-
-
-def notices_ui(enc: minilm.Encoded) -> None:
-    """Truncation, and a vocabulary that is not the text's."""
-    if enc.truncated:
-        st.info(t("real.truncated", pieces=enc.pieces, chars=enc.chars, limit=minilm.MAX_TOKENS))
-    foreign = enc.unknown_share + enc.fragment_share
-    if foreign >= 0.1:
-        st.warning(t("real.vocab", unk=f"{enc.unknown_share:.0%}", frag=f"{enc.fragment_share:.0%}"))
+    return cached.minilm_analysis(text, MOSAIC_SIDE)
 
 
 def labels() -> dict:
@@ -113,7 +105,7 @@ def labels() -> dict:
     return {key: t(f"real.{key}") for key in keys}
 
 
-def head_ui() -> tuple[int, int]:
+def head_ui(inputs: RealInputs) -> HeadChoice:
     """The layer and head that the head view enlarges."""
     c1, c2 = row(2)
     values = []
@@ -121,13 +113,13 @@ def head_ui() -> tuple[int, int]:
         lo, hi, step = RANGES[name]
         default = DEFAULTS[name]
         values.append(int(column.slider(t(f"real.{name}"), lo, hi, default, step, **bound(f"real_{name}", default))))
-    return values[0], values[1]
+    return HeadChoice(inputs.text, values[0], values[1])
 
 
 @functools.partial(memo, max_entries=32, max_mb=8)
 def head_section(text: str, layer: int, head: int, style: Style) -> Section:
     a = analysis(text)
-    enc, weights = a["enc"], head_weights(text, layer, head)
+    enc, weights = a["enc"], cached.minilm_head(text, layer, head)
     figure = head_map_chart(weights, enc.tokens, labels(), style)
     stats = a["stats"]
     row_ = stats[(stats["layer"] == layer) & (stats["head"] == head)].iloc[0]
@@ -143,11 +135,12 @@ def head_section(text: str, layer: int, head: int, style: Style) -> Section:
     if n > LABELLED_TOKENS:
         text_ += " " + t("real.head_log_note", tokens=LABELLED_TOKENS)
     link = farthest_link(weights)
+    table = functools.partial(head_table, text, layer, head)
     if link is None:
-        return Section(figure, text_ + " " + t("real.head_no_link", weight=STRONG))
+        return Section(figure, text_ + " " + t("real.head_no_link", weight=STRONG), table)
     i, j = link
     words = {"asking": enc.tokens[i], "attended": enc.tokens[j], "weight": f"{weights[i, j]:.2f}", "gap": abs(i - j)}
-    return Section(figure, text_ + " " + t("real.head_link", strong=STRONG, **words))
+    return Section(figure, text_ + " " + t("real.head_link", strong=STRONG, **words), table)
 
 
 def farthest_link(weights: np.ndarray) -> tuple[int, int] | None:
@@ -163,7 +156,7 @@ def farthest_link(weights: np.ndarray) -> tuple[int, int] | None:
 
 
 def head_table(text: str, layer: int, head: int) -> pd.DataFrame:
-    enc, weights = analysis(text)["enc"], head_weights(text, layer, head)
+    enc, weights = analysis(text)["enc"], cached.minilm_head(text, layer, head)
     n = len(enc.ids)
     i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     tokens = np.array(enc.tokens, dtype=object)
@@ -182,7 +175,8 @@ def head_table(text: str, layer: int, head: int) -> pd.DataFrame:
 def model_section(text: str, layer: int, head: int, style: Style) -> Section:
     pooled = analysis(text)["pooled"]
     n = pooled.shape[-1]
-    return Section(model_view_chart(pooled, (layer, head), labels(), style), t("real.model_caption", side=n))
+    figure = model_view_chart(pooled, (layer, head), labels(), style)
+    return Section(figure, t("real.model_caption", side=n), functools.partial(model_table, text))
 
 
 def model_table(text: str) -> pd.DataFrame:
@@ -221,7 +215,7 @@ def reach_section(text: str, style: Style) -> Section:
         uniform=f"{uniform:.1f}",
         n=n,
     )
-    return Section(head_stats_chart(stats, (0, 0), labels(), style), caption)
+    return Section(head_stats_chart(stats, (0, 0), labels(), style), caption, lambda: stats)
 
 
 def toy_probes(length: int) -> dict[str, pd.DataFrame]:
@@ -235,7 +229,7 @@ def toy_probes(length: int) -> dict[str, pd.DataFrame]:
 
 
 def gradient_curves(text: str, seed: int) -> dict[str, pd.DataFrame]:
-    real = profile(text, seed)
+    real = cached.minilm_profile(text, seed)
     real = real[real["distance"] >= 0]  # [SEP], after the readout, is in the CSV only
     curves = {t("real.series_minilm"): real}
     return curves | toy_probes(int(real["distance"].max()) + 1)
@@ -251,7 +245,7 @@ def gradient_section(text: str, seed: int, style: Style) -> Section:
     curves = {name: (f["distance"].to_numpy(), f["log10_grad_norm"].to_numpy()) for name, f in probes.items()}
     text_labels = chart_labels()
     figure = curves_chart(curves_data(curves, text_labels), text_labels, styles, names[:1], style)
-    return Section(figure, gradient_caption(probes))
+    return Section(figure, gradient_caption(probes), functools.partial(gradient_table, text, seed))
 
 
 def gradient_caption(probes: dict[str, pd.DataFrame]) -> str:
@@ -264,7 +258,7 @@ def gradient_caption(probes: dict[str, pd.DataFrame]) -> str:
     far = (far_edge // 2, far_edge)
     falls = {}
     for name, frame in probes.items():
-        near_mean, far_mean = minilm.band_mean(frame, *NEAR), minilm.band_mean(frame, *far)
+        near_mean, far_mean = cached.band_mean(frame, *NEAR), cached.band_mean(frame, *far)
         falls[name] = (near_mean, far_mean)
     (real_near, real_far), rest = falls[next(iter(falls))], list(falls.items())[1:]
     text = t(
@@ -280,7 +274,7 @@ def gradient_caption(probes: dict[str, pd.DataFrame]) -> str:
 
 
 def gradient_table(text: str, seed: int) -> pd.DataFrame:
-    real = profile(text, seed).assign(model="minilm")
+    real = cached.minilm_profile(text, seed).assign(model="minilm")
     toys = toy_probes(int(real["distance"].max()) + 1)
     frames = [real] + [f.assign(model=code) for code, f in zip(("rnn", "lstm"), toys.values(), strict=False)]
     return pd.concat(frames, ignore_index=True)
@@ -288,7 +282,7 @@ def gradient_table(text: str, seed: int) -> pd.DataFrame:
 
 def saliency(text: str, seed: int) -> pd.DataFrame:
     """Each word piece's gradient norm and rollout weight (from the readout), each also as a share of its maximum."""
-    a, grad = analysis(text), profile(text, seed)
+    a, grad = analysis(text), cached.minilm_profile(text, seed)
     norms, roll = grad["grad_norm"].to_numpy(), np.asarray(a["rollout"])
     return pd.DataFrame(
         {
@@ -330,4 +324,20 @@ def saliency_section(text: str, seed: int, style: Style) -> Section:
         rollout=top("rollout"),
         readout=table["token"].iloc[-2] if len(table) >= 2 else "",
     )
-    return Section(figure, caption)
+    return Section(figure, caption, functools.partial(saliency, text, seed))
+
+
+HEADS_VIEW = [
+    Chart("head-view", lambda c, style: head_section(c.text, c.layer, c.head, style), title="real.heads_title"),
+    Chart("model-view", lambda c, style: model_section(c.text, c.layer, c.head, style), title="real.model_title"),
+]
+TEXT_VIEW = [  # the text and the readout's seed only: no slider of the head view changes them
+    Chart("head-reach", lambda v, style: reach_section(v.text, style), title="real.reach_title"),
+    Chart("real-gradient", lambda v, style: gradient_section(v.text, v.seed, style), title="real.grad_title"),
+    Chart(
+        "saliency",
+        lambda v, style: saliency_section(v.text, v.seed, style),
+        title="real.saliency_title",
+        width="content",
+    ),
+]

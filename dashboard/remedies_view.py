@@ -6,9 +6,8 @@ comparable: the tanh RNN with orthogonal W is the reference in every section.  E
 chart and caption are built once per setting and language and shared (figure.memo); the curves
 behind a CSV are rebuilt from the cached probes only when the download is clicked.
 
-The page draws the chosen section's frame once (`places_ui`: heading, text, download row,
-places) and one fragment, the controls, fills its places (dashboard/slots.py): a slider move
-re-sends the controls and one chart, not the five charts of a page showing every section.
+The page shows one section at a time (a choice at the head of the lab), so a slider move re-sends the
+controls and one chart, not the five charts of a page showing every section.
 """
 
 from __future__ import annotations
@@ -17,18 +16,16 @@ import functools
 import math
 from dataclasses import dataclass
 
-import streamlit as st
+from core.theory import STABLE_DECADES
 
-from core.models.gates import sigmoid
-from core.theory import STABLE_DECADES, verdict
-
-from . import cached, charts
-from .charts import DASHED, DOTTED, MODEL_COLORS, SOLID, Style, pow10_label
-from .controls import RemedyControls, SharedControls, view_ui
-from .figure import Figure, Section, memo
-from .frame import presenter
+from . import cached
+from .charts.curves import as_curves, clipping_chart, curves_chart, curves_data, curves_table, theory_curve
+from .charts.style import DASHED, DOTTED, MODEL_COLORS, SOLID, Style, pow10_label
+from .controls import RemedyControls, SharedControls, remedy_controls_ui, shared_controls_ui
+from .figure import Figure, memo
 from .i18n import chart_labels, t
-from .slots import ChartSlot
+from .lab import Chart, Section
+from .url import view_ui
 
 SECTIONS = ("truncation", "bidirectional", "gates", "clipping", "all")  # codes; labels are rem.section_<code>
 USES = {  # the remedy controls each section's charts depend on (the others are not drawn)
@@ -38,61 +35,24 @@ USES = {  # the remedy controls each section's charts depend on (the others are 
     "clipping": frozenset({"theta"}),
     "all": frozenset({"window", "forget", "update"}),
 }
-TEXTS = {  # (heading, text over the chart) of each section
-    "truncation": ("rem.trunc_title", "rem.trunc_intro"),
-    "bidirectional": ("rem.bi_title", None),
-    "gates": ("rem.gates_title", "rem.gates_intro"),
-    "clipping": ("rem.clip_title", "rem.clip_intro"),
-    "all": ("rem.all_title", None),
-}
-CHART_NAMES = {"all": "all-remedies"}  # file names of the downloads; otherwise the section's code
 
 
 def section_ui() -> str:
-    """Which remedy the page shows, one at a time under the controls (Reset keeps it)."""
+    """Which remedy the page shows, one at a time (Reset keeps it)."""
     return view_ui(t("rem.section"), {code: t(f"rem.section_{code}") for code in SECTIONS}, key="remedy")
 
 
 @dataclass(frozen=True)
-class RemediesPlaces:
-    """One section's frame (see dashboard/slots.py): its heading and text, drawn once, and the
-    places the controls' fragment fills."""
-
-    section: str
-    chart: ChartSlot
-    clip_metrics: tuple = ()  # three st.empty, in the clipping section
-    clip_caption: object = None  # st.empty, in the clipping section
+class RemediesControls:
+    shared: SharedControls
+    remedy: RemedyControls
 
 
-def places_ui(section: str) -> RemediesPlaces:
-    """The section's heading, text, download row and places."""
-    heading, text = TEXTS[section]
-    st.subheader(t(heading))
-    if text and not presenter():
-        st.markdown(t(text))
-    name = CHART_NAMES.get(section, section)
-    if section != "clipping":
-        places = RemediesPlaces(section, ChartSlot(name, title=t(heading)))
-    else:
-        chart = ChartSlot(name, caption=False, title=t(heading))
-        places = RemediesPlaces(section, chart, tuple(column.empty() for column in st.columns(3)), st.empty())
-    if text and presenter():  # under the chart, so that the chart is on the first screen
-        st.markdown(t(text))
-    return places
-
-
-def draw(p: RemediesPlaces, c: SharedControls, r: RemedyControls, style: Style) -> None:
-    """The section's chart (and numbers) for the shared controls `c` and the remedy controls `r`."""
-    if p.section == "truncation":
-        draw_truncation(p, c, r.window, style)
-    elif p.section == "bidirectional":
-        draw_bidirectional(p, c, style)
-    elif p.section == "gates":
-        draw_gates(p, c, r.forget, r.update, style)
-    elif p.section == "clipping":
-        draw_clipping(p, c, r.theta, style)
-    else:
-        draw_combined(p, c, r.window, r.forget, r.update, style)
+def controls_ui(section: str) -> RemediesControls:
+    """The shared controls, and the remedy controls that `section` uses (the others are not drawn: they
+    keep their values for the sections that do)."""
+    shared = shared_controls_ui()
+    return RemediesControls(shared, remedy_controls_ui(shared.seq_len, USES[section]))
 
 
 def _probe(c: SharedControls, model: str, window: int = 0, **options):
@@ -103,22 +63,18 @@ def _probe(c: SharedControls, model: str, window: int = 0, **options):
 
 def _ratio(frame) -> str:
     """The first word's gradient over the last word's, as 10^x (0 when cut off)."""
-    return pow10_label(verdict(frame).log10_ratio, t("common.zero"))
+    return pow10_label(cached.verdict(frame).log10_ratio, t("common.zero"))
 
 
 def _figure(curves: dict, styles: dict, style: Style, anchors=None) -> Figure:
     """Probe tables (or ready curves) as one curves chart."""
-    curves, text = charts.as_curves(curves), chart_labels()
-    return charts.curves_chart(charts.curves_data(curves, text), text, styles, anchors or list(curves), style)
+    curves, text = as_curves(curves), chart_labels()
+    return curves_chart(curves_data(curves, text), text, styles, anchors or list(curves), style)
 
 
-def _draw(slot: ChartSlot, section: Section, curves) -> None:
-    """A section's chart and caption in its place (the CSV keeps every point of `curves()`)."""
-    slot.draw(
-        section.figure,
-        lambda: charts.curves_table(curves(), chart_labels()),
-        section.caption,
-    )
+def _table(curves, *args):
+    """The CSV of a section: every point of `curves(*args)` (built when the download is clicked)."""
+    return curves_table(curves(*args), chart_labels())
 
 
 def truncation_curves(c: SharedControls, k: int) -> dict:
@@ -130,11 +86,8 @@ def _truncation(c: SharedControls, k: int, style: Style) -> Section:
     names = list(truncation_curves(c, k))
     styles = {names[0]: (MODEL_COLORS["rnn"], SOLID), names[1]: (MODEL_COLORS["truncated"], DASHED)}
     caption = t("rem.trunc_caption", k=k, beyond=max(0, c.seq_len - k))
-    return Section(_figure(truncation_curves(c, k), styles, style), caption)
-
-
-def draw_truncation(p: RemediesPlaces, c: SharedControls, k: int, style: Style) -> None:
-    _draw(p.chart, _truncation(c, k, style), lambda: truncation_curves(c, k))
+    table = functools.partial(_table, truncation_curves, c, k)
+    return Section(_figure(truncation_curves(c, k), styles, style), caption, table)
 
 
 def bidirectional_curves(c: SharedControls) -> dict:
@@ -153,18 +106,14 @@ def _bidirectional(c: SharedControls, style: Style) -> Section:
         value=pow10_label(logs.min(), t("common.zero")),
         ends=pow10_label(min(logs.iloc[0], logs.iloc[-1]), t("common.zero")),
     )
-    return Section(_figure(curves, styles, style), caption)
-
-
-def draw_bidirectional(p: RemediesPlaces, c: SharedControls, style: Style) -> None:
-    _draw(p.chart, _bidirectional(c, style), lambda: bidirectional_curves(c))
+    return Section(_figure(curves, styles, style), caption, functools.partial(_table, bidirectional_curves, c))
 
 
 def gate_curves(c: SharedControls, forget: float, update: float) -> dict:
     """LSTM, GRU and RNN probes, and the LSTM's cell-path line f^d (f = σ(b_f)) from its last word."""
     lstm, gru, rnn = _probe(c, "lstm", forget_bias=forget), _probe(c, "gru", update_bias=update), _probe(c, "rnn")
-    f = float(sigmoid(forget))
-    cell = charts.theory_curve(lstm["distance"], lstm["distance"] * math.log10(f) + lstm["log10_grad_norm"].iloc[-1])
+    f = float(cached.sigmoid(forget))
+    cell = theory_curve(lstm["distance"], lstm["distance"] * math.log10(f) + lstm["log10_grad_norm"].iloc[-1])
     names = (t("rem.series_lstm", b=forget), t("rem.series_gru", b=update), t("rem.series_rnn"), t("rem.series_cell"))
     return dict(zip(names, (lstm, gru, rnn, cell), strict=True))
 
@@ -180,15 +129,16 @@ def _gates(c: SharedControls, forget: float, update: float, style: Style) -> Sec
         names[3]: (MODEL_COLORS["lstm"], DOTTED),
     }
     caption = gates_caption(c.seq_len, forget, *(curves[name] for name in names))
-    return Section(_figure(curves, styles, style, anchors=names[:3]), caption)
+    table = functools.partial(_table, gate_curves, c, forget, update)
+    return Section(_figure(curves, styles, style, anchors=names[:3]), caption, table)
 
 
 def gates_caption(seq_len: int, forget: float, lstm, gru, rnn, _cell=None) -> str:
     """The gates' caption: the horizon σ(b_f) alone would give, the measured first-word ratios beside
     the dotted line's, and what the LSTM's own curve does at this setting (from its verdict)."""
-    f = float(sigmoid(forget))
+    f = float(cached.sigmoid(forget))
     horizon = 1.0 / (1.0 - f) if f < 1 else math.inf
-    measured = verdict(lstm)
+    measured = cached.verdict(lstm)
     text = t(
         "rem.gates_caption",
         b=forget,
@@ -203,18 +153,18 @@ def gates_caption(seq_len: int, forget: float, lstm, gru, rnn, _cell=None) -> st
     return text + " " + t(f"rem.gates_lstm_{measured.regime}", per_step=f"{measured.per_step:.4g}")
 
 
-def draw_gates(p: RemediesPlaces, c: SharedControls, forget: float, update: float, style: Style) -> None:
-    _draw(p.chart, _gates(c, forget, update, style), lambda: gate_curves(c, forget, update))
-
-
-def draw_clipping(p: RemediesPlaces, c: SharedControls, theta: float, style: Style) -> None:
+def clipping_section(c: SharedControls, theta: float, style: Style) -> Section:
+    """The total gradient norm at every weight scale before and after clipping at θ, with the numbers at the
+    weight scale nearest the current one."""
     table = cached.clipping(theta, c.seq_len, c.hidden_size, c.seed)
-    p.chart.draw(charts.clipping_chart(table, c.weight_scale, chart_labels(), style), table)
+    figure = clipping_chart(table, c.weight_scale, chart_labels(), style)
     row = table.iloc[(table["weight_scale"] - c.weight_scale).abs().argmin()]
     numbers = (row["log10_total"], row["log10_total_clipped"], row["log10_first_over_last"])
-    for place, key, value in zip(p.clip_metrics, ("raw", "clipped", "share"), numbers, strict=True):
-        place.metric(t(f"rem.metric_{key}"), pow10_label(value, t("common.zero")))
-    p.clip_caption.caption(clip_caption(row, c.seq_len, theta))
+    metrics = tuple(
+        (t(f"rem.metric_{key}"), pow10_label(value, t("common.zero")))
+        for key, value in zip(("raw", "clipped", "share"), numbers, strict=True)
+    )
+    return Section(figure, clip_caption(row, c.seq_len, theta), lambda: table, metrics=metrics)
 
 
 def _number(log10_value: float) -> str:
@@ -265,9 +215,39 @@ def _combined(c: SharedControls, k: int, forget: float, update: float, style: St
         name: (MODEL_COLORS[key], DASHED if key == "truncated" else SOLID)
         for key, name in zip(keys, curves, strict=True)
     }
-    return Section(_figure(curves, styles, style), t("rem.all_caption", T=c.seq_len))
+    table = functools.partial(_table, combined_curves, c, k, forget, update)
+    return Section(_figure(curves, styles, style), t("rem.all_caption", T=c.seq_len), table)
 
 
-def draw_combined(p: RemediesPlaces, c: SharedControls, k: int, forget: float, update: float, style: Style) -> None:
-    section = _combined(c, k, forget, update, style)
-    _draw(p.chart, section, lambda: combined_curves(c, k, forget, update))
+# --- the page's charts: one section at a time ------------------------------------------------------------
+
+CHARTS = {
+    "truncation": Chart(
+        "truncation",
+        lambda v, style: _truncation(v.shared, v.remedy.window, style),
+        title="rem.trunc_title",
+        intro="rem.trunc_intro",
+    ),
+    "bidirectional": Chart("bidirectional", lambda v, style: _bidirectional(v.shared, style), title="rem.bi_title"),
+    "gates": Chart(
+        "gates",
+        lambda v, style: _gates(v.shared, v.remedy.forget, v.remedy.update, style),
+        title="rem.gates_title",
+        intro="rem.gates_intro",
+    ),
+    "clipping": Chart(
+        "clipping",
+        lambda v, style: clipping_section(v.shared, v.remedy.theta, style),
+        title="rem.clip_title",
+        intro="rem.clip_intro",
+    ),
+    "all": Chart(
+        "all-remedies",
+        lambda v, style: _combined(v.shared, v.remedy.window, v.remedy.forget, v.remedy.update, style),
+        title="rem.all_title",
+    ),
+}
+
+
+def charts_for(section: str) -> list[Chart]:
+    return [CHARTS[section]]

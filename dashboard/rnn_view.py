@@ -1,8 +1,8 @@
-"""The RNN lab's numbers and charts for one set of controls, built once and shared (figure.memo).
+"""The RNN lab's charts: the gradient against distance with its verdict and numbers, and one closer look
+(the eigenvalues of W, the map of every weight scale, or the long-run rate against the input scale).
 
-A slider move that returns to a setting seen before (a lecturer's back-and-forth) costs the page
-no chart building at all; a new setting builds everything here once.  The tables behind the CSV
-downloads are rebuilt from the cached probes only when a download is clicked.
+`build` makes everything for one set of controls once, shared by every visitor (figure.memo); each chart's
+section reads it.  The tables behind the CSV downloads are rebuilt from the cached probes when clicked.
 """
 
 from __future__ import annotations
@@ -13,18 +13,20 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 from core.models.rnn import DERIVATIVE_BOUND
-from core.theory import Verdict, theory_frame, verdict
+from core.theory import Verdict
 
-from . import cached, charts
-from .charts import Style
-from .controls import RnnControls, view_ui
-from .figure import Figure, Section, memo
-from .frame import presenter
+from . import cached
+from .charts.curves import curves_chart, curves_data, gradient_chart, gradient_chart_data
+from .charts.geometry import eigenvalue_chart
+from .charts.images import HEATMAP_CLIP, heatmap_data, heatmap_image, sweep_heatmap
+from .charts.style import COLORS, DASHED, SOLID, Style, pow10_label
+from .controls import RnnChoices, RnnControls
+from .figure import Figure, memo
 from .i18n import chart_labels, t
-from .slots import ChartSlot
+from .lab import Chart, Section
+from .verdict import verdict_alert
 
 
 @dataclass(frozen=True)
@@ -39,52 +41,9 @@ class RnnView:
     eigenvalues: Figure
 
 
-DETAILS = ("eigenvalues", "map", "rates")  # the closer look under the main chart, one at a time
-
-
-@dataclass(frozen=True)
-class RnnPlaces:
-    """Where the lab's fragment draws (see dashboard/slots.py): the page's fixed text is around them."""
-
-    verdict: object  # st.empty
-    metrics: tuple  # five st.empty, side by side
-    gradient: ChartSlot
-    detail: str  # which closer look: one of DETAILS
-    detail_chart: ChartSlot
-
-
-def detail_ui() -> str:
-    """Which closer look the page shows under the main chart: the eigenvalues of W, the map of every
-    weight scale, or the rate against the input scale (one at a time: a move then redraws two charts)."""
-    labels = dict(zip(DETAILS, (t("rnn.eigen_chart"), t("rnn.sweep_chart"), t("rnn.rates_chart")), strict=True))
-    return view_ui(t("rnn.detail"), labels, key="rnn_detail")
-
-
 def sweep_caption(init: str) -> str:
     """How to read the weight-scale map, with where its boundary lies for this initialisation."""
-    return t("rnn.sweep_caption", clip=int(charts.HEATMAP_CLIP)) + " " + t(f"rnn.sweep_boundary_{init}")
-
-
-def places_ui(init: str) -> RnnPlaces:
-    """The lab's frame, drawn in the full run: headings, fixed captions, download rows, places."""
-    verdict = st.empty()
-    if not presenter():
-        metrics = tuple(column.empty() for column in st.columns(5))
-    st.subheader(t("rnn.main_chart"))
-    gradient = ChartSlot("gradient", title=t("rnn.main_chart"))
-    if presenter():  # the numbers under the chart, so that the chart is on the first screen
-        metrics = tuple(column.empty() for column in [*st.columns(3), *st.columns(3)][:5])
-    detail = detail_ui()  # a change reruns the page, which draws the other chart's frame
-    if detail == "eigenvalues":
-        st.subheader(t("rnn.eigen_chart"))
-        chart = ChartSlot("eigenvalues", width="content", caption=t("rnn.eigen_caption"), title=t("rnn.eigen_chart"))
-    elif detail == "map":
-        st.subheader(t("rnn.sweep_chart"))
-        chart = ChartSlot("weight-scale-map", caption=sweep_caption(init), title=t("rnn.sweep_chart"))
-    else:
-        st.subheader(t("rnn.rates_chart"))
-        chart = ChartSlot("rate-against-input-scale", title=t("rnn.rates_chart"))
-    return RnnPlaces(verdict, metrics, gradient, detail, chart)
+    return t("rnn.sweep_caption", clip=int(HEATMAP_CLIP)) + " " + t(f"rnn.sweep_boundary_{init}")
 
 
 RATE_NEAR = 0.005  # |log10 rate − log10 ρ| up to this (about 1% per step) counts as "the rate is ρ"
@@ -103,7 +62,7 @@ def metrics(view: RnnView) -> list[tuple[str, str]]:
         (t("rnn.metric_norm"), f"{norm:.3f}"),
         (t("rnn.metric_bound"), f"{view.gamma * norm:.3f}"),
         (t("rnn.metric_rate"), _factor(view.log10_rate)),
-        (t("rnn.metric_ratio"), charts.pow10_label(view.verdict.log10_ratio, t("common.zero"))),
+        (t("rnn.metric_ratio"), pow10_label(view.verdict.log10_ratio, t("common.zero"))),
     ]
 
 
@@ -143,8 +102,8 @@ def _map(c: RnnControls) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The map's cells (every scale and distance, with its value as text) and their image, for controls
     `c` whose weight scale is left at its default: the map shows every scale, so ρ is not part of it."""
     sweep = cached.rnn_sweep(c.seq_len, c.hidden_size, c.nonlinearity, c.init, c.input_scale, c.seed)
-    cells = charts.heatmap_data(sweep, chart_labels())
-    return cells, charts.heatmap_image(cells)
+    cells = heatmap_data(sweep, chart_labels())
+    return cells, heatmap_image(cells)
 
 
 def _map_of(c: RnnControls) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -157,17 +116,17 @@ def build(c: RnnControls, style: Style) -> RnnView:
     text = chart_labels()
     probe, eigs, rho, norm, rate = _lab(c)
     gamma = DERIVATIVE_BOUND[c.nonlinearity]
-    theory = theory_frame(probe["distance"], rho, norm, gamma)
+    theory = cached.theory_frame(probe["distance"], rho, norm, gamma)
     logs = probe["log10_grad_norm"].to_numpy()  # ±inf (no path, overflow) is drawn from the log domain
     return RnnView(
-        verdict=verdict(probe),
+        verdict=cached.verdict(probe),
         rho=rho,
         norm=norm,
         gamma=gamma,
         log10_rate=rate,
         beyond_float=bool((np.abs(logs[np.isfinite(logs)]) > 308).any()),
-        gradient=charts.gradient_chart(charts.gradient_chart_data(probe, theory, text), text, style),
-        eigenvalues=charts.eigenvalue_chart(eigs, rho, norm, text, style),
+        gradient=gradient_chart(gradient_chart_data(probe, theory, text), text, style),
+        eigenvalues=eigenvalue_chart(eigs, rho, norm, text, style),
     )
 
 
@@ -175,13 +134,14 @@ def build(c: RnnControls, style: Style) -> RnnView:
 def weight_map(c: RnnControls, style: Style) -> Figure:
     """The map of every weight scale (built only when shown: its sweep runs a probe per scale)."""
     text = chart_labels()
-    return charts.sweep_heatmap(_map_of(c)[1], c.weight_scale, text, style=style)
+    return sweep_heatmap(_map_of(c)[1], c.weight_scale, text, style=style)
 
 
 def gradient_table(c: RnnControls) -> pd.DataFrame:
     """The main chart's CSV: every distance with the measured gradient and both theory lines."""
     probe, _, rho, norm, _ = _lab(c)
-    return probe.merge(theory_frame(probe["distance"], rho, norm, DERIVATIVE_BOUND[c.nonlinearity]), on="distance")
+    theory = cached.theory_frame(probe["distance"], rho, norm, DERIVATIVE_BOUND[c.nonlinearity])
+    return probe.merge(theory, on="distance")
 
 
 def eigenvalue_table(c: RnnControls) -> pd.DataFrame:
@@ -209,9 +169,9 @@ def rate_section(c: RnnControls, style: Style) -> Section:
     curves, rho = rate_curves(c), _lab(c)[2]
     names = list(curves)
     labels = chart_labels() | {"axis_distance": t("rnn.input_scale"), "axis_log10": t("rnn.axis_rate")}
-    styles = {names[0]: (charts.COLORS["measured"], charts.SOLID), names[1]: (charts.COLORS["rho"], charts.DASHED)}
-    figure = charts.curves_chart(charts.curves_data(curves, labels), labels, styles, names[:1], style)
-    return Section(figure, rates_caption(_rates(c), rho, c))
+    styles = {names[0]: (COLORS["measured"], SOLID), names[1]: (COLORS["rho"], DASHED)}
+    figure = curves_chart(curves_data(curves, labels), labels, styles, names[:1], style)
+    return Section(figure, rates_caption(_rates(c), rho, c), functools.partial(rate_table, c))
 
 
 def rates_caption(rates: pd.DataFrame, rho: float, c: RnnControls) -> str:
@@ -239,3 +199,33 @@ def rate_table(c: RnnControls) -> pd.DataFrame:
 def map_table(c: RnnControls) -> pd.DataFrame:
     """The weight-scale map's CSV: every cell with its value."""
     return _map_of(c)[0]
+
+
+# --- the page's charts: the main one, and one closer look ------------------------------------------------
+
+
+def gradient_section(c: RnnControls, style: Style) -> Section:
+    """The main chart, with the verdict over it and the five numbers beside it."""
+    view = build(c, style)
+    alert = verdict_alert(view.verdict, c.seq_len, rho=view.rho, nonlinearity=c.nonlinearity)
+    return Section(view.gradient, main_caption(view), functools.partial(gradient_table, c), alert, tuple(metrics(view)))
+
+
+def eigen_section(c: RnnControls, style: Style) -> Section:
+    return Section(build(c, style).eigenvalues, t("rnn.eigen_caption"), functools.partial(eigenvalue_table, c))
+
+
+def map_section(c: RnnControls, style: Style) -> Section:
+    return Section(weight_map(c, style), sweep_caption(c.init), functools.partial(map_table, c))
+
+
+GRADIENT = Chart("gradient", gradient_section, title="rnn.main_chart")
+DETAILS = {  # the closer look under the main chart, one at a time (RnnChoices.detail)
+    "eigenvalues": Chart("eigenvalues", eigen_section, title="rnn.eigen_chart", width="content"),
+    "map": Chart("weight-scale-map", map_section, title="rnn.sweep_chart"),
+    "rates": Chart("rate-against-input-scale", rate_section, title="rnn.rates_chart"),
+}
+
+
+def charts_for(choices: RnnChoices) -> list[Chart]:
+    return [GRADIENT, DETAILS[choices.detail]]

@@ -5,28 +5,25 @@ distance on a held-out passage, their surprise on a visitor's text, and samples.
 from __future__ import annotations
 
 import functools
-import threading
-from pathlib import Path
+from dataclasses import dataclass
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.book import load_book
-from core.context import effective_context, gradient_profile, sample, surprise
-from core.lm import LM_MODELS, CharLM, load_lm
+from core.lm import LM_MODELS
 
 from . import cached
-from .bytecache import byte_cache
-from .charts import DASHED, MODEL_COLORS, SOLID, Style, curves_chart, curves_data, pow10_label, vega_config
-from .charts.real import token_chart
-from .defaults import bound
-from .figure import Figure, Section, memo
+from .charts.curves import curves_chart, curves_data
+from .charts.lines import context_chart
+from .charts.style import MODEL_COLORS, SOLID, Style, pow10_label
+from .charts.tokens import token_chart
+from .figure import Figure, memo
 from .frame import row
 from .i18n import chart_labels, t
+from .lab import Chart, Section
+from .url import bound
 
-LM_DIR = Path(__file__).resolve().parent.parent / "data" / "lm"
 RANGES = {
     "span": (16, 1000, 1),  # characters back from the predicted one (the Transformer reads at most 256)
     "temperature": (0.1, 2.0, 0.05),
@@ -36,34 +33,25 @@ RANGES = {
 DEFAULTS = {"span": 1000, "temperature": 0.8, "seed": 0, "length": 300, "prompt": "And the LORD said unto"}
 OWN_MAX_CHARS = 3000
 PASSAGE_START = 20_000  # the gradient's passage: the held-out text from here, 1,001 characters (a verse's start)
-_LOCK = threading.Lock()
 
 
-@functools.cache
-def _model(name: str) -> tuple[CharLM, dict]:
-    return load_lm(LM_DIR / f"{name}.pt")
-
-
-def model(name: str) -> tuple[CharLM, dict]:
-    """A shipped model and its JSON, loaded once per server (each is a few MB)."""
-    with _LOCK:
-        return _model(name)
+def model(name: str):
+    """A shipped model and its JSON, loaded once per server."""
+    return cached.language_model(name)
 
 
 def names() -> dict[str, str]:
     return {code: t(f"text.model_{code}") for code in LM_MODELS}
 
 
-@functools.cache
 def context_table() -> pd.DataFrame:
     """The shipped context curves (python -m core context), every model: model, context, bits, shuffled bits."""
-    frames = [pd.read_csv(LM_DIR / f"context-{code}.csv").assign(model=code) for code in LM_MODELS]
-    return pd.concat(frames, ignore_index=True)
+    return cached.context_curves()
 
 
 def passage(span: int) -> str:
     """The held-out passage whose last character is predicted: `span` characters before it, and it."""
-    book = load_book()
+    book = cached.load_book()
     held = book.text[book.split :]
     start = held.index("\n", PASSAGE_START) + 1
     return held[start : start + 1001][-(span + 1) :]
@@ -79,7 +67,7 @@ def own_default() -> str:
 
 
 @functools.partial(memo, max_entries=8)
-def context_section(style: Style) -> Section:
+def context_section(_value, style: Style) -> Section:
     table = context_table()
     labels = names()
     rows = []
@@ -88,32 +76,11 @@ def context_section(style: Style) -> Section:
         for column, kind in (("bits_per_char", "truncated"), ("shuffled_bits_per_char", "shuffled")):
             rows.append(part.assign(bits=part[column], kind=t(f"text.kind_{kind}"), name=labels[code]))
     data = pd.concat(rows, ignore_index=True)[["model", "name", "kind", "context", "bits"]]
-    color = alt.Color(
-        "name:N",
-        title=t("text.model_key"),
-        scale=alt.Scale(domain=list(labels.values()), range=[MODEL_COLORS[c] for c in LM_MODELS]),
-        legend=alt.Legend(titleLimit=900),
-    )
-    dash = alt.StrokeDash(
-        "kind:N",
-        title=t("text.kind"),
-        scale=alt.Scale(domain=[t("text.kind_truncated"), t("text.kind_shuffled")], range=[SOLID, DASHED]),
-        legend=None,  # the colour legend's title says which line is which (a dash legend drew no symbols)
-    )
-    chart = (
-        alt.Chart(data)
-        .mark_line(point=True, strokeWidth=style.line_width)
-        .encode(
-            x=alt.X("context:Q", title=t("text.axis_context"), scale=alt.Scale(type="log", base=2)),
-            y=alt.Y("bits:Q", title=t("text.axis_bits"), scale=alt.Scale(zero=False)),
-            color=color,
-            strokeDash=dash,
-            detail="kind:N",
-            tooltip=["name:N", "kind:N", "context:Q", alt.Tooltip("bits:Q", format=".3f")],
-        )
-        .properties(height=style.chart_height, config=vega_config(style))
-    )
-    return Section(Figure.from_altair(chart), context_caption(table))
+    text = {key: t(f"text.{key}") for key in ("model_key", "kind", "axis_context", "axis_bits")}
+    text |= {"truncated": t("text.kind_truncated"), "shuffled": t("text.kind_shuffled")}
+    colors = [MODEL_COLORS[c] for c in LM_MODELS]
+    figure = Figure.from_altair(context_chart(data, list(labels.values()), colors, text, style))
+    return Section(figure, context_caption(table), context_table)
 
 
 def context_caption(table: pd.DataFrame) -> str:
@@ -128,7 +95,7 @@ def context_caption(table: pd.DataFrame) -> str:
                 name=names()[code],
                 full=f"{full:.2f}",
                 one=f"{one:.2f}",
-                effective=effective_context(curve),
+                effective=cached.effective_context(curve),
                 order=int(order["context"].min()),
             )
         )
@@ -138,16 +105,20 @@ def context_caption(table: pd.DataFrame) -> str:
 # --- 2. gradients ----------------------------------------------------------------------------------------
 
 
-@byte_cache(max_mb=4)
 def gradients(span: int) -> dict[str, pd.DataFrame]:
-    text = passage(span)
-    with cached.heavy_work():
-        out = {}
-        for code in LM_MODELS:
-            net = model(code)[0]
-            window = net.config.context if code == "transformer" else span
-            out[code] = gradient_profile(net, text[-(window + 1) :])
-        return out
+    return cached.lm_gradients(passage(span), span)
+
+
+@dataclass(frozen=True)
+class SpanControls:
+    span: int = DEFAULTS["span"]  # characters back from the predicted one
+
+
+def span_ui() -> SpanControls:
+    """How far back the gradient is measured, in characters."""
+    lo, hi, step = RANGES["span"]
+    span = st.slider(t("text.span"), lo, hi, DEFAULTS["span"], step, **bound("text_span", DEFAULTS["span"]))
+    return SpanControls(int(span))
 
 
 @functools.partial(memo, max_entries=32)
@@ -170,7 +141,7 @@ def gradient_section(span: int, style: Style) -> Section:
                 distance=far,
             )
         )
-    return Section(figure, t("text.grad_caption", models=" ".join(notes)))
+    return Section(figure, t("text.grad_caption", models=" ".join(notes)), functools.partial(gradient_table, span))
 
 
 def gradient_table(span: int) -> pd.DataFrame:
@@ -180,11 +151,23 @@ def gradient_table(span: int) -> pd.DataFrame:
 # --- 3. surprise -----------------------------------------------------------------------------------------
 
 
-@byte_cache(max_mb=4)
 def surprises(text: str) -> pd.DataFrame:
-    with cached.heavy_work():
-        frames = [surprise(model(code)[0], text).assign(model=code) for code in LM_MODELS]
-    return pd.concat(frames, ignore_index=True)
+    return cached.lm_surprises(text)
+
+
+@dataclass(frozen=True)
+class OwnText:
+    text: str  # at least two characters
+
+
+def own_text_ui() -> OwnText:
+    """The visitor's own text (the passage's last verses to start with), at least two characters."""
+    default = own_default()
+    own = st.text_area(t("text.own"), default, max_chars=OWN_MAX_CHARS, **bound("text_own", default))
+    if len(own) < 2:
+        st.info(t("text.own_short"))
+        return OwnText(default)
+    return OwnText(own)
 
 
 @functools.partial(memo, max_entries=16)
@@ -199,19 +182,26 @@ def surprise_section(text: str, style: Style) -> Section:
         scores[t("text.surprise_panel", name=labels[code])] = np.clip(bits / 8.0, 0, 1)  # 8 bits and more: darkest
         means.append(t("text.surprise_model", name=labels[code], bits=f"{bits.mean():.2f}"))
     figure = token_chart(pd.DataFrame(scores), style, joined=True)
-    return Section(figure, t("text.surprise_caption", models="; ".join(means), chars=len(first)))
+    caption = t("text.surprise_caption", models="; ".join(means), chars=len(first))
+    return Section(figure, caption, functools.partial(surprises, text))
 
 
 # --- 4. samples ------------------------------------------------------------------------------------------
 
 
-@byte_cache(max_mb=1)
 def samples(prompt: str, length: int, temperature: float, seed: int) -> dict[str, str]:
-    with cached.heavy_work():
-        return {code: sample(model(code)[0], prompt, length, temperature, seed) for code in LM_MODELS}
+    return cached.lm_samples(prompt, length, temperature, seed)
 
 
-def sample_ui() -> tuple[str, int, float, int]:
+@dataclass(frozen=True)
+class SampleControls:
+    prompt: str = DEFAULTS["prompt"]
+    length: int = DEFAULTS["length"]
+    temperature: float = DEFAULTS["temperature"]
+    seed: int = DEFAULTS["seed"]
+
+
+def sample_controls_ui() -> SampleControls:
     prompt = st.text_input(
         t("text.prompt"), DEFAULTS["prompt"], max_chars=200, **bound("text_prompt", DEFAULTS["prompt"])
     )
@@ -221,7 +211,17 @@ def sample_ui() -> tuple[str, int, float, int]:
         values.append(
             column.slider(t(f"text.{name}"), lo, hi, DEFAULTS[name], step, **bound(f"text_{name}", DEFAULTS[name]))
         )
-    return prompt, int(values[0]), float(values[1]), int(values[2])
+    return SampleControls(prompt, int(values[0]), float(values[1]), int(values[2]))
+
+
+def samples_ui() -> None:
+    """The sampling controls and each model's sample, as text (never HTML): a move reruns this alone."""
+    with st.container(border=True):
+        c = sample_controls_ui()
+    for code, text in samples(c.prompt, c.length, c.temperature, c.seed).items():
+        st.markdown(f"**{names()[code]}**")
+        st.code(c.prompt + text, language=None, wrap_lines=True)
+    st.caption(t("text.sample_caption", temperature=c.temperature, seed=c.seed))
 
 
 def held_out_summary() -> str:
@@ -234,4 +234,9 @@ def held_out_summary() -> str:
 
 
 def checkpoints_ready() -> bool:
-    return all((LM_DIR / f"{c}.pt").exists() and (LM_DIR / f"context-{c}.csv").exists() for c in LM_MODELS)
+    return cached.lm_ready()
+
+
+CONTEXT = [Chart("context", context_section, title="text.context_title")]
+GRADIENT = [Chart("lm-gradient", lambda c, style: gradient_section(c.span, style))]  # headed by its lab
+SURPRISE = [Chart("surprise", lambda c, style: surprise_section(c.text, style), width="content")]

@@ -13,33 +13,31 @@ import math
 import threading
 import time
 from dataclasses import asdict
-from pathlib import Path
 
-import altair as alt
 import pandas as pd
 import streamlit as st
-import torch
 
-from core import attention
-from core.sweep_training import longest_solved, sweep_summary
-from core.tasks import TaskSpec, make_batch
-from core.training import StepState, TrainConfig, train
+from core.sweep_training import SWEEP_STEPS
+from core.training import StepState, TrainConfig
 
-from .bytecache import byte_cache
-from .charts import MODEL_COLORS, Style, head_labels, pow10_label, readout_attention_chart, vega_config
-from .controls import training_choice, training_controls_ui
-from .export import vega_spec
+from . import cached, export
+from .charts.curves import head_labels, readout_attention_chart
+from .charts.lines import SWEEP_ORDER, history_chart
+from .charts.lines import sweep_chart as sweep_lines
+from .charts.style import Style, pow10_label, vega_config
+from .controls import TrainingControls, training_controls_ui
+from .figure import Figure
 from .i18n import t
-from .slots import chart_ui
+from .lab import Chart, Section, charts_ui
 
-SWEEP_CSV = Path(__file__).resolve().parent.parent / "data" / "sweep.csv"
+SWEEP_CSV = cached.DATA / "sweep.csv"
 JOB_KEY = "training_job"
 MAX_PAGE_SECONDS = 60.0
 LIVE_SECONDS = 30.0  # per run of the live subset (the sweep's own cap is a looser safety net)
 FIRST_GRAD_SMALL = -6.0  # log10: below this the caption explains why so small a gradient teaches nothing
 MAX_JOBS = 2  # concurrent training jobs on one server
 REDRAW_SECONDS = 0.4  # live charts redraw at most this often
-MODEL_ORDER = ("rnn", "lstm", "gru", "birnn", "transformer")
+MODEL_ORDER = SWEEP_ORDER
 
 
 @st.cache_resource
@@ -48,59 +46,30 @@ def job_slots() -> threading.BoundedSemaphore:
     return threading.BoundedSemaphore(MAX_JOBS)
 
 
-@byte_cache(max_mb=1, ttl=None)
-def sweep_table(mtime: float) -> pd.DataFrame:  # mtime: re-read when the file changes
-    return pd.read_csv(SWEEP_CSV)
+def sweep_table() -> pd.DataFrame:
+    return cached.sweep_table(SWEEP_CSV.stat().st_mtime)  # re-read when the file changes
 
 
-def sweep_chart(summary: pd.DataFrame, chance: float, style: Style, height: int = 340) -> alt.LayerChart:
-    """Median accuracy over seeds against length, one line a model, with a bar over the seeds' range.
-    The legend lists the models drawn; the x axis is ticked at the lengths trained."""
-    models = [m for m in MODEL_ORDER if m in set(summary["model"])]
-    color = alt.Color("model:N", title=None, scale=alt.Scale(domain=models, range=[MODEL_COLORS[m] for m in models]))
-    lengths = sorted(int(n) for n in summary["seq_len"].unique())
-    x = alt.X(
-        "seq_len:Q",
-        title=t("train.axis_length"),
-        scale=alt.Scale(type="log", base=2, domain=[lengths[0] / 1.25, lengths[-1] * 1.25]),
-        axis=alt.Axis(values=lengths, format="d"),
-    )
-    base = alt.Chart(summary).encode(x=x, color=color)
-    lines = base.mark_line(point=True, strokeWidth=style.line_width).encode(
-        y=alt.Y("median:Q", title=t("train.axis_accuracy"), scale=alt.Scale(domain=[0, 1.02])),
-        strokeDash=alt.StrokeDash(
-            "model:N",
-            title=None,
-            scale=alt.Scale(domain=models, range=[[7, 5] if m == "transformer" else [1, 0] for m in models]),
-        ),
-        tooltip=[
-            alt.Tooltip("model:N"),
-            alt.Tooltip("seq_len:Q"),
-            alt.Tooltip("median:Q", format=".3f"),
-            alt.Tooltip("low:Q", format=".3f"),
-            alt.Tooltip("high:Q", format=".3f"),
-            alt.Tooltip("seeds:Q"),
-        ],
-    )
-    ranges = base.mark_rule(strokeWidth=style.secondary_line_width, opacity=0.45).encode(y="low:Q", y2="high:Q")
-    # the Transformer lies on the BiRNN's line at 1.0: the BiRNN is also drawn wide beneath, so both show
-    under = (
-        base.transform_filter(alt.datum.model == "birnn")
-        .mark_line(strokeWidth=style.line_width + 5, opacity=0.45)
-        .encode(y="median:Q")
-    )
-    rule = (
-        alt.Chart(pd.DataFrame({"chance": [chance], "label": [t("train.chance")]}))
-        .mark_rule(strokeDash=[5, 4], color="#6b7280")
-        .encode(y=alt.Y("chance:Q"), tooltip=[alt.Tooltip("label:N")])
-    )
-    return alt.layer(ranges, under, lines, rule, height=height, config=vega_config(style))
+def sweep_chart(summary: pd.DataFrame, chance: float, style: Style, height: int = 340):
+    """Median accuracy over seeds against length, a line a model (charts.lines.sweep_chart, labelled)."""
+    labels = {"axis_length": t("train.axis_length"), "axis_accuracy": t("train.axis_accuracy")}
+    return sweep_lines(summary, chance, labels | {"chance": t("train.chance")}, style, height)
+
+
+def sweep_section(_value, style: Style) -> Section:
+    """The shipped sweep: median accuracy over seeds against length, with its caption from the table."""
+    table = sweep_table()
+    summary = sweep_data(table)
+    return Section(Figure.from_altair(sweep_chart(summary, 0.25, style)), sweep_caption(table, summary), lambda: table)
+
+
+SWEEP = [Chart("sweep", sweep_section, title="train.sweep_title")]
 
 
 def sweep_caption(table: pd.DataFrame, summary: pd.DataFrame) -> str:
     """The stored sweep's caption: its budget and seeds, and each model's longest solved length, read
     from the table itself."""
-    solved = longest_solved(summary)
+    solved = cached.longest_solved(summary)
     order = " · ".join(
         f"{model} {solved[model]}" if solved[model] else f"{model} {t('train.solved_none')}"
         for model in MODEL_ORDER
@@ -122,31 +91,9 @@ def history_frame(history: list[dict]) -> pd.DataFrame:
 
 def sweep_data(table: pd.DataFrame) -> pd.DataFrame:
     """The sweep's summary (median and range over seeds), models in the page's order."""
-    summary = sweep_summary(table)
+    summary = cached.sweep_summary(table)
     order = {model: i for i, model in enumerate(MODEL_ORDER)}
     return summary.sort_values(["model", "seq_len"], key=lambda col: col.map(order) if col.name == "model" else col)
-
-
-FLOAT64_FLOOR = -308.0  # log10 of float64's smallest normal number: a first-token gradient below it is drawn here
-
-
-def curves_chart(history: pd.DataFrame, field: str, title: str, style: Style) -> alt.Chart:
-    """One history curve against the step.  The first-token gradient is drawn as its log10 (exact from
-    the float64 computation); a step below float64's range is drawn at FLOAT64_FLOOR, never dropped."""
-    data = history[["step", field]].copy()
-    if field == "log10_first_grad":
-        data[field] = data[field].astype(float).clip(lower=FLOAT64_FLOOR)
-    data = data.dropna()  # loss and accuracy are never missing; MSE is missing on recall, accuracy on adding
-    return (
-        alt.Chart(data)
-        .mark_line(strokeWidth=style.secondary_line_width)
-        .encode(
-            x=alt.X("step:Q", title=t("train.axis_step")),
-            y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(zero=False)),
-            tooltip=[alt.Tooltip("step:Q"), alt.Tooltip(f"{field}:Q", format=".3g")],
-        )
-        .properties(height=240, config=vega_config(style))
-    )
 
 
 JOB_SETTINGS = ("model", "task", "seq_len", "steps", "seed", "forget_bias", "update_bias")  # what a job's files say
@@ -158,24 +105,36 @@ def job_settings(job: dict) -> dict:
     return {key: job["config"][key] for key in JOB_SETTINGS}
 
 
-def draw_history(job: dict, slots, style: Style, export: bool = False) -> None:
-    """Loss, accuracy (or MSE) and the first token's gradient, into three placeholders;
-    with `export` (a finished job), each with its downloads (the CSV is the whole history)."""
-    frame = history_frame(job["history"])
+def _panels(job: dict) -> tuple:
+    """(history field, axis title) of the three curves a job draws."""
     score = "accuracy" if job["config"]["task"] == "recall" else "mse"
     title = t("train.axis_accuracy_short") if score == "accuracy" else t("train.axis_mse")
-    panels = (
-        ("loss", t("train.axis_loss")),
-        (score, title),
-        ("log10_first_grad", t("train.axis_first_grad")),
-    )
-    for slot, (field, axis) in zip(slots, panels, strict=True):
-        chart = curves_chart(frame, field, axis, style)
-        if export:
-            with slot.container():
-                chart_ui(chart, f"training-{field.replace('_', '-')}", frame, title=axis, settings=job_settings(job))
-        else:
-            slot.vega_lite_chart(spec=vega_spec(chart), width="stretch")
+    return ("loss", t("train.axis_loss")), (score, title), ("log10_first_grad", t("train.axis_first_grad"))
+
+
+def draw_history(job: dict, slots, style: Style) -> None:
+    """Loss, accuracy (or MSE) and the first token's gradient of a running job, into three placeholders."""
+    frame = history_frame(job["history"])
+    for slot, (field, axis) in zip(slots, _panels(job), strict=True):
+        chart = history_chart(frame, field, axis, t("train.axis_step"), style)
+        slot.vega_lite_chart(spec=export.vega_spec(chart), width="stretch")
+
+
+def _history_section(field: str, axis: str):
+    def build(job: dict, style: Style) -> Section:
+        frame = history_frame(job["history"])
+        figure = Figure.from_altair(history_chart(frame, field, axis, t("train.axis_step"), style))
+        return Section(figure, table=lambda: frame, settings=job_settings(job))
+
+    return build
+
+
+def history_ui(job: dict) -> None:
+    """A finished job's three curves side by side, each with its downloads (the CSV is the whole history,
+    the files say the job's own settings)."""
+    for column, (field, axis) in zip(st.columns(3), _panels(job), strict=True):
+        with column:
+            charts_ui(job, [Chart(f"training-{field.replace('_', '-')}", _history_section(field, axis))])
 
 
 def curves_caption(history: list[dict]) -> str:
@@ -197,17 +156,16 @@ def curves_caption(history: list[dict]) -> str:
     return text
 
 
-def readout_attention(model, config: TrainConfig, batch: int = 64) -> pd.DataFrame:
-    """core.attention.readout_attention on fresh task inputs, with an "L1 h2" label per layer and head."""
-    inputs, _ = make_batch(TaskSpec(config.task, config.seq_len, config.vocab), batch, torch.Generator().manual_seed(0))
-    with torch.no_grad():
-        frame = attention.readout_attention(model.body, model.embed(inputs))
-    return pd.DataFrame({"line": head_labels(frame), "position": frame["position"], "weight": frame["weight"]})
-
-
-def attention_chart(frame: pd.DataFrame, style: Style) -> alt.Chart:
+def attention_section(job: dict, style: Style) -> Section:
+    """A trained Transformer's readout attention, a line a head."""
+    frame = pd.DataFrame(job["attention"])
     chart = readout_attention_chart(frame, t("train.axis_position"), t("train.axis_weight"), style)
-    return chart.properties(height=280, config=vega_config(style))
+    figure = Figure.from_altair(chart.properties(height=280, config=vega_config(style)))
+    caption = t("train.attention_caption", T=job["config"]["seq_len"])
+    return Section(figure, caption, lambda: frame, settings=job_settings(job))
+
+
+ATTENTION = [Chart("training-attention", attention_section, title="train.attention_title")]
 
 
 def run_job(config: TrainConfig, slots, progress, style: Style) -> None:
@@ -232,12 +190,14 @@ def run_job(config: TrainConfig, slots, progress, style: Style) -> None:
             draw_history(job, slots, style)
 
     try:
-        result = train(config, on_step=on_step)
+        result = cached.train(config, on_step=on_step)
     finally:
         job_slots().release()
     job["status"], job["result"] = result.status, {k: v for k, v in result.to_json().items() if k != "history"}
     if config.model == "transformer" and result.model is not None and not result.status.startswith("diverged"):
-        job["attention"] = readout_attention(result.model, config).to_dict("list")
+        frame = cached.task_readout_attention(result.model, config.task, config.seq_len, config.vocab)
+        frame = pd.DataFrame({"line": head_labels(frame), "position": frame["position"], "weight": frame["weight"]})
+        job["attention"] = frame.to_dict("list")
 
 
 def _status_text(job: dict) -> tuple[str, str]:
@@ -270,19 +230,14 @@ def _status_text(job: dict) -> tuple[str, str]:
     ) + " " + detail
 
 
-@st.fragment  # moving a training control reruns the controls only, not the page's charts
-def _controls_fragment() -> None:
-    training_controls_ui()  # the values stay in session state under their keys
-
-
 def job_section(style: Style) -> None:
-    """The controls (a fragment), then Train / Stop and the job.  Train and Stop stay outside the
-    fragment: a fragment's rerun would wait for a running job instead of interrupting it."""
-    _controls_fragment()
-    job_ui(training_choice(), style)
+    """The controls (a fragment: moving one reruns the controls only), then Train / Stop and the job.  Train
+    and Stop stay outside the fragment: a fragment's rerun would wait for a running job instead of
+    interrupting it.  A click reruns the page, whose run of the fragment returns the controls' values."""
+    job_ui(st.fragment(training_controls_ui)(), style)
 
 
-def job_ui(choice: dict, style: Style) -> None:
+def job_ui(choice: TrainingControls, style: Style) -> None:
     """Train / Stop buttons, live progress and curves, then the job's results (kept in the session)."""
     buttons = st.columns([1, 1, 4])
     train_slot = buttons[0].empty()
@@ -297,7 +252,7 @@ def job_ui(choice: dict, style: Style) -> None:
     slots = [c.empty() for c in cols]
     if clicked:
         train_slot.button(t("train.train_button"), type="primary", key="train_running", disabled=True)
-        config = TrainConfig(**choice, time_limit=MAX_PAGE_SECONDS)
+        config = TrainConfig(**asdict(choice), time_limit=MAX_PAGE_SECONDS)
         run_job(config, slots, progress, style)
         st.rerun()  # redraw with the Train button enabled again; the results are in the session
     if not job:
@@ -306,23 +261,20 @@ def job_ui(choice: dict, style: Style) -> None:
     kind, text = _status_text(job)
     getattr(status_slot, kind)(text)
     if job["history"]:
-        draw_history(job, slots, style, export=True)
+        for slot in slots:
+            slot.empty()
+        history_ui(job)
         st.caption(curves_caption(job["history"]))
     if job.get("attention"):
-        st.subheader(t("train.attention_title"))
-        chart = attention_chart(pd.DataFrame(job["attention"]), style)
-        chart_ui(chart, "training-attention", title=t("train.attention_title"), settings=job_settings(job))
-        st.caption(t("train.attention_caption", T=job["config"]["seq_len"]))
+        charts_ui(job, ATTENTION)
 
 
 LIVE_MODELS, LIVE_LENGTHS = ("rnn", "transformer"), (10, 20, 40)
 
 
-def live_subset_ui(stored: pd.DataFrame, style: Style) -> None:
+def live_subset_ui(stored: pd.DataFrame) -> None:
     """Re-run a small part of the sweep live, with the stored sweep's budget and seed 0, and say how
     it compares with the stored seed-0 runs."""
-    from core.sweep_training import SWEEP_STEPS, run_sweep
-
     if st.button(t("train.rerun_button"), help=t("train.rerun_help"), key="rerun_button"):
         if not job_slots().acquire(blocking=False):
             st.warning(t("train.status_busy"))
@@ -330,7 +282,7 @@ def live_subset_ui(stored: pd.DataFrame, style: Style) -> None:
         rows, total = [], len(LIVE_MODELS) * len(LIVE_LENGTHS)
         bar = st.progress(0.0, text=t("train.rerun_progress", done=0, total=total))
         try:
-            run_sweep(
+            cached.run_sweep(
                 models=LIVE_MODELS,
                 lengths=LIVE_LENGTHS,
                 seeds=(0,),
@@ -346,9 +298,16 @@ def live_subset_ui(stored: pd.DataFrame, style: Style) -> None:
         st.session_state["live_sweep"] = rows
         bar.empty()
     if st.session_state.get("live_sweep"):
-        live = pd.DataFrame(st.session_state["live_sweep"])
-        chart_ui(sweep_chart(sweep_data(live), 0.25, style), "live-sweep", data=live, title=t("train.rerun_button"))
-        st.caption(rerun_caption(live, stored))
+        charts_ui((pd.DataFrame(st.session_state["live_sweep"]), stored), LIVE)
+
+
+def live_section(value: tuple, style: Style) -> Section:
+    live, stored = value
+    figure = Figure.from_altair(sweep_chart(sweep_data(live), 0.25, style))
+    return Section(figure, rerun_caption(live, stored), lambda: live)
+
+
+LIVE = [Chart("live-sweep", live_section)]
 
 
 def _accuracy(value) -> str:
@@ -357,9 +316,7 @@ def _accuracy(value) -> str:
 
 def rerun_caption(live: pd.DataFrame, stored: pd.DataFrame) -> str:
     """What the live runs showed beside the stored seed-0 runs: agreement, differences, caps hit."""
-    from core.sweep_training import SWEEP_STEPS, agreement
-
-    rows = agreement(live, stored)
+    rows = cached.agreement(live, stored)
     text = t("train.rerun_caption", steps=SWEEP_STEPS, same=sum(r["same"] for r in rows), total=len(rows))
     differ = [r for r in rows if not r["same"]]
     if differ:

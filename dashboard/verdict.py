@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 from core.theory import Verdict
 
-from .charts import pow10_label
+from .charts.style import pow10_label
 from .i18n import t
 
 _ALERT = {"vanishing": "info", "stable": "success", "exploding": "warning", "none": "warning"}
@@ -26,6 +24,6 @@ def verdict_text(v: Verdict, seq_len: int, rho: float | None = None, nonlinearit
     return text
 
 
-def verdict_ui(v: Verdict, seq_len: int, where=st, rho: float | None = None, nonlinearity: str | None = None) -> None:
-    """The verdict as a coloured box, drawn in `where` (st, or a place a fragment fills)."""
-    getattr(where, _ALERT[v.regime])(verdict_text(v, seq_len, rho, nonlinearity))
+def verdict_alert(v: Verdict, seq_len: int, rho: float | None = None, nonlinearity: str | None = None) -> tuple:
+    """The verdict as a coloured box over a chart: (kind, sentence), a Section's alert."""
+    return _ALERT[v.regime], verdict_text(v, seq_len, rho, nonlinearity)

@@ -1,39 +1,23 @@
-"""Depth as well as length: the gradient at every layer of a deep network (#23)."""
+"""Depth as well as length: the gradient at every layer of a deep network, and against its width; the
+RNN unrolled into a deep network; a stacked RNN; Transformer stacks, post-norm against pre-norm."""
 
 import streamlit as st
 
 from dashboard import depth_view as view
 from dashboard import stack_view as stack
-from dashboard.frame import chart_style, head_ui, lab_columns, presenter, require_router
+from dashboard.frame import head_ui, presenter
 from dashboard.i18n import t
-from dashboard.slots import ChartSlot
-
-require_router()  # a fresh server's first visit may run this file directly; see dashboard/frame.py
+from dashboard.lab import lab_ui
 
 
 def main():
     head_ui("depth")
-    left, right = lab_columns()  # side by side in presenter mode
-    with right:
-        st.subheader(t("depth.chart_title"))
-        slot = ChartSlot("depth-gradient", title=t("depth.chart_title"))
-    with left, st.container(border=True):
-        st.fragment(lab)(slot)  # a move reruns this section only
-    style = chart_style()
-    sections = (
-        ("unrolled-rnn", "unroll", view.unrolled_controls_ui, view.build_unrolled, view.unrolled_table),
-        ("stacked-rnn", "stack", stack.stacked_controls_ui, stack.build_stacked, stack.stacked_table),
-        ("transformers", "tdepth", stack.transformer_controls_ui, stack.build_transformer, stack.transformer_table),
-    )
-    for name, key, controls_ui, build, table in sections:  # heading, intro, controls, chart, caption each
-        view.section_ui(name, key, controls_ui, build, table, style)
+    lab_ui(view.controls_ui, view.FEED_FORWARD)
+    lab_ui(view.unrolled_controls_ui, view.UNROLLED, title="depth.unroll_title", intro="depth.unroll_intro")
+    lab_ui(stack.stacked_controls_ui, stack.STACKED, title="depth.stack_title", intro="depth.stack_intro")
+    lab_ui(stack.transformer_controls_ui, stack.TRANSFORMERS, title="depth.tdepth_title", intro="depth.tdepth_intro")
     with st.expander(t("depth.idea_title"), expanded=not presenter()):
         st.markdown(t("depth.idea"))
-
-
-def lab(slot: ChartSlot):
-    """The feed-forward network's controls, and its chart in `slot`."""
-    view.draw(view.controls_ui(), slot, chart_style())
 
 
 main()

@@ -4,7 +4,7 @@ import pytest
 
 from core.attention import MAX_CHARS, MAX_TOKENS, split_tokens, tokenize
 from core.probe import gradient_through_time
-from dashboard.charts import pow10_label
+from dashboard.charts.style import pow10_label
 from dashboard.i18n import catalog
 from tests.apptest_helpers import assert_charts_sound, charts, run_app
 

@@ -131,20 +131,20 @@ def test_the_tied_unrolled_rnn_is_the_rnn_labs_probe_and_the_caption_says_both_f
     probe = gradient_through_time(
         "rnn", seq_len=T, hidden_size=UNROLLED_WIDTH, weight_scale=rho, nonlinearity=phi, init=init
     ).sort_values("distance")
-    tied = _series(at, 1, en["depth.series_tied"])
+    tied = _series(at, 2, en["depth.series_tied"])
     finite = np.isfinite(probe["log10_grad_norm"].to_numpy())
     np.testing.assert_allclose(tied["log10"], probe["log10_grad_norm"].to_numpy()[finite], atol=1e-9)
     first = probe["log10_grad_norm"].iloc[-1]  # the first word: distance T − 1
-    assert f"10^{first:.1f}" in at.caption[1].value and f"T = {T}" in at.caption[1].value
-    assert len(_series(at, 1, en["depth.series_untied"])) > 0
+    assert f"10^{first:.1f}" in at.caption[2].value and f"T = {T}" in at.caption[2].value
+    assert len(_series(at, 2, en["depth.series_untied"])) > 0
 
 
 def test_the_unrolled_section_speaks_korean_and_keeps_its_codes_in_the_link():
     at = _open({"lang": "ko", "unroll_phi": "linear"})
     assert at.selectbox(key="unroll_phi").value == "linear"
     assert at.query_params["unroll_phi"] == "linear"
-    assert any(KO["depth.series_tied"] in set(frame.get("series", [])) for frame in charts(at)[1]["data"])
-    assert "T = 100" in at.caption[1].value and "첫 단어" in at.caption[1].value
+    assert any(KO["depth.series_tied"] in set(frame.get("series", [])) for frame in charts(at)[2]["data"])
+    assert "T = 100" in at.caption[2].value and "첫 단어" in at.caption[2].value
 
 
 @pytest.mark.parametrize("query", [{}, {"depth_activation": "relu", "depth_init": "he", "depth_scale": "1.5"}])
@@ -188,7 +188,7 @@ def test_the_unrolled_caption_says_where_the_shared_w_differs_from_independent_o
     untied = unrolled_rnn(100, 64, float(rho), "tanh", init, tied=False)
     gap = (tied["log10_grad_norm"] - untied["log10_grad_norm"]).to_numpy()
     i = int(np.nanargmax(np.abs(gap)))
-    text = at.caption[1].value
+    text = at.caption[2].value
     assert f"most {tied['distance'].iloc[i]} words back" in text and f"{abs(gap[i]):.1f} orders" in text
     assert ("lower" in text) == (gap[i] < 0)
     norm, radius = shared_matrix_norms(64, float(rho), init)
@@ -201,7 +201,7 @@ def test_the_unrolled_caption_says_where_the_shared_w_differs_from_independent_o
 
 def test_a_linear_nonnormal_shared_w_says_its_exact_zeros():
     at = _open({"unroll_init": "nonnormal", "unroll_phi": "linear"})
-    assert "exactly 0 at 98 of the 100 positions" in at.caption[1].value  # W² = 0: only distances 0 and 1 remain
+    assert "exactly 0 at 98 of the 100 positions" in at.caption[2].value  # W² = 0: only distances 0 and 1 remain
 
 
 def _image(at, chart_index):
@@ -236,13 +236,13 @@ def test_the_stacked_map_is_the_cores_grid_and_its_caption_reads_the_corners(whe
     phi, init = c.get("phi", "tanh"), c["init"]
     frame = stacked_gradients(L, T, STACK_WIDTH, rho, phi, init)
     grid = frame.pivot(index="layer", columns="distance", values="log10_grad_norm").to_numpy()
-    corners, pixels = _image(at, 2)
+    corners, pixels = _image(at, 3)
     assert pixels.shape == (L + 1, T, 3)  # a pixel row per layer, a column per step
     clip = max(1.0, float(np.ceil(np.abs(grid[np.isfinite(grid)]).max())))
     expected = heatmap_rgb(np.where(np.isneginf(grid), np.nan, np.clip(grid, -clip, clip))[::-1], clip)
     assert np.abs(pixels.astype(int) - expected.astype(int)).max() <= 1  # the top row is the last layer
     assert corners["x2"].iloc[0] == T - 0.5 and corners["y2"].iloc[0] == L + 0.5
-    text = at.caption[2].value
+    text = at.caption[3].value
     assert f"**10^{grid[0, 0]:.1f}** at the last word" in text and f"**10^{grid[0, -1]:.1f}** at the first" in text
     one = stacked_gradients(1, T, STACK_WIDTH, rho, phi, init)
     first_one = one[(one["layer"] == 0)]["log10_grad_norm"].iloc[0]
@@ -257,7 +257,7 @@ def test_the_stacked_one_layer_input_row_is_the_rnn_lab_probe():
 
     at = _open({"stack_layers": "1", "stack_seq_len": "300", "stack_weight_scale": "0.95"})
     probe = gradient_through_time("rnn", seq_len=300, hidden_size=64, weight_scale=0.95)
-    assert f"10^{probe['log10_grad_norm'].iloc[0]:.1f}" in at.caption[2].value
+    assert f"10^{probe['log10_grad_norm'].iloc[0]:.1f}" in at.caption[3].value
 
 
 TRANSFORMER_QUERIES = [{}, {"tdepth_layers": "1", "tdepth_seed": "0"}, {"tdepth_layers": "24", "tdepth_seed": "9999"}]
@@ -270,10 +270,10 @@ def test_the_transformer_depth_chart_draws_both_norms_and_the_caption_gives_thei
     at = _open(query)
     en = catalog("en")
     L, seed = int(query.get("tdepth_layers", 24)), int(query.get("tdepth_seed", 0))
-    text = at.caption[3].value
+    text = at.caption[4].value
     for norm, name in (("post", "depth.series_post"), ("pre", "depth.series_pre")):
         want = transformer_gradient_by_layer(L, norm, seed=seed)["log10_grad_norm"].to_numpy()
-        got = _series(at, 3, en[name])
+        got = _series(at, 4, en[name])
         np.testing.assert_allclose(got["log10"], want, atol=1e-9)
         assert f"**{10 ** (want[0] - want[-1]):.2g}** of its top" in text
     assert f"Over {L} layers" in text
@@ -282,9 +282,9 @@ def test_the_transformer_depth_chart_draws_both_norms_and_the_caption_gives_thei
 def test_the_new_sections_speak_korean_keep_their_codes_and_reset():
     at = _open({"lang": "ko", "stack_phi": "linear", "stack_layers": "6", "tdepth_layers": "12"})
     assert at.selectbox(key="stack_phi").value == "linear" and at.query_params["stack_phi"] == "linear"
-    assert "층이 6 개" in at.caption[2].value and "12 개 층" in at.caption[3].value
-    assert any(KO["depth.series_pre"] in set(f.get("series", [])) for f in charts(at)[3]["data"])
-    assert KO["depth.stack_axis_layer"] in str(charts(at)[2]["spec"])
+    assert "층이 6 개" in at.caption[3].value and "12 개 층" in at.caption[4].value
+    assert any(KO["depth.series_pre"] in set(f.get("series", [])) for f in charts(at)[4]["data"])
+    assert KO["depth.stack_axis_layer"] in str(charts(at)[3]["spec"])
     at.button(key="reset_defaults").click().run()
     at.run()
     assert at.slider(key="stack_layers").value == 4 and at.slider(key="tdepth_layers").value == 24
@@ -307,6 +307,66 @@ def test_a_state_past_float64_says_so_instead_of_a_traceback(prefix, phi):
     if prefix == "stack":
         query["stack_layers"] = "8"
     at = _open(query)
-    assert [w.value for w in at.warning] == [catalog("en")["depth.overflow"]]
+    assert [w.value for w in at.warning] == [catalog("en")["common.overflow"]]
     assert_charts_sound(at)
-    assert len(charts(at)) == 3  # the other three sections still draw
+    assert len(charts(at)) == 4  # the other charts still draw
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},  # the defaults: sigmoid, xavier, 30 layers: widths 8 to 512
+        {"depth_activation": "relu", "depth_init": "he", "depth_layers": "12"},
+        {"depth_layers": "100", "depth_scale": "1.5"},  # the work cap leaves widths above 256 out
+        {"depth_residual": "true", "depth_norm": "true", "depth_layers": "20"},  # no variance argument
+    ],
+)
+def test_the_first_layers_gradient_against_width_is_measured_at_every_width(query):
+    """The width chart's points are core's gradient_by_layer at layer 1 and the variance prediction there, at
+    each width the work cap allows, the page's other settings as set; the caption says both ends and whether
+    the measurement comes closer to the prediction at the wider end, from those numbers."""
+    from core.depth import variance_prediction_by_layer
+    from dashboard.depth_view import WIDTH_WORK, WIDTHS
+
+    at = _open(query)
+    en = catalog("en")
+    cfg = DepthConfig(
+        layers=int(query.get("depth_layers", PAGE_DEFAULTS.layers)),
+        activation=query.get("depth_activation", PAGE_DEFAULTS.activation),
+        init=query.get("depth_init", PAGE_DEFAULTS.init),
+        scale=float(query.get("depth_scale", PAGE_DEFAULTS.scale)),
+        residual=query.get("depth_residual") == "true",
+        norm=query.get("depth_norm") == "true",
+    )
+    widths = [w for w in WIDTHS if cfg.layers * w * w <= WIDTH_WORK]
+    measured = [float(gradient_by_layer(_at_width(cfg, w))["log10_grad_norm"].iloc[0]) for w in widths]
+    predicted = [float(variance_prediction_by_layer(_at_width(cfg, w))[0]) for w in widths]
+    line = _series(at, 1, en["depth.series_measured"])
+    np.testing.assert_array_equal(line["distance"], widths)
+    np.testing.assert_allclose(line["log10"], measured, atol=1e-9)
+    text = at.caption[1].value
+    assert f"{widths[0]} and 10^{measured[-1]:.1f} at width {widths[-1]}" in text
+    plain = not cfg.residual and not cfg.norm
+    assert (len(_series(at, 1, en["depth.series_variance"])) > 0) == plain
+    if plain:
+        gaps = np.abs(np.subtract(measured, predicted))
+        assert f"{gaps[0]:.2f} orders of magnitude" in text and f"{gaps[-1]:.2f} at width {widths[-1]}" in text
+        assert ("closer at the wider end." in text) == (gaps[-1] < gaps[0])
+    assert (f"Widths above {widths[-1]} are left out" in text) == (widths[-1] < WIDTHS[-1])
+
+
+def _at_width(cfg, width):
+    from dataclasses import replace
+
+    return replace(cfg, width=width)
+
+
+def test_the_width_chart_reads_in_korean_and_ignores_the_pages_width():
+    from dashboard.depth_view import widths_within
+
+    at = _open({"lang": "ko", "depth_width": "256"})
+    assert KO["depth.axis_width"] in str(charts(at)[1]["spec"]) and "너비 8" in at.caption[1].value
+    same = _open({"depth_width": "8", "depth_layers": "10"})
+    got = _series(same, 1, catalog("en")["depth.series_measured"])["distance"]
+    np.testing.assert_array_equal(got, widths_within(10))
+    assert list(widths_within(10)) == [8, 16, 32, 64, 128, 256, 512]  # a shallow network reaches 512

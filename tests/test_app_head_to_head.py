@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from dashboard.charts import SCREEN
+from dashboard import cached
+from dashboard.charts.style import SCREEN
 from dashboard.i18n import catalog
 from tests.apptest_helpers import assert_charts_sound, run_app
 
@@ -58,9 +59,12 @@ def test_restricted_transformer_reach_is_in_the_caption():
 def test_each_layer_kind_keeps_its_colour_in_every_language(monkeypatch):
     """The timing chart's colours follow the layer kind, not the sorted translated names (Korean
     sorts the four names differently from English, which swapped the attention pair's reds)."""
+    import json
+
     import pandas as pd
 
     from dashboard import h2h_view
+    from dashboard.charts.style import KIND_COLORS
     from dashboard.i18n import speaking, t
 
     rows = [(kind, n, 1e-4 * n * (i + 1)) for i, kind in enumerate(h2h_view.LAYER_KINDS) for n in (512, 1024)]
@@ -69,10 +73,11 @@ def test_each_layer_kind_keeps_its_colour_in_every_language(monkeypatch):
     for lang in ("en", "ko"):
         with speaking(lang):
             names = {kind: t(f"h2h.kind_{h2h_view.KIND_KEYS[kind]}") for kind in h2h_view.LAYER_KINDS}
-            scale = h2h_view._timing_figure.__wrapped__(SCREEN, "test").to_dict()["encoding"]["color"]["scale"]
+            spec = json.loads(h2h_view._timing_figure.__wrapped__(SCREEN, "test").spec)
+            scale = spec["encoding"]["color"]["scale"]
         colour = dict(zip(scale["domain"], scale["range"], strict=True))
         seen[lang] = {kind: next(c for label, c in colour.items() if label.startswith(names[kind])) for kind in names}
-    assert seen["en"] == seen["ko"] == h2h_view.KIND_COLORS
+    assert seen["en"] == seen["ko"] == KIND_COLORS
     assert sorted(names.values()) != [names[k] for k in h2h_view.LAYER_KINDS]  # the sort would have reordered them
 
 
@@ -88,12 +93,12 @@ def test_table_one_reads_shipped_timings_and_measures_again_on_demand(monkeypatc
     at = run_app(page=PAGE)
     captions = [c.value for c in at.caption]
     assert any(c.startswith("Measured with `python -m core timings` on") for c in captions)
-    slopes = h2h_view.fitted_slopes(shipped, h2h_view.FIT_FROM)
+    slopes = cached.fitted_slopes(shipped, h2h_view.FIT_FROM)
     cells = at.table[0].value.iloc[:, 0].tolist()
     assert any(f"n^{slopes['self-attention']:.2f}" in cell for cell in cells)
     rows = [(k, n, r, 1e-6 * n) for k in h2h_view.LAYER_KINDS for n in (512, 1024, 2048, 4096) for r in range(3)]
     fake = (pd.DataFrame(rows, columns=["kind", "n", "run", "seconds"]), {"date": "now", "cores": 2})
-    monkeypatch.setattr(h2h_view, "_measured_now", lambda: fake)
+    monkeypatch.setattr(cached, "timings_now", lambda *args: fake)
     at.button(key="h2h_remeasure").click().run()
     assert not at.exception
     assert any(c.value.startswith("Measured now, on this server") for c in at.caption)

@@ -9,7 +9,7 @@ import pytest
 from core.clipping import log10_total_norm
 from core.probe import gradient_through_time
 from core.theory import verdict
-from dashboard.charts import pow10_label
+from dashboard.charts.style import pow10_label
 from dashboard.controls import CLIP_THRESHOLDS, GATE_RANGE, REMEDY_KEYS, RNN_RANGES
 from dashboard.i18n import catalog
 from dashboard.remedies_view import SECTIONS, USES
@@ -151,6 +151,6 @@ def test_korean():
 
 
 def remedies_heading(section: str) -> str:
-    from dashboard.remedies_view import TEXTS
+    from dashboard.remedies_view import CHARTS
 
-    return TEXTS[section][0]
+    return CHARTS[section].title

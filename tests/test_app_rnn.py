@@ -9,7 +9,7 @@ import pytest
 
 from core.models.rnn import INITS, NONLINEARITIES
 from core.theory import STABLE_DECADES
-from dashboard.charts import pow10_label
+from dashboard.charts.style import pow10_label
 from dashboard.controls import RNN_RANGES, RnnControls
 from dashboard.i18n import catalog
 from tests.apptest_helpers import alert_texts, assert_charts_sound, chart_rows, charts

@@ -129,7 +129,7 @@ def test_the_accuracy_chart_ticks_its_lengths_and_lists_only_the_models_it_draws
     listed five models while it drew two."""
     import pandas as pd
 
-    from dashboard.charts import SCREEN
+    from dashboard.charts.style import SCREEN
     from dashboard.i18n import speaking
 
     live = pd.DataFrame(

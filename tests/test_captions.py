@@ -9,7 +9,7 @@ import pytest
 
 from core.probe import gradient_through_time
 from core.theory import STABLE_DECADES, verdict
-from dashboard.charts import SCREEN
+from dashboard.charts.style import SCREEN
 from dashboard.i18n import catalog, speaking
 
 EN = catalog("en")

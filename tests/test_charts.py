@@ -18,8 +18,38 @@ from core.models import build_model
 from core.probe import gradient_through_time
 from core.sweep import weight_scale_sweep
 from core.theory import eigenvalue_frame, spectral_norm, spectral_radius, theory_frame
-from dashboard import charts, export
-from dashboard.charts import PROJECTOR
+from dashboard import export
+from dashboard.charts.curves import (
+    MAX_POINTS,
+    as_curves,
+    curves_chart,
+    curves_data,
+    curves_table,
+    gradient_chart,
+    gradient_chart_data,
+)
+from dashboard.charts.geometry import circle, clip_to_box, eigenvalue_chart, y_domain
+from dashboard.charts.images import (
+    HEATMAP_CLIP,
+    attention_images,
+    attention_maps,
+    heatmap_data,
+    heatmap_image,
+    heatmap_rgb,
+    ramp_rgb,
+    sweep_heatmap,
+)
+from dashboard.charts.style import (
+    ATTENTION_COLORS,
+    COLORS,
+    DASHED,
+    DOTTED,
+    HEATMAP_COLORS,
+    PROJECTOR,
+    SOLID,
+    pow10_label,
+    pow10_labels,
+)
 from dashboard.i18n import LABEL_KEYS
 
 LABELS = {name: name for name in LABEL_KEYS}  # each label is its own name, except:
@@ -28,13 +58,13 @@ LABELS["no_path"] = "no path"
 
 @pytest.mark.parametrize("value,text", [(-45.24, "10^-45.2"), (352.0, "10^352.0"), (-math.inf, "0"), (0.0, "10^0.0")])
 def test_pow10_label(value, text):
-    assert charts.pow10_label(value) == text
+    assert pow10_label(value) == text
 
 
 def test_gradient_data_marks_no_path_and_drops_only_infinite_theory():
     probe = gradient_through_time(seq_len=30, window=10, hidden_size=8)
     theory = theory_frame(probe["distance"], 0.0, 1.0)  # ρ = 0: the theory line is -inf past d = 0
-    data = charts.gradient_chart_data(probe, theory, LABELS)
+    data = gradient_chart_data(probe, theory, LABELS)
     measured = data[data["series"] == "measured"]
     assert len(measured) == 30
     assert set(measured.loc[measured["kind"] == "no_path", "distance"]) == set(range(10, 30))
@@ -44,15 +74,15 @@ def test_gradient_data_marks_no_path_and_drops_only_infinite_theory():
 
 def test_gradient_data_is_thinned_to_max_points_keeping_both_ends():
     probe = gradient_through_time(seq_len=2000, hidden_size=8)
-    data = charts.gradient_chart_data(probe, theory_frame(probe["distance"], 0.9, 0.9), LABELS, max_points=500)
+    data = gradient_chart_data(probe, theory_frame(probe["distance"], 0.9, 0.9), LABELS, max_points=500)
     measured = data[data["series"] == "measured"]
     assert len(measured) <= 500 and {0, 1999} <= set(measured["distance"])
 
 
 def test_y_domain_keeps_the_measured_curve_and_limits_theory():
     probe = gradient_through_time(seq_len=100, nonlinearity="linear", init="nonnormal", weight_scale=2.0, hidden_size=8)
-    data = charts.gradient_chart_data(probe, theory_frame(probe["distance"], 1e-8, 32.0), LABELS)
-    lo, hi = charts.y_domain(data, "measured")
+    data = gradient_chart_data(probe, theory_frame(probe["distance"], 1e-8, 32.0), LABELS)
+    lo, hi = y_domain(data, "measured")
     finite = data[(data["series"] == "measured") & (data["kind"] == "line")]["log10"]
     assert lo <= finite.min() and hi >= finite.max()
     assert hi - lo <= 5 * max(finite.max() - finite.min(), 2.0) + 2
@@ -60,14 +90,14 @@ def test_y_domain_keeps_the_measured_curve_and_limits_theory():
 
 def test_heatmap_cells_tile_the_plane_and_mark_no_path():
     sweep = weight_scale_sweep(seq_len=40, hidden_size=8, nonlinearity="relu", input_scale=0.0, max_distances=20)
-    cells = charts.heatmap_data(sweep, LABELS)
+    cells = heatmap_data(sweep, LABELS)
     assert (cells["kind"] == "no_path").all() and cells["color"].isna().all()
     sweep = weight_scale_sweep(seq_len=40, hidden_size=8, max_distances=20)
-    cells = charts.heatmap_data(sweep, LABELS)
+    cells = heatmap_data(sweep, LABELS)
     one_row = cells[cells["weight_scale"] == cells["weight_scale"].iloc[0]].sort_values("x")
     starts, ends = one_row["x"].to_numpy(), one_row["x2"].to_numpy()
     assert (ends[:-1] == starts[1:]).all() and (starts < ends).all()  # cells tile the row exactly
-    assert cells["color"].between(-charts.HEATMAP_CLIP, charts.HEATMAP_CLIP).all()
+    assert cells["color"].between(-HEATMAP_CLIP, HEATMAP_CLIP).all()
 
 
 def _pixels(image: pd.DataFrame) -> np.ndarray:
@@ -80,8 +110,8 @@ def _pixels(image: pd.DataFrame) -> np.ndarray:
 def test_heatmap_image_pixels_are_the_cells_colours(seq_len, max_distances):
     """Every pixel, at its centre's data coordinates, has the colour of the cell containing it."""
     sweep = weight_scale_sweep(seq_len=seq_len, hidden_size=8, nonlinearity="relu", max_distances=max_distances)
-    cells = charts.heatmap_data(sweep, LABELS)
-    image = charts.heatmap_image(cells)
+    cells = heatmap_data(sweep, LABELS)
+    image = heatmap_image(cells)
     pixels = _pixels(image)
     x0, x1, y0, y1 = (float(image[k].iloc[0]) for k in ("x", "x2", "y", "y2"))
     assert (x0, x1, y0, y1) == (cells["x"].min(), cells["x2"].max(), cells["y"].min(), cells["y2"].max())
@@ -93,7 +123,7 @@ def test_heatmap_image_pixels_are_the_cells_colours(seq_len, max_distances):
         y = y1 - (r + 0.5) * (y1 - y0) / rows  # the top row is the largest scale
         cell = cells[(cells["x"] <= x) & (x < cells["x2"]) & (cells["y"] <= y) & (y < cells["y2"])]
         assert len(cell) == 1
-        np.testing.assert_array_equal(pixels[r, c], charts.heatmap_rgb(cell["color"].to_numpy())[0])
+        np.testing.assert_array_equal(pixels[r, c], heatmap_rgb(cell["color"].to_numpy())[0])
 
 
 def _hex(rgb) -> str:
@@ -101,17 +131,17 @@ def _hex(rgb) -> str:
 
 
 def test_heatmap_colours_follow_the_legend_scale_and_grey_marks_no_path():
-    clip, colors = charts.HEATMAP_CLIP, charts.HEATMAP_COLORS
+    clip, colors = HEATMAP_CLIP, HEATMAP_COLORS
     stops = np.linspace(-clip, clip, len(colors))
-    hexes = [_hex(rgb) for rgb in charts.heatmap_rgb(stops)]
+    hexes = [_hex(rgb) for rgb in heatmap_rgb(stops)]
     assert hexes == list(colors)  # every stop exactly its legend colour
-    low, high = charts.heatmap_rgb([-1e9, 1e9])  # beyond the clip: the end colours
+    low, high = heatmap_rgb([-1e9, 1e9])  # beyond the clip: the end colours
     assert _hex(low) == colors[0] and _hex(high) == colors[-1]
-    mid = charts.heatmap_rgb([(stops[0] + stops[1]) / 2])[0]  # halfway: the RGB midpoint, rounded
+    mid = heatmap_rgb([(stops[0] + stops[1]) / 2])[0]  # halfway: the RGB midpoint, rounded
     a, b = (np.array([int(h[k : k + 2], 16) for k in (1, 3, 5)]) for h in colors[:2])
     np.testing.assert_array_equal(mid, np.rint((a + b) / 2))
-    assert _hex(charts.heatmap_rgb([np.nan])[0]) == charts.COLORS["no_path"]
-    spec = json.loads(charts.sweep_heatmap(charts.heatmap_image(_cells()), 1.0, LABELS).spec)
+    assert _hex(heatmap_rgb([np.nan])[0]) == COLORS["no_path"]
+    spec = json.loads(sweep_heatmap(heatmap_image(_cells()), 1.0, LABELS).spec)
     scale = next(layer["encoding"]["color"]["scale"] for layer in spec["layer"] if "color" in layer["encoding"])
     assert scale == {"domain": list(stops), "range": list(colors), "interpolate": "rgb"}
 
@@ -123,7 +153,7 @@ def test_attention_images_pixels_are_the_cells_colours(seq_len, max_pixels):
     weights = torch.softmax(4 * torch.randn(1, 3, seq_len, seq_len, generator=torch.Generator().manual_seed(1)), -1)
     frame = attention_frame([weights, weights.flip(-1)], 48)
     layer = frame[frame["layer"] == 2]
-    images = charts.attention_images(layer, max_pixels)
+    images = attention_images(layer, max_pixels)
     assert list(images["head"]) == [1, 2, 3]
     rng = np.random.default_rng(0)
     for row in images.itertuples():
@@ -137,19 +167,19 @@ def test_attention_images_pixels_are_the_cells_colours(seq_len, max_pixels):
             cell = cells[(cells["query"] <= query) & (query < cells["query_end"])]
             cell = cell[(cell["key"] <= key) & (key < cell["key_end"])]
             assert len(cell) == 1
-            expected, _ = charts.ramp_rgb(cell["weight"].to_numpy(), 0.0, 1.0, charts.ATTENTION_COLORS)
+            expected, _ = ramp_rgb(cell["weight"].to_numpy(), 0.0, 1.0, ATTENTION_COLORS)
             np.testing.assert_array_equal(pixels[r, c], np.rint(expected[0]))
 
 
 def test_attention_maps_colours_follow_the_legend_and_each_head_has_its_panel():
-    colors = charts.ATTENTION_COLORS
+    colors = ATTENTION_COLORS
     stops = np.linspace(0, 1, len(colors))
-    rgb, _ = charts.ramp_rgb(np.concatenate([stops, [-1.0, 2.0]]), 0.0, 1.0, colors)
+    rgb, _ = ramp_rgb(np.concatenate([stops, [-1.0, 2.0]]), 0.0, 1.0, colors)
     assert [_hex(np.rint(v)) for v in rgb] == [*colors, colors[0], colors[-1]]
     weights = torch.softmax(torch.randn(1, 8, 10, 10, generator=torch.Generator().manual_seed(0)), -1)
-    images = charts.attention_images(attention_frame([weights], 48))
+    images = attention_images(attention_frame([weights], 48))
     labels = {"axis_key": "key", "axis_query": "query", "axis_weight": "weight", "head": "head"}
-    figure = charts.attention_maps(images, labels)
+    figure = attention_maps(images, labels)
     spec = json.loads(figure.spec)
     assert [panel["title"] for panel in spec["concat"]] == [f"head {h}" for h in range(1, 9)]
     for h, panel in enumerate(spec["concat"], start=1):
@@ -173,12 +203,10 @@ def test_a_figure_sends_its_tables_as_arrow_serialised_once():
     from streamlit import dataframe_util
 
     probe = gradient_through_time(seq_len=40, hidden_size=8, window=10)  # with a "no path" band
-    curves = charts.gradient_chart(
-        charts.gradient_chart_data(probe, theory_frame(probe["distance"], 0.9, 1.0), LABELS), LABELS
-    )
+    curves = gradient_chart(gradient_chart_data(probe, theory_frame(probe["distance"], 0.9, 1.0), LABELS), LABELS)
     net = build_model("rnn", hidden_size=8, weight_scale=1.3, init="gaussian", seed=1)
-    eigen = charts.eigenvalue_chart(eigenvalue_frame(net.W), spectral_radius(net.W), spectral_norm(net.W), LABELS)
-    heat = charts.sweep_heatmap(charts.heatmap_image(_cells()), 1.0, LABELS)  # pandas tables
+    eigen = eigenvalue_chart(eigenvalue_frame(net.W), spectral_radius(net.W), spectral_norm(net.W), LABELS)
+    heat = sweep_heatmap(heatmap_image(_cells()), 1.0, LABELS)  # pandas tables
     assert any(isinstance(t, pa.Table) for t in curves.tables.values())
     assert any(isinstance(t, pd.DataFrame) for t in heat.tables.values())
     for fig in (curves, eigen, heat):
@@ -193,17 +221,15 @@ def test_a_figure_sends_its_tables_as_arrow_serialised_once():
 
 
 def _cells() -> pd.DataFrame:
-    return charts.heatmap_data(weight_scale_sweep(seq_len=30, hidden_size=8, max_distances=10), LABELS)
+    return heatmap_data(weight_scale_sweep(seq_len=30, hidden_size=8, max_distances=10), LABELS)
 
 
 def test_chart_builders_return_a_template_and_its_tables():
     probe = gradient_through_time(seq_len=20, hidden_size=8)
-    fig = charts.gradient_chart(
-        charts.gradient_chart_data(probe, theory_frame(probe["distance"], 0.9, 0.9), LABELS), LABELS
-    )
+    fig = gradient_chart(gradient_chart_data(probe, theory_frame(probe["distance"], 0.9, 0.9), LABELS), LABELS)
     spec = json.loads(fig.spec)
     assert spec["layer"] and "datasets" not in spec and set(fig.data) == {"_styles", "lines", "no_path", "_extent"}
-    eig = charts.eigenvalue_chart(pd.DataFrame({"re": [0.9], "im": [0.0], "abs": [0.9]}), 0.9, 0.9, LABELS)
+    eig = eigenvalue_chart(pd.DataFrame({"re": [0.9], "im": [0.0], "abs": [0.9]}), 0.9, 0.9, LABELS)
     spec = json.loads(eig.spec)
     assert spec["autosize"]["type"] == "pad" and spec["width"] == spec["height"]
 
@@ -215,7 +241,7 @@ def _named_curves(names_styles: dict, zero_from: int | None = None) -> pd.DataFr
         if zero_from is not None and i == 1:
             log10[zero_from:] = -np.inf  # exactly zero beyond: the "no path" ticks
         curves[name] = pd.DataFrame({"distance": np.arange(40), "log10": log10})
-    return charts.curves_data(curves, LABELS)
+    return curves_data(curves, LABELS)
 
 
 def test_renaming_a_series_changes_the_tables_not_the_spec_and_each_keeps_its_style():
@@ -225,12 +251,12 @@ def test_renaming_a_series_changes_the_tables_not_the_spec_and_each_keeps_its_st
     figures, svgs = [], []
     for k in (5, 50):
         styles = {  # not in alphabetical order; two share a colour, two share a dash
-            f"zeta, K = {k}": ("#dc2626", charts.DASHED),
-            "Alpha": ("#1f5fbf", charts.SOLID),
-            "mid": ("#dc2626", charts.DOTTED),
-            "beta": ("#059669", charts.SOLID),
+            f"zeta, K = {k}": ("#dc2626", DASHED),
+            "Alpha": ("#1f5fbf", SOLID),
+            "mid": ("#dc2626", DOTTED),
+            "beta": ("#059669", SOLID),
         }
-        fig = charts.curves_chart(_named_curves(styles, zero_from=30), LABELS, styles, list(styles))
+        fig = curves_chart(_named_curves(styles, zero_from=30), LABELS, styles, list(styles))
         figures.append(fig)
         svgs.append((styles, export.to_svg(fig)))
     assert figures[0].spec == figures[1].spec and not figures[0].data["lines"].equals(figures[1].data["lines"])
@@ -243,13 +269,13 @@ def test_renaming_a_series_changes_the_tables_not_the_spec_and_each_keeps_its_st
         labels = [m for m in re.findall(r"<text[^>]*>([^<]+)</text>", legend) if m in styles]
         assert labels == list(styles)  # the given order, and the bare names
     with pytest.raises(ValueError, match="without a style"):
-        charts.curves_chart(_named_curves({"a": 0, "b": 0}), LABELS, {"a": ("#000000", charts.SOLID)}, ["a"])
+        curves_chart(_named_curves({"a": 0, "b": 0}), LABELS, {"a": ("#000000", SOLID)}, ["a"])
 
 
 def _spec_for(rho, seq_len, nonlinearity="tanh"):
     probe = gradient_through_time(seq_len=seq_len, hidden_size=8, weight_scale=rho, nonlinearity=nonlinearity)
     theory = theory_frame(probe["distance"], rho, rho)
-    return charts.gradient_chart(charts.gradient_chart_data(probe, theory, LABELS), LABELS)
+    return gradient_chart(gradient_chart_data(probe, theory, LABELS), LABELS)
 
 
 def test_moving_a_slider_changes_the_tables_and_never_the_spec():
@@ -258,15 +284,12 @@ def test_moving_a_slider_changes_the_tables_and_never_the_spec():
     assert len({f.spec for f in figures}) == 1
     assert len({f.data["_extent"]["log10"].iloc[0] for f in figures}) > 3
     eigs = [
-        charts.eigenvalue_chart(pd.DataFrame({"re": [r], "im": [0.0], "abs": [r]}), r, n, LABELS)
+        eigenvalue_chart(pd.DataFrame({"re": [r], "im": [0.0], "abs": [r]}), r, n, LABELS)
         for r, n in ((0.1, 0.1), (1.9, 1.9), (0.0, 16.0))
     ]
     assert len({e.spec for e in eigs}) == 1
-    images = [
-        charts.heatmap_image(charts.heatmap_data(weight_scale_sweep(seq_len=T, hidden_size=8), LABELS))
-        for T in (5, 300)
-    ]
-    assert len({charts.sweep_heatmap(im, r, LABELS).spec for r in (0.05, 1.0, 2.0) for im in images}) == 1
+    images = [heatmap_image(heatmap_data(weight_scale_sweep(seq_len=T, hidden_size=8), LABELS)) for T in (5, 300)]
+    assert len({sweep_heatmap(im, r, LABELS).spec for r in (0.05, 1.0, 2.0) for im in images}) == 1
 
 
 def test_every_drawn_point_lies_inside_the_axes_given_by_the_extent():
@@ -289,7 +312,7 @@ def test_clip_to_box_keeps_what_is_inside_and_cuts_exactly_at_the_edges(seed):
     x = np.cumsum(rng.uniform(0.1, 1.0, 60))
     y = rng.normal(0, 3, 60).cumsum()
     box = (x[5], x[50], y[20] - 2.0, y[20] + 2.5)  # y[20] is inside: something is always drawn
-    cx, cy, run = charts.clip_to_box(x, y, box)
+    cx, cy, run = clip_to_box(x, y, box)
     assert ((cx >= box[0] - 1e-12) & (cx <= box[1] + 1e-12) & (cy >= box[2] - 1e-12) & (cy <= box[3] + 1e-12)).all()
     inside = (x >= box[0]) & (x <= box[1]) & (y >= box[2]) & (y <= box[3])
     for px, py in zip(x[inside], y[inside], strict=True):  # every original point inside is kept
@@ -311,17 +334,17 @@ def test_clip_to_box_keeps_what_is_inside_and_cuts_exactly_at_the_edges(seed):
 
 def test_clip_to_box_handles_circles_and_degenerate_input():
     angle = np.linspace(0, 2 * np.pi, 181)
-    x, y, run = charts.clip_to_box(2.5 * np.cos(angle), 2.5 * np.sin(angle), (-2, 2, -2, 2))
+    x, y, run = clip_to_box(2.5 * np.cos(angle), 2.5 * np.sin(angle), (-2, 2, -2, 2))
     assert len(set(run.tolist())) == 4  # the four arcs near the corners; the ones past x, y = ±2 cut off
     on_edge = np.isclose(np.abs(x), 2) | np.isclose(np.abs(y), 2)
     assert on_edge.sum() == 8 and np.allclose(np.hypot(x, y)[on_edge], 2.5, rtol=1e-3)  # chords: within 0.1%
-    assert [len(a) for a in charts.clip_to_box([], [], (0, 1, 0, 1))] == [0, 0, 0]
-    assert [a.tolist() for a in charts.clip_to_box([0.5], [0.5], (0, 1, 0, 1))] == [[0.5], [0.5], [0]]
-    assert len(charts.clip_to_box([5.0, 6.0], [5.0, 6.0], (0, 1, 0, 1))[0]) == 0
+    assert [len(a) for a in clip_to_box([], [], (0, 1, 0, 1))] == [0, 0, 0]
+    assert [a.tolist() for a in clip_to_box([0.5], [0.5], (0, 1, 0, 1))] == [[0.5], [0.5], [0]]
+    assert len(clip_to_box([5.0, 6.0], [5.0, 6.0], (0, 1, 0, 1))[0]) == 0
 
 
 def test_circle_polygon_stays_within_a_fifth_of_a_pixel_of_the_circle():
-    points = np.column_stack(charts.circle(2.0))
+    points = np.column_stack(circle(2.0))
     assert np.allclose(np.hypot(*points.T), 2.0) and np.allclose(points[0], points[-1])  # closed, on the circle
     mids = (points[1:] + points[:-1]) / 2  # the farthest a side gets from the circle
     sag = 1 - np.hypot(*mids.T).min() / 2.0
@@ -331,17 +354,17 @@ def test_circle_polygon_stays_within_a_fifth_of_a_pixel_of_the_circle():
 
 def test_pow10_labels_is_pow10_label_of_each_value():
     values = [-45.24, 352.0, -math.inf, math.inf, math.nan, 0.0, -0.04]
-    assert charts.pow10_labels(values, "none") == [charts.pow10_label(v, "none") for v in values]
+    assert pow10_labels(values, "none") == [pow10_label(v, "none") for v in values]
 
 
 def test_a_curves_csv_keeps_every_point_with_its_text_and_a_chart_build_goes_without():
     probe = gradient_through_time(seq_len=2000, hidden_size=4, window=50)  # longer than MAX_POINTS, with no-path
-    table = charts.curves_table({"rnn": probe}, LABELS)
+    table = curves_table({"rnn": probe}, LABELS)
     assert len(table) == 2000 and table["distance"].tolist() == sorted(probe["distance"])
-    assert table["value"].tolist() == charts.pow10_labels(table["log10"], LABELS["no_path"])
+    assert table["value"].tolist() == pow10_labels(table["log10"], LABELS["no_path"])
     assert (table["value"][table["kind"] == "no_path"] == LABELS["no_path"]).all()
-    drawn = charts.curves_data(charts.as_curves({"rnn": probe}), LABELS)
-    assert len(drawn) <= charts.MAX_POINTS and "value" not in drawn
+    drawn = curves_data(as_curves({"rnn": probe}), LABELS)
+    assert len(drawn) <= MAX_POINTS and "value" not in drawn
 
 
 def test_no_path_ticks_sit_in_their_own_strip_below_every_curve():
@@ -351,9 +374,9 @@ def test_no_path_ticks_sit_in_their_own_strip_below_every_curve():
 
     T = 2000
     curves = {"rnn": gradient_through_time("rnn", T), "window": gradient_through_time("rnn", T, window=20)}
-    styles = {"rnn": ("#000", charts.SOLID), "window": ("#111", charts.DASHED)}
-    data = charts.curves_data(charts.as_curves(curves), LABELS)
-    fig = charts.curves_chart(data, LABELS, styles, ["rnn", "window"])
+    styles = {"rnn": ("#000", SOLID), "window": ("#111", DASHED)}
+    data = curves_data(as_curves(curves), LABELS)
+    fig = curves_chart(data, LABELS, styles, ["rnn", "window"])
     lo, hi = fig.data["_extent"]["log10"]
     ticks, lines = fig.data["no_path"], fig.data["lines"]
     assert len(ticks) and (ticks["distance"] >= 20).all() and set(ticks["series"]) == {"window"}

@@ -16,7 +16,9 @@ import streamlit
 from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema import load_schema
 
-from dashboard import charts, export
+from dashboard import export
+from dashboard.charts.curves import curves_chart, curves_data
+from dashboard.charts.style import SOLID
 from dashboard.figure import Figure
 from dashboard.i18n import LABEL_KEYS, catalog
 from tests.apptest_helpers import charts as page_charts
@@ -210,8 +212,8 @@ def test_file_names_say_the_settings_that_differ_and_nothing_unsafe():
 def test_korean_text_reaches_the_images():
     labels = {name: KO[key] for name, key in LABEL_KEYS.items()}
     curve = pd.DataFrame({"distance": np.arange(50), "log10": -0.1 * np.arange(50)})
-    data = charts.curves_data({labels["measured"]: curve}, labels)
-    chart = charts.curves_chart(data, labels, {labels["measured"]: ("#000000", charts.SOLID)}, labels["measured"])
+    data = curves_data({labels["measured"]: curve}, labels)
+    chart = curves_chart(data, labels, {labels["measured"]: ("#000000", SOLID)}, labels["measured"])
     svg = export.to_svg(chart)
     assert labels["axis_distance"] in svg and labels["measured"] in svg
     width, _ = _png_size(export.to_png(chart))

@@ -41,7 +41,7 @@ PAGES = {
         "input_scale": num(0, 3, 0.05),
         "nonlinearity": maybe(st.sampled_from(["tanh", "relu", "linear"])),
         "init": maybe(st.sampled_from(["orthogonal", "gaussian", "nonnormal"])),
-        "rnn_detail": st.sampled_from(DETAILS),  # the closer look shown (session state, like the section)
+        "rnn_detail": st.sampled_from(sorted(DETAILS)),  # the closer look shown (session state, like the section)
     },
     "pages/remedies.py": {
         **SHARED,

@@ -1,5 +1,6 @@
-"""Dependencies point one way (docs/architecture.md): the cache layer builds no charts, i18n depends on no
-other dashboard module, and pages stay thin."""
+"""Dependencies point one way (docs/architecture.md): only the cache layer calls into core, and it builds no
+charts; charts are built in dashboard/charts/ only; i18n depends on no other dashboard module; pages stay
+thin."""
 
 import ast
 from pathlib import Path
@@ -39,3 +40,53 @@ def test_pages_are_thin_and_do_no_torch_math(page):
     imported = _imports(ROOT / "pages" / page)
     assert not any(name.startswith(("torch", "numpy", "core")) for name in imported), imported
     assert "set_page_config" not in text
+
+
+DASHBOARD = sorted((ROOT / "dashboard").rglob("*.py"))
+VIEWS = [p for p in DASHBOARD if p.name not in ("cached.py", "bytecache.py")] + sorted((ROOT / "pages").glob("*.py"))
+
+
+def _core_imports(path: Path) -> list[str]:
+    """Every name `path` takes from core: `module:name`, or `module` for a whole module."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "core" and not node.level:
+            found.extend(f"{node.module}:{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.extend(a.name for a in node.names if a.name.split(".")[0] == "core")
+    return found
+
+
+def _is_class_or_constant(name: str) -> bool:
+    return name[:1].isupper()  # CamelCase classes (DepthConfig, StateOverflow) and UPPER_CASE constants
+
+
+@pytest.mark.parametrize("path", VIEWS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_the_cache_layer_calls_into_core(path):
+    """dashboard/cached.py is the one door into core: elsewhere core's classes and constants only."""
+    calls = [name for name in _core_imports(path) if ":" not in name or not _is_class_or_constant(name.split(":")[1])]
+    assert calls == [], f"{path.name} calls into core directly: {calls}"
+
+
+def test_the_cache_layer_is_where_the_caches_are():
+    """Every cache of core results lives in cached.py (bytecache.py defines them), and no view runs torch."""
+    for path in VIEWS:
+        text = path.read_text()
+        assert "ByteCache(" not in text and "@byte_cache" not in text, path
+        assert not any(name.startswith("torch") for name in _imports(path)), path
+        assert not any(isinstance(n, ast.ClassDef) and n.name.endswith("Places") for n in ast.walk(ast.parse(text)))
+
+
+def test_charts_are_built_only_in_the_charts_package():
+    """Altair is imported by the chart builders (dashboard/charts/) and by the two modules that turn a chart
+    into what Streamlit and the downloads send (figure.py, export.py), nowhere else."""
+    allowed = {ROOT / "dashboard" / "figure.py", ROOT / "dashboard" / "export.py"}
+    for path in [*DASHBOARD, *sorted((ROOT / "pages").glob("*.py"))]:
+        if path.parent.name == "charts" or path in allowed:
+            continue
+        assert not any(name.startswith("altair") for name in _imports(path)), path
+
+
+def test_chart_builders_use_explicit_imports():
+    for path in sorted((ROOT / "dashboard" / "charts").glob("*.py")):
+        assert "import *" not in path.read_text(), path

@@ -10,7 +10,7 @@ import torch
 from core.lyapunov import LENGTH, SKIP, lyapunov_log10_rate
 from core.models import build_model
 from core.probe import make_inputs
-from dashboard.charts import SCREEN
+from dashboard.charts.style import SCREEN
 
 
 def forward_rate(net, input_scale, seed):

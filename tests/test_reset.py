@@ -3,7 +3,7 @@ loses its parameters, and the old link's values are not reported as malformed.""
 
 import pytest
 
-from dashboard.defaults import REGISTRY_KEY
+from dashboard.url import REGISTRY_KEY
 from tests.apptest_helpers import run_app
 
 # A valid non-default value for every URL-bound control of each page.

@@ -28,9 +28,9 @@ import torch
 from streamlit.runtime.caching.cache_type import CacheType
 from streamlit.runtime.caching.cache_utils import CachedFunc
 
-from dashboard import attention_view, cached, charts, depth_view, export, h2h_view, stack_view, training_view
+from dashboard import attention_view, cached, export, training_view
 from dashboard.bytecache import ByteCache
-from dashboard.charts import SCREEN
+from dashboard.charts.style import SCREEN
 from dashboard.figure import Figure
 from dashboard.i18n import catalog, speaking
 from tests.apptest_helpers import run_app
@@ -123,9 +123,13 @@ def test_running_every_page_in_several_sessions_leaves_shared_objects_untouched(
 
 
 def _cached_functions(kind: CacheType | type) -> dict[str, CachedFunc]:
-    """Every st.cache_* function of `kind`, or every ByteCache (kind=ByteCache), by name."""
+    """Every st.cache_* function of `kind`, or every ByteCache (kind=ByteCache), by name: found by scanning
+    every module of dashboard/, not from a list."""
+    _import_everything()
     found = {}
-    for module in (cached, attention_view, h2h_view, training_view, charts, depth_view, stack_view):
+    modules = [m for name, m in list(sys.modules.items()) if name.startswith("dashboard") and m is not None]
+    assert cached in modules and len(modules) > 15
+    for module in modules:
         for attr, value in vars(module).items():
             if kind is ByteCache and isinstance(value, ByteCache):
                 found[f"{module.__name__}.{attr}"] = value
@@ -136,7 +140,10 @@ def _cached_functions(kind: CacheType | type) -> dict[str, CachedFunc]:
 
 def _calls() -> dict:
     """Arguments for one call of every shared data cache (small, fast settings)."""
+    from core.depth import DepthConfig
+
     config = attention_view.TransformerConfig(16, 2, 1, True, 0)
+    words = "In the beginning God created the heaven and the earth."
     return {
         "dashboard.cached.probe": (("rnn", 40), {"hidden_size": 8}),
         "dashboard.cached.clipping": ((1.0, 40, 8, 0), {}),
@@ -144,16 +151,22 @@ def _calls() -> dict:
         "dashboard.cached.rnn_sweep": ((40, 8, "tanh", "orthogonal", 1.0, 0), {}),
         "dashboard.cached.rnn_rates": ((8, 0.9, "tanh", "orthogonal", 0), {}),
         "dashboard.cached.order_blindness": ((config, 8), {}),
-        "dashboard.attention_view._maps": ((config, ("the", "cat", "sat", "down"), "sentence"), {}),
-        "dashboard.attention_view._trained_and_untrained": ((), {}),
-        "dashboard.h2h_view._shipped": ((h2h_view.TIMINGS_CSV.stat().st_mtime,), {}),
-        "dashboard.h2h_view._measured_now": ((), {}),
-        "dashboard.h2h_view._paths": ((64,), {}),
-        "dashboard.training_view.sweep_table": ((training_view.SWEEP_CSV.stat().st_mtime,), {}),
-        "dashboard.depth_view.measured": ((depth_view.DepthConfig(layers=5, width=8),), {}),
-        "dashboard.depth_view.unrolled": ((20, 0.9, "tanh", "orthogonal", False), {}),
-        "dashboard.stack_view.stacked": ((2, 20, 0.9, "tanh", "orthogonal"), {}),
-        "dashboard.stack_view.transformer_depth": ((2, 0), {}),
+        "dashboard.cached.attention_maps": ((config, ("the", "cat", "sat", "down"), "sentence", 48), {}),
+        "dashboard.cached.trained_and_untrained": ((), {}),
+        "dashboard.cached.shipped_timings": (((cached.DATA / "timings.csv").stat().st_mtime,), {}),
+        "dashboard.cached.timings_now": (((16, 32), 4, 3), {}),
+        "dashboard.cached.path_lengths": ((64, 3, 32), {}),
+        "dashboard.cached.sweep_table": ((training_view.SWEEP_CSV.stat().st_mtime,), {}),
+        "dashboard.cached.depth_gradient": ((DepthConfig(layers=5, width=8),), {}),
+        "dashboard.cached.unrolled": ((20, 8, 0.9, "tanh", "orthogonal", False), {}),
+        "dashboard.cached.stacked_rnn": ((2, 20, 8, 0.9, "tanh", "orthogonal"), {}),
+        "dashboard.cached.transformers_in_depth": ((2, 0), {}),
+        "dashboard.cached.minilm_analysis": ((words, 8), {}),
+        "dashboard.cached.minilm_head": ((words, 1, 1), {}),
+        "dashboard.cached.minilm_profile": ((words, 0), {}),
+        "dashboard.cached.lm_gradients": ((words, 20), {}),
+        "dashboard.cached.lm_surprises": ((words,), {}),
+        "dashboard.cached.lm_samples": (("And God said", 20, 0.8, 0), {}),
     }
 
 
@@ -176,6 +189,7 @@ def _vandalise(value) -> None:
 
 def test_every_data_cache_is_bounded_in_bytes_and_hands_out_copies():
     assert _cached_functions(CacheType.DATA) == {}  # every data cache is a ByteCache (bounded in bytes)
+    assert cached.load_minilm()  # the real model's caches need it loaded
     functions, calls = _cached_functions(ByteCache), _calls()
     assert set(functions) == set(calls), "a cached function without an entry here is untested"
     for name, (args, kwargs) in calls.items():

@@ -9,7 +9,7 @@ import pytest
 
 from core.probe import gradient_through_time
 from core.theory import verdict
-from dashboard import talk
+from dashboard import cached, talk
 from dashboard.i18n import catalog
 from tests.apptest_helpers import run_app
 
@@ -117,5 +117,5 @@ def test_the_attention_scenes_notes_hold():
 def test_the_table_scenes_note_holds():
     from dashboard import h2h_view
 
-    slopes = h2h_view.fitted_slopes(pd.read_csv(h2h_view.TIMINGS_CSV), h2h_view.FIT_FROM)
+    slopes = cached.fitted_slopes(pd.read_csv(h2h_view.TIMINGS_CSV), h2h_view.FIT_FROM)
     assert max(slopes, key=slopes.get) == "self-attention"  # "its time grows fastest with n"

@@ -4,6 +4,7 @@ value), valid ones restore the view, and ?present=1 turns presenter mode on."""
 import pytest
 
 from dashboard.i18n import catalog
+from dashboard.url import REGISTRY_KEY
 from tests.apptest_helpers import run_app
 
 EN = catalog("en")
@@ -122,7 +123,7 @@ def test_dropdown_values_are_translated_while_the_link_keeps_the_code(page, key,
     assert at.query_params[key] == other
     box.set_value(then).run()  # the visitor picks another code: the link follows (nothing at the default)
     assert at.selectbox(key=key).value == then
-    assert at.query_params.get(key) == (None if then == at.session_state["_page_defaults"][key] else then)
+    assert at.query_params.get(key) == (None if then == at.session_state[REGISTRY_KEY][key] else then)
 
 
 def test_a_coded_dropdown_resets_and_leaves_the_link():

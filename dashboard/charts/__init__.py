@@ -1,13 +1,15 @@
-"""Altair chart builders, by concept: each takes tables and labels and returns a chart (no display).
+"""Altair chart builders, by shape: each takes tables and labels and returns a chart (no display).
 
-- `style`: colours (one per model), dashes, the Vega-Lite config, 10^x labels;
+- `style`: the Style (sizes for a screen or a projector), colours (one per model), dashes, the Vega-Lite
+  config, 10^x labels;
 - `curves`: curves against distance (the probes, the theory lines, clipping, the readout's attention);
+- `lines`: lines against another measured x (time against n, accuracy against length, a training run's
+  history, bits against context);
 - `geometry`: axis ranges, clipping to a box, circles, the eigenvalue chart;
-- `images`: maps drawn as one PNG image each (the weight-scale map, the attention maps).
-"""
+- `images`: maps drawn as one PNG image each (the weight-scale map, attention maps, layers × time, the
+  positional encoding);
+- `tokens`: charts over a text's word pieces (a head's map, the model view, the heads' reach, coloured text);
+- `timeline`: the lineage of papers.
 
-from .curves import *  # noqa: F403
-from .curves import _finite  # noqa: F401  (tests check the finite points a theory line keeps)
-from .geometry import *  # noqa: F403
-from .images import *  # noqa: F403
-from .style import *  # noqa: F403
+Import what you use from its module: `from dashboard.charts.curves import curves_chart`.
+"""

@@ -103,7 +103,9 @@ LEGEND_ROW = 4  # series a curves chart's legend lists in one row; more take two
 
 
 @template
-def _curves_template(labels: dict, colors: tuple, dashes: tuple, style: Style, height: int) -> alt.LayerChart:
+def _curves_template(
+    labels: dict, colors: tuple, dashes: tuple, style: Style, height: int, log_x: bool = False
+) -> alt.LayerChart:
     """The curves chart's spec: the i-th series' colour and dash, but no series name, so a slider
     that renames a series (a window K, a gate bias) changes only the tables, and the browser swaps
     them into the drawn chart instead of compiling it anew.  The scales' domain is the data's
@@ -117,7 +119,8 @@ def _curves_template(labels: dict, colors: tuple, dashes: tuple, style: Style, h
     color = alt.Color("key:N", title=None, scale=alt.Scale(range=list(colors)), legend=legend)
     dash = alt.StrokeDash("key:N", title=None, scale=alt.Scale(range=[list(d) for d in dashes]), legend=legend)
     styles = alt.Chart(alt.NamedData("_styles")).mark_line(opacity=0).encode(color=color, strokeDash=dash)
-    x = alt.X("distance:Q", title=labels["axis_distance"], scale=FREE)
+    x_scale = alt.Scale(type="log", base=2, nice=False) if log_x else FREE
+    x = alt.X("distance:Q", title=labels["axis_distance"], scale=x_scale)
     title = labels["axis_log10"]
     tooltip = [
         alt.Tooltip("series:N", title=labels["series"]),
@@ -169,9 +172,15 @@ def _keys(names: np.ndarray, order: list) -> np.ndarray:
 
 
 def curves_chart(
-    data: pd.DataFrame, labels: dict, styles: dict, anchors, style: Style = SCREEN, height: int | None = None
+    data: pd.DataFrame,
+    labels: dict,
+    styles: dict,
+    anchors,
+    style: Style = SCREEN,
+    height: int | None = None,
+    log_x: bool = False,
 ) -> Figure:
-    """log10 gradient against distance for several named curves.
+    """log10 gradient against distance (or another x, on a log₂ axis with `log_x`) for several named curves.
 
     styles maps series name -> (colour, dash), in legend order, and must name every series in
     `data`; anchors are the measured series the y range must show in full (other lines are cut
@@ -225,7 +234,7 @@ def curves_chart(
     keys = ("axis_distance", "axis_log10", "series")
     colors = tuple(color for color, _ in styles.values())
     dashes = tuple(tuple(float(v) for v in dash) for _, dash in styles.values())
-    spec = _curves_template({k: labels[k] for k in keys}, colors, dashes, style, height or (style.chart_height))
+    spec = _curves_template({k: labels[k] for k in keys}, colors, dashes, style, height or style.chart_height, log_x)
     extent = pa.table({"log10": pa.array([lo - strip, hi], pa.float64())})
     tables = {"_styles": drawn, "no_path": no_path, "lines": shown, "_extent": extent}
     return Figure(spec, tables)
@@ -300,3 +309,14 @@ def clipping_chart(table: pd.DataFrame, current_scale: float, labels: dict, styl
     keys = ("clip_raw", "clip_clipped", "axis_scale", "axis_total", "series", "tooltip_value")
     spec = _clipping_template({k: labels[k] for k in keys}, style)
     return Figure(spec, {"lines": data.reset_index(drop=True), "marker": pd.DataFrame({"rho": [current_scale]})})
+
+
+def trained_untrained_chart(frame: pd.DataFrame, labels: dict, style: Style = SCREEN) -> alt.FacetChart:
+    """The readout's attention of a trained model beside an untrained one's: two panels (`model`, already
+    labelled, in the order labels["trained"], labels["untrained"]), a line a head (`line`)."""
+    chart = (
+        readout_attention_chart(frame, labels["axis_position"], labels["axis_weight"], style)
+        .properties(width=380, height=240)
+        .facet(column=alt.Column("model:N", title=None, sort=[labels["trained"], labels["untrained"]]))
+    )
+    return chart.configure(**vega_config(style).to_dict())

@@ -234,3 +234,32 @@ def layer_time_map(log10: np.ndarray, labels: dict, style: Style = SCREEN) -> Fi
     clip = float(max(1.0, np.ceil(np.abs(finite).max()))) if finite.size else 1.0
     spec = _layer_time_template({k: labels[k] for k in ("axis_distance", "axis_layer")}, clip, log10.shape[0], style)
     return Figure(spec, {"image": layer_time_image(log10, clip), "_legend": pd.DataFrame({"color": [-clip, clip]})})
+
+
+def positional_chart(pe: pd.DataFrame, sim: pd.DataFrame, size: int, labels: dict, style: Style = SCREEN):
+    """The sinusoidal encoding (position × dimension, core.attention.positional_frames) beside the cosine
+    similarity of every pair of positions' encodings."""
+    left = (
+        alt.Chart(pe)
+        .mark_rect()
+        .encode(
+            x=alt.X("dimension:O", title=labels["axis_dimension"], axis=alt.Axis(labels=size <= 32)),
+            y=alt.Y("position:Q", title=labels["axis_position"], scale=alt.Scale(reverse=True, nice=False)),
+            y2=alt.Y2("position_end"),
+            color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1]), title="PE"),
+        )
+        .properties(width=300, height=300)
+    )
+    right = (
+        alt.Chart(sim)
+        .mark_rect()
+        .encode(
+            x=alt.X("i:Q", title=labels["axis_position"], scale=alt.Scale(nice=False)),
+            x2=alt.X2("i_end"),
+            y=alt.Y("j:Q", title=labels["axis_position"], scale=alt.Scale(nice=False, reverse=True)),
+            y2=alt.Y2("j_end"),
+            color=alt.Color("similarity:Q", scale=alt.Scale(scheme="viridis"), title=labels["similarity"]),
+        )
+        .properties(width=300, height=300)
+    )
+    return alt.hconcat(left, right).resolve_scale(color="independent").configure(**vega_config(style).to_dict())

@@ -25,6 +25,15 @@ HEATMAP_COLORS = (
 ATTENTION_COLORS = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
 
 
+# one colour per layer kind of Table 1 in every language (a scale over translated names would sort them anew):
+# the attention pair in reds, the recurrent and convolutional layers in blues
+KIND_COLORS = {
+    "recurrent": "#83c9ff",
+    "self-attention": "#ff2b2b",
+    "restricted self-attention": "#ffabab",
+    "convolutional": "#0068c9",
+}
+
 COLORS = {"measured": "#1f5fbf", "rho": "#e07b00", "bound": "#6b7280", "no_path": "#9ca3af"}
 
 

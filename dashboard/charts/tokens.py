@@ -1,4 +1,4 @@
-"""Charts of a real Transformer on a text: one head's map, every head at once, the heads' reach by
+"""Charts over a text's word pieces: one head's map of a real Transformer, every head at once, the heads' reach by
 layer, and the text's word pieces coloured by a score.  Tokens are data (Vega text marks), never HTML."""
 
 from __future__ import annotations

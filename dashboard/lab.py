@@ -1,0 +1,164 @@
+"""A page is its controls plus a list of charts.
+
+    lab_ui(controls_ui, [Chart("gradient", build, title="rnn.main_chart"), ...])
+
+`controls_ui()` draws a widget group and returns its value (a frozen dataclass); each Chart's `build(value,
+style)` returns a Section: the figure, the caption computed from its numbers, the table behind its CSV, and
+optionally a coloured box over it and a row of numbers beside it.  lab_ui draws the frame once (each chart's
+heading, text and empty places), then runs the controls as a fragment that fills the places: a slider move
+reruns and re-sends the controls and what they change, not the page around them.  In presenter mode the
+controls sit beside the charts and the numbers go under each chart, so a chart and its controls share the
+first screen.  Every chart gets its PNG/SVG/CSV row, headed and named by the page's settings; a setting that
+drives a probe's state past float64 gets a notice in the chart's place instead.
+
+`charts_ui(value, charts)` draws charts whose inputs the page has already read (no controls of their own).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core.probe import StateOverflow
+
+from . import export
+from .figure import Figure
+from .frame import chart_style, lab_columns, presenter
+from .i18n import t
+from .url import page_settings
+
+ALERTS = ("info", "success", "warning", "error")
+METRICS_PER_ROW = 3  # in presenter mode, where the numbers sit under a chart in the wide column
+
+
+@dataclass(frozen=True)
+class Section:
+    """What a chart's builder returns, built together (the caption reads the figure's numbers).  Shared by
+    every session that draws the same setting (figure.memo): never changed after it is built."""
+
+    figure: Figure | None  # None: numbers and a caption only
+    caption: str = ""
+    table: Callable[[], pd.DataFrame] | None = None  # the CSV, built when clicked; None: the figure's own tables
+    alert: tuple[str, str] | None = None  # (one of ALERTS, text): a coloured box over the chart
+    metrics: tuple[tuple[str, str], ...] = ()  # (label, value): numbers beside the chart
+    settings: dict | None = None  # what the downloads say it was drawn at, where not the page's controls (a job's)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of a page: `build(value, style) -> Section` with the controls' value and the chart style."""
+
+    name: str  # the downloads' file names: unique on a page
+    build: Callable[[Any, Any], Section]
+    title: str = ""  # locale key of its heading, which heads the downloaded images too
+    intro: str = ""  # locale key of text over the chart (under it in presenter mode)
+    width: str = "stretch"  # or "content": the chart's own width
+
+
+class _ChartFrame:
+    """A chart's frame, drawn once: heading, text, and an empty place for each thing a move changes.
+    A fragment must fill every outside place it owns on each of its runs, so `fill` writes all of them."""
+
+    def __init__(self, chart: Chart, heading: str):
+        self.chart, self.heading = chart, heading
+        if chart.title:
+            st.subheader(t(chart.title))
+        if chart.intro and not presenter():
+            st.markdown(t(chart.intro))
+        self.alert = st.empty()
+        self.numbers_above = st.empty() if not presenter() else None
+        self.figure, self.row, self.caption = st.empty(), st.empty(), st.empty()
+        self.numbers_below = st.empty() if presenter() else None
+        if chart.intro and presenter():
+            st.markdown(t(chart.intro))
+
+    def fill(self, value, style) -> None:
+        try:
+            section = self.chart.build(value, style)
+        except StateOverflow:
+            section = Section(None, alert=("warning", t("common.overflow")))
+        if section.alert:
+            kind, text = section.alert
+            getattr(self.alert, kind)(text)
+        else:
+            self.alert.empty()
+        for place in (self.numbers_above, self.numbers_below):
+            if place is not None:
+                _metrics(place, section.metrics)
+        if section.figure is None:
+            self.figure.empty()
+            self.row.empty()
+        else:
+            self.figure.vega_lite_chart(spec=export.vega_spec(section.figure), width=self.chart.width)
+            with self.row.container():
+                settings = page_settings() if section.settings is None else section.settings
+                export.export_ui(section.figure, self.chart.name, section.table, self.heading, settings)
+        if section.caption:
+            self.caption.caption(section.caption)
+        else:
+            self.caption.empty()
+
+
+def _metrics(place, metrics: tuple) -> None:
+    if not metrics:
+        place.empty()
+        return
+    per_row = METRICS_PER_ROW if presenter() else len(metrics)
+    with place.container():
+        for start in range(0, len(metrics), per_row):
+            for column, (label, value) in zip(st.columns(per_row), metrics[start : start + per_row], strict=False):
+                column.metric(label, value)
+
+
+def _frame(charts: list[Chart], title: str) -> list[_ChartFrame]:
+    return [_ChartFrame(chart, t(chart.title or title) if (chart.title or title) else "") for chart in charts]
+
+
+def lab_ui(
+    controls_ui: Callable[..., Any],
+    charts: list[Chart] | Callable[[Any], list[Chart]],
+    title: str = "",
+    intro: str = "",
+    choices_ui: Callable[[], Any] | None = None,
+):
+    """A lab: its heading and text (locale keys, optional), its controls in a box (beside the charts in
+    presenter mode) and its charts, which a move of the controls redraws.
+
+    `choices_ui`, where given, draws the choices that change the lab's frame (which chart it shows, which
+    controls it has): they head the box, a change reruns the page, and their value is passed to
+    `controls_ui(choices)` and to `charts(choices)` where `charts` is a function.  Returns the choices."""
+    if title:
+        st.subheader(t(title))
+    if intro:
+        st.markdown(t(intro))
+    left, right = lab_columns()
+    with left:
+        box = st.container(border=True)
+    choices = None
+    if choices_ui is not None:
+        with box:
+            choices = choices_ui()
+        controls_ui = functools.partial(controls_ui, choices)
+    with right:
+        places = _frame(charts(choices) if callable(charts) else charts, title)
+    with box:
+        st.fragment(_run)(controls_ui, places)
+    return choices
+
+
+def _run(controls_ui: Callable[[], Any], places: list[_ChartFrame]) -> None:
+    value, style = controls_ui(), chart_style()
+    for place in places:
+        place.fill(value, style)
+
+
+def charts_ui(value, charts: list[Chart]) -> None:
+    """Charts at inputs the page has read already (`value`), drawn in the page's run."""
+    style = chart_style()
+    for place in _frame(charts, ""):
+        place.fill(value, style)
