@@ -144,7 +144,7 @@ def width_table(cfg: DepthConfig) -> pd.DataFrame:
 @functools.partial(memo, max_entries=64)
 def _by_width(cfg: DepthConfig, style: Style) -> Section:
     frame = width_table(cfg)
-    measured = t("depth.series_measured")
+    measured = t("depth.series_first_layer")
     curves = {measured: (frame["width"].to_numpy(), frame["log10_grad_norm"].to_numpy())}
     styles = {measured: (COLORS["measured"], SOLID)}
     if not frame["log10_variance_prediction"].isna().all():

@@ -341,7 +341,7 @@ def test_the_first_layers_gradient_against_width_is_measured_at_every_width(quer
     widths = [w for w in WIDTHS if cfg.layers * w * w <= WIDTH_WORK]
     measured = [float(gradient_by_layer(_at_width(cfg, w))["log10_grad_norm"].iloc[0]) for w in widths]
     predicted = [float(variance_prediction_by_layer(_at_width(cfg, w))[0]) for w in widths]
-    line = _series(at, 1, en["depth.series_measured"])
+    line = _series(at, 1, en["depth.series_first_layer"])
     np.testing.assert_array_equal(line["distance"], widths)
     np.testing.assert_allclose(line["log10"], measured, atol=1e-9)
     text = at.caption[1].value
@@ -367,6 +367,6 @@ def test_the_width_chart_reads_in_korean_and_ignores_the_pages_width():
     at = _open({"lang": "ko", "depth_width": "256"})
     assert KO["depth.axis_width"] in str(charts(at)[1]["spec"]) and "너비 8" in at.caption[1].value
     same = _open({"depth_width": "8", "depth_layers": "10"})
-    got = _series(same, 1, catalog("en")["depth.series_measured"])["distance"]
+    got = _series(same, 1, catalog("en")["depth.series_first_layer"])["distance"]
     np.testing.assert_array_equal(got, widths_within(10))
     assert list(widths_within(10)) == [8, 16, 32, 64, 128, 256, 512]  # a shallow network reaches 512

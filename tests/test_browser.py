@@ -381,13 +381,13 @@ def test_real_text_page_draws_and_samples_in_the_browser(page, server):
     assert page.console_errors == [] and page.offsite == []
 
 
-def test_depth_page_draws_its_four_sections_in_korean_and_the_stack_slider_moves_the_map(page, server):
+def test_depth_page_draws_its_sections_in_korean_and_the_stack_slider_moves_the_map(page, server):
     page.goto(server + "/depth?lang=ko&stack_layers=4")
     _settle(page)
     assert page.locator("h1").first.inner_text() == "길이만이 아니라 깊이도"
     charts = page.locator('[data-testid="stVegaLiteChart"]')
-    assert charts.count() == 4  # layers, unrolled RNN, stacked map, Transformers in depth
-    stacked = charts.nth(2)
+    assert charts.count() == 5  # layers, width, unrolled RNN, stacked map, Transformers in depth
+    stacked = charts.nth(3)
     stacked.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     before = stacked.screenshot()
