@@ -273,7 +273,7 @@ def order_caption(numbers: dict, config: TransformerConfig, T: int) -> str:
 LAB = [
     Chart("attention-gradient", gradient_section, title="att.grad_title"),
     Chart("attention-maps", maps_section, title="att.maps_title", width="content"),
-    Chart("order", order_section, title="att.order_title"),
+    Chart("order", order_section, title="att.order_title", numbers=3),
 ]
 FIXED = [  # no control of the lab changes them
     Chart("trained-vs-untrained", trained_section, title="att.trained_title", width="content"),

@@ -26,7 +26,7 @@ from core.book import load_book  # noqa: F401
 from core.clipping import clipping_over_scales
 from core.complexity import fastest, fitted_slopes, sequential_operations, slope_range  # noqa: F401
 from core.context import effective_context  # noqa: F401
-from core.depth import shared_matrix_norms  # noqa: F401
+from core.depth import shared_matrix_norms, variance_prediction_by_layer  # noqa: F401
 from core.lineage import lineage_frame  # noqa: F401
 from core.lyapunov import lyapunov_log10_rate, rate_over_input_scales
 from core.minilm import band_mean  # noqa: F401
@@ -122,9 +122,16 @@ def trained_and_untrained() -> pd.DataFrame:
 
 
 @byte_cache(max_mb=8)
-def depth_gradient(cfg):
-    """(gradient at every layer, the derivative bound, the variance prediction; NaN where they do not hold)."""
-    return depth.gradient_by_layer(cfg), depth.derivative_bound_by_layer(cfg), depth.variance_prediction_by_layer(cfg)
+def depth_gradient(cfg) -> pd.DataFrame:
+    """‖∂ℓ/∂h_l‖ at every layer of a deep feed-forward network (core.depth.gradient_by_layer)."""
+    return depth.gradient_by_layer(cfg)
+
+
+@byte_cache(max_mb=2)
+def depth_bound(cfg):
+    """The derivative bound at every layer (NaN where it does not hold): a spectral norm a layer, the costly part
+    of the page's first chart at large widths."""
+    return depth.derivative_bound_by_layer(cfg)
 
 
 @byte_cache(max_mb=8)

@@ -65,6 +65,11 @@ def controls_ui() -> DepthConfig:
     )
 
 
+def measured(cfg: DepthConfig) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The gradient at every layer, the derivative bound and the variance prediction (NaN where they do not hold)."""
+    return cached.depth_gradient(cfg), cached.depth_bound(cfg), cached.variance_prediction_by_layer(cfg)
+
+
 @dataclass(frozen=True)
 class DepthView:
     section: Section
@@ -74,7 +79,7 @@ class DepthView:
 
 @functools.partial(memo, max_entries=64)
 def build(cfg: DepthConfig, style: Style) -> DepthView:
-    frame, bound_line, variance_line = cached.depth_gradient(cfg)
+    frame, bound_line, variance_line = measured(cfg)
     labels = {**chart_labels(), "axis_distance": t("depth.axis_layer")}
     layer = frame["layer"].to_numpy()
     curves = {t("depth.series_measured"): (layer, frame["log10_grad_norm"].to_numpy())}
@@ -113,7 +118,7 @@ def caption(cfg: DepthConfig, first: float, per_layer: float, bound_line: np.nda
 
 def table(cfg: DepthConfig) -> pd.DataFrame:
     """The CSV: every layer's gradient, the bound and the variance prediction."""
-    frame, bound_line, variance_line = cached.depth_gradient(cfg)
+    frame, bound_line, variance_line = measured(cfg)
     return frame.assign(log10_bound=bound_line, log10_variance_prediction=variance_line)
 
 
@@ -136,8 +141,9 @@ def width_table(cfg: DepthConfig) -> pd.DataFrame:
     network is the page's at that width (the same cache), so moving the width slider reuses them."""
     rows = []
     for width in widths_within(cfg.layers):
-        frame, _, variance_line = cached.depth_gradient(replace(cfg, width=width))
-        rows.append((width, float(frame["log10_grad_norm"].iloc[0]), float(variance_line[0])))
+        at_width = replace(cfg, width=width)
+        first = float(cached.depth_gradient(at_width)["log10_grad_norm"].iloc[0])
+        rows.append((width, first, float(cached.variance_prediction_by_layer(at_width)[0])))
     return pd.DataFrame(rows, columns=["width", "log10_grad_norm", "log10_variance_prediction"])
 
 

@@ -51,13 +51,17 @@ class Section:
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart of a page: `build(value, style) -> Section` with the controls' value and the chart style."""
+    """One chart of a page: `build(value, style) -> Section` with the controls' value and the chart style.
+    A move re-sends each place of a chart's frame, so the frame has only those the chart uses: a box over it
+    where `alert`, and `numbers` places for its Section's metrics."""
 
     name: str  # the downloads' file names: unique on a page
     build: Callable[[Any, Any], Section]
     title: str = ""  # locale key of its heading, which heads the downloaded images too
     intro: str = ""  # locale key of text over the chart (under it in presenter mode)
     width: str = "stretch"  # or "content": the chart's own width
+    alert: bool = False  # a coloured box over the chart (Section.alert)
+    numbers: int = 0  # how many numbers (Section.metrics) it shows beside the chart
 
 
 class _ChartFrame:
@@ -70,27 +74,34 @@ class _ChartFrame:
             st.subheader(t(chart.title))
         if chart.intro and not presenter():
             st.markdown(t(chart.intro))
-        self.alert = st.empty()
-        self.numbers_above = st.empty() if not presenter() else None
+        self.alert = st.empty() if chart.alert else None
+        self.numbers = _number_places(chart.numbers) if not presenter() else ()
         self.figure, self.row, self.caption = st.empty(), st.empty(), st.empty()
-        self.numbers_below = st.empty() if presenter() else None
+        if presenter():  # under the chart, so that the chart is on the first screen
+            self.numbers = _number_places(chart.numbers)
         if chart.intro and presenter():
             st.markdown(t(chart.intro))
 
     def fill(self, value, style) -> None:
         try:
             section = self.chart.build(value, style)
-        except StateOverflow:
-            section = Section(None, alert=("warning", t("common.overflow")))
-        if section.alert:
-            kind, text = section.alert
-            getattr(self.alert, kind)(text)
-        else:
-            self.alert.empty()
-        for place in (self.numbers_above, self.numbers_below):
-            if place is not None:
-                _metrics(place, section.metrics)
-        if section.figure is None:
+        except StateOverflow:  # no chart at this setting: the notice in its place
+            section = None
+        if self.alert is not None:
+            if section is not None and section.alert:
+                kind, text = section.alert
+                getattr(self.alert, kind)(text)
+            else:
+                self.alert.empty()
+        metrics = section.metrics if section is not None else ()
+        for place, (label, number) in zip(self.numbers, metrics, strict=False):
+            place.metric(label, number)
+        for place in self.numbers[len(metrics) :]:
+            place.empty()
+        if section is None:
+            self.figure.warning(t("common.overflow"))
+            self.row.empty()
+        elif section.figure is None:
             self.figure.empty()
             self.row.empty()
         else:
@@ -98,21 +109,20 @@ class _ChartFrame:
             with self.row.container():
                 settings = page_settings() if section.settings is None else section.settings
                 export.export_ui(section.figure, self.chart.name, section.table, self.heading, settings)
-        if section.caption:
+        if section is not None and section.caption:
             self.caption.caption(section.caption)
         else:
             self.caption.empty()
 
 
-def _metrics(place, metrics: tuple) -> None:
-    if not metrics:
-        place.empty()
-        return
-    per_row = METRICS_PER_ROW if presenter() else len(metrics)
-    with place.container():
-        for start in range(0, len(metrics), per_row):
-            for column, (label, value) in zip(st.columns(per_row), metrics[start : start + per_row], strict=False):
-                column.metric(label, value)
+def _number_places(count: int) -> tuple:
+    """`count` places for numbers side by side (at most METRICS_PER_ROW to a row in presenter mode)."""
+    if not count:
+        return ()
+    per_row = METRICS_PER_ROW if presenter() else count
+    return tuple(
+        column.empty() for start in range(0, count, per_row) for column in st.columns(per_row)[: count - start]
+    )
 
 
 def _frame(charts: list[Chart], title: str) -> list[_ChartFrame]:

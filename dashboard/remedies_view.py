@@ -240,6 +240,7 @@ CHARTS = {
         lambda v, style: clipping_section(v.shared, v.remedy.theta, style),
         title="rem.clip_title",
         intro="rem.clip_intro",
+        numbers=3,
     ),
     "all": Chart(
         "all-remedies",

@@ -219,7 +219,7 @@ def map_section(c: RnnControls, style: Style) -> Section:
     return Section(weight_map(c, style), sweep_caption(c.init), functools.partial(map_table, c))
 
 
-GRADIENT = Chart("gradient", gradient_section, title="rnn.main_chart")
+GRADIENT = Chart("gradient", gradient_section, title="rnn.main_chart", alert=True, numbers=5)
 DETAILS = {  # the closer look under the main chart, one at a time (RnnChoices.detail)
     "eigenvalues": Chart("eigenvalues", eigen_section, title="rnn.eigen_chart", width="content"),
     "map": Chart("weight-scale-map", map_section, title="rnn.sweep_chart"),

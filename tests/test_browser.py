@@ -226,7 +226,7 @@ def _section(page, label: str):
 
 
 def test_remedies_sections_redraw_in_place_keep_the_controls_and_the_downloads_follow(page, server):
-    """The controls' fragment fills the section's places, drawn once by the page (dashboard/slots.py):
+    """The controls' fragment fills the section's places, drawn once by the page (dashboard/lab.py):
     a move redraws the section's chart and its download row and adds no element; the download row gives
     the chart as drawn now; a control the section does not use is not drawn, and its value survives in the link."""
     page.goto(server + "/remedies?seq_len=200")

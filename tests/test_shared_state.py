@@ -158,6 +158,7 @@ def _calls() -> dict:
         "dashboard.cached.path_lengths": ((64, 3, 32), {}),
         "dashboard.cached.sweep_table": ((training_view.SWEEP_CSV.stat().st_mtime,), {}),
         "dashboard.cached.depth_gradient": ((DepthConfig(layers=5, width=8),), {}),
+        "dashboard.cached.depth_bound": ((DepthConfig(layers=5, width=8),), {}),
         "dashboard.cached.unrolled": ((20, 8, 0.9, "tanh", "orthogonal", False), {}),
         "dashboard.cached.stacked_rnn": ((2, 20, 8, 0.9, "tanh", "orthogonal"), {}),
         "dashboard.cached.transformers_in_depth": ((2, 0), {}),
