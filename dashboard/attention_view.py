@@ -189,7 +189,7 @@ def maps_section(c: AttentionControls, style: Style) -> Section:
     """One layer's maps; the CSV holds every cell's weight."""
     figure = _maps_figure(c.config, c.tokens, c.mode, c.layer, style)
     table = functools.partial(_maps_table, c.config, c.tokens, c.mode, c.layer)
-    return Section(figure, maps_caption(c.tokens, c.mode), table)
+    return Section(figure, table=table)
 
 
 def maps_caption(tokens: tuple, mode: str) -> str:
@@ -272,7 +272,13 @@ def order_caption(numbers: dict, config: TransformerConfig, T: int) -> str:
 
 LAB = [
     Chart("attention-gradient", gradient_section, title="att.grad_title"),
-    Chart("attention-maps", maps_section, title="att.maps_title", width="content"),
+    Chart(
+        "attention-maps",
+        maps_section,
+        title="att.maps_title",
+        width="content",
+        note=lambda inputs: maps_caption(inputs.tokens, inputs.mode),  # the page's words: a slider does not change it
+    ),
     Chart("order", order_section, title="att.order_title", numbers=3),
 ]
 FIXED = [  # no control of the lab changes them

@@ -62,13 +62,14 @@ class Chart:
     width: str = "stretch"  # or "content": the chart's own width
     alert: bool = False  # a coloured box over the chart (Section.alert)
     numbers: int = 0  # how many numbers (Section.metrics) it shows beside the chart
+    note: Callable[[Any], str] | None = None  # text under it from the lab's choices only: drawn once, not re-sent
 
 
 class _ChartFrame:
     """A chart's frame, drawn once: heading, text, and an empty place for each thing a move changes.
     A fragment must fill every outside place it owns on each of its runs, so `fill` writes all of them."""
 
-    def __init__(self, chart: Chart, heading: str):
+    def __init__(self, chart: Chart, heading: str, choices=None):
         self.chart, self.heading = chart, heading
         if chart.title:
             st.subheader(t(chart.title))
@@ -77,6 +78,8 @@ class _ChartFrame:
         self.alert = st.empty() if chart.alert else None
         self.numbers = _number_places(chart.numbers) if not presenter() else ()
         self.figure, self.row, self.caption = st.empty(), st.empty(), st.empty()
+        if chart.note is not None:
+            st.caption(chart.note(choices))
         if presenter():  # under the chart, so that the chart is on the first screen
             self.numbers = _number_places(chart.numbers)
         if chart.intro and presenter():
@@ -125,8 +128,8 @@ def _number_places(count: int) -> tuple:
     )
 
 
-def _frame(charts: list[Chart], title: str) -> list[_ChartFrame]:
-    return [_ChartFrame(chart, t(chart.title or title) if (chart.title or title) else "") for chart in charts]
+def _frame(charts: list[Chart], title: str, choices=None) -> list[_ChartFrame]:
+    return [_ChartFrame(chart, t(chart.title or title) if (chart.title or title) else "", choices) for chart in charts]
 
 
 def lab_ui(
@@ -155,7 +158,7 @@ def lab_ui(
             choices = choices_ui()
         controls_ui = functools.partial(controls_ui, choices)
     with right:
-        places = _frame(charts(choices) if callable(charts) else charts, title)
+        places = _frame(charts(choices) if callable(charts) else charts, title, choices)
     with box:
         st.fragment(_run)(controls_ui, places)
     return choices
@@ -170,5 +173,5 @@ def _run(controls_ui: Callable[[], Any], places: list[_ChartFrame]) -> None:
 def charts_ui(value, charts: list[Chart]) -> None:
     """Charts at inputs the page has read already (`value`), drawn in the page's run."""
     style = chart_style()
-    for place in _frame(charts, ""):
+    for place in _frame(charts, "", value):
         place.fill(value, style)

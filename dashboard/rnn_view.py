@@ -212,17 +212,19 @@ def gradient_section(c: RnnControls, style: Style) -> Section:
 
 
 def eigen_section(c: RnnControls, style: Style) -> Section:
-    return Section(build(c, style).eigenvalues, t("rnn.eigen_caption"), functools.partial(eigenvalue_table, c))
+    return Section(build(c, style).eigenvalues, table=functools.partial(eigenvalue_table, c))
 
 
 def map_section(c: RnnControls, style: Style) -> Section:
-    return Section(weight_map(c, style), sweep_caption(c.init), functools.partial(map_table, c))
+    return Section(weight_map(c, style), table=functools.partial(map_table, c))
 
 
 GRADIENT = Chart("gradient", gradient_section, title="rnn.main_chart", alert=True, numbers=5)
 DETAILS = {  # the closer look under the main chart, one at a time (RnnChoices.detail)
-    "eigenvalues": Chart("eigenvalues", eigen_section, title="rnn.eigen_chart", width="content"),
-    "map": Chart("weight-scale-map", map_section, title="rnn.sweep_chart"),
+    "eigenvalues": Chart(
+        "eigenvalues", eigen_section, title="rnn.eigen_chart", width="content", note=lambda _: t("rnn.eigen_caption")
+    ),
+    "map": Chart("weight-scale-map", map_section, title="rnn.sweep_chart", note=lambda ch: sweep_caption(ch.init)),
     "rates": Chart("rate-against-input-scale", rate_section, title="rnn.rates_chart"),
 }
 
