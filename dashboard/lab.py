@@ -13,9 +13,8 @@ drives a probe's state past float64 gets a notice in the chart's place instead.
 
 `charts_ui(value, charts)` draws charts whose inputs the page has already read (no controls of their own).
 
-Each element a move re-sends costs the browser time (the Attention maps' numbered words, re-sent on every move, took
-about 25 ms of one), so a chart's frame holds only the places it uses (`alert`, `numbers`), and text that depends
-only on the lab's choices is a `note`, drawn once with the frame.
+Each element a move re-sends costs the browser time, so a chart's frame holds only the places it uses (`alert`,
+`numbers`), and text that depends only on the lab's choices is a `note`, drawn once with the frame.
 """
 
 from __future__ import annotations
