@@ -40,7 +40,10 @@ import json
 import math
 import re
 import sys
+from pathlib import Path
 
+from . import retrieval
+from .char_transformer import POSITIONS
 from .checkpoint import save
 from .depth import ACTIVATIONS, MAX_LAYERS, MAX_WIDTH, DepthConfig, gradient_by_layer
 from .depth import INITS as DEPTH_INITS
@@ -117,15 +120,32 @@ def _parser() -> argparse.ArgumentParser:
     lt.add_argument("--context", type=int, default=lm.context, help="characters a training window (default 256)")
     lt.add_argument("--lr", type=float, default=lm.lr)
     lt.add_argument("--seed", type=int, default=lm.seed)
+    lt.add_argument("--position", choices=POSITIONS, default=lm.position, help="the Transformer's position scheme")
+    lt.add_argument(
+        "--repeat", type=float, default=lm.repeat, help=f"windows holding a repeated passage (default {lm.repeat})"
+    )
+    lt.add_argument("--save-every", type=int, default=250, help="write the checkpoint every K steps (0: at the end)")
+    lt.add_argument("--resume", action="store_true", help="continue the run saved at --out up to --steps in all")
+    lt.add_argument("--stop-after", type=int, default=None, help="stop (resumably) once this many steps are done")
+    lt.add_argument("--device", default="cpu", help="cpu, or cuda where there is one; the checkpoint stays CPU")
     lt.add_argument("--out", default=None, help="the checkpoint (default data/lm/MODEL.pt; its JSON beside it)")
 
+    rt = sub.add_parser("retrieval", help="a passage shown twice: each copy's bits/char against their distance")
+    rt.add_argument("--model", choices=LM_CHECKPOINTS, required=True)
+    rt.add_argument("--distance", type=int, default=None, help="the gap between the copies (default: a sweep)")
+    rt.add_argument("--length", type=int, default=retrieval.LENGTH, help="characters a passage (default 48)")
+    rt.add_argument("--passages", type=int, default=retrieval.PASSAGES, help="passages averaged (default 24)")
+    rt.add_argument("--seed", type=int, default=0, help="which held-out passages")
+    rt.add_argument("--detail", action="store_true", help="add the median and range of the gain and the control")
+    rt.add_argument("--format", choices=("csv", "json"), default="csv")
+
     cx = sub.add_parser("context", help="loss against context length, truncated and shuffled (a shipped model)")
-    cx.add_argument("--model", choices=LM_MODELS, required=True)
+    cx.add_argument("--model", choices=LM_CHECKPOINTS, required=True)
     cx.add_argument("--targets", type=int, default=2000, help="held-out characters averaged over (default 2000)")
     cx.add_argument("--format", choices=("csv",), default="csv")
 
     sa = sub.add_parser("sample", help="text drawn from a shipped language model")
-    sa.add_argument("--model", choices=LM_MODELS, required=True)
+    sa.add_argument("--model", choices=LM_CHECKPOINTS, required=True)
     sa.add_argument("--prompt", default="")
     sa.add_argument("--length", type=int, default=200)
     sa.add_argument("--temperature", type=float, default=1.0)
@@ -209,7 +229,7 @@ def main(argv=None) -> int:
         return _depth(args)
     if args.command == "attention":
         return _attention(args)
-    if args.command in ("lm-train", "context", "sample"):
+    if args.command in ("lm-train", "context", "sample", "retrieval"):
         return _language_model(args)
     one_thread_each()  # small arrays: a second thread only contends (core/threads.py)
     if args.model == "minilm":
@@ -312,11 +332,10 @@ def _attention(args) -> int:
 
 
 LM_DIR = "data/lm"  # the shipped checkpoints, relative to the repository
+LM_CHECKPOINTS = (*LM_MODELS, "transformer-learned")  # the last: learned absolute positions, the same stream
 
 
 def _lm_path(model: str):
-    from pathlib import Path
-
     return Path(__file__).resolve().parent.parent / LM_DIR / f"{model}.pt"
 
 
@@ -333,10 +352,31 @@ def _language_model(args) -> int:
                 context=args.context,
                 lr=args.lr,
                 seed=args.seed,
+                position=args.position,
+                repeat=args.repeat,
             )
+            if args.save_every < 0:
+                raise ValueError(f"save_every must be 0 or more; got {args.save_every}")
+            if args.stop_after is not None and not 1 <= args.stop_after <= args.steps:
+                raise ValueError(f"stop_after must be from 1 to --steps; got {args.stop_after}")
         except ValueError as err:
             return _error(command, err)
-        from .lm import save_lm, train_lm
+        from .lm import held_out_bits, load_lm, state_path, train_lm
+
+        out = Path(args.out) if args.out else _lm_path(args.model)
+        if args.resume:
+            if not state_path(out).exists():
+                print(f"python -m core lm-train: error: nothing to resume at {out}", file=sys.stderr)
+                return 2
+            saved = load_lm(out)[0].config  # its own settings; only --steps may change
+            saved.steps = config.steps
+            config = saved
+        if args.device != "cpu":
+            import torch
+
+            if not (args.device.startswith("cuda") and torch.cuda.is_available()):
+                print(f"python -m core lm-train: error: --device {args.device} is not available", file=sys.stderr)
+                return 2
 
         def progress(state):
             print(
@@ -345,11 +385,43 @@ def _language_model(args) -> int:
                 flush=True,
             )
 
-        result = train_lm(config, on_step=progress)
-        weights, meta = save_lm(result, args.out or _lm_path(args.model))
-        json.dump(result.to_json() | {"saved": {"weights": str(weights), "config": str(meta)}}, sys.stdout)
+        def measured(model, _step) -> dict:  # held-out loss and how far copying has come, with each checkpoint
+            model.cpu().eval()
+            gain = retrieval.retrieval_gain(model, (128,), passages=8, seed=1).iloc[0]
+            held = held_out_bits(model)
+            model.to(args.device)
+            return {"held_out_bits": round(held, 4), "gain_bits_at_128": round(float(gain["gain_bits"]), 4)}
+
+        progress_steps = []
+
+        def stop() -> bool:  # --stop-after, short of the last step: checked after every step
+            progress_steps.append(1)
+            early = args.stop_after is not None and args.stop_after < config.steps
+            return early and first_step + len(progress_steps) >= args.stop_after
+
+        first_step = 0
+        if args.resume:
+            first_step = int(json.loads(out.with_suffix(".json").read_text())["steps"])
+        result = train_lm(
+            config,
+            on_step=progress,
+            should_stop=stop,
+            save_to=out,
+            save_every=args.save_every,
+            on_save=measured,
+            resume=args.resume,
+            device=args.device,
+        )
+        json.dump(result.to_json() | {"saved": str(out)}, sys.stdout)
         sys.stdout.write("\n")
         return 0
+    if command == "retrieval":
+        distances = retrieval.DISTANCES if args.distance is None else (args.distance,)
+        try:
+            retrieval.check_arguments(distances, args.length, args.passages)
+        except ValueError as err:
+            print(f"python -m core retrieval: error: {err}", file=sys.stderr)
+            return 2
     if command == "context" and not 10 <= args.targets <= 100_000:
         message = f"--targets must be from 10 to 100000; got {args.targets}"
         print(f"python -m core context: error: {message}", file=sys.stderr)
@@ -378,6 +450,10 @@ def _language_model(args) -> int:
 
     if command == "context":
         context.context_curve(model, args.targets).to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    if command == "retrieval":
+        frame = retrieval.retrieval_gain(model, distances, args.length, args.passages, args.seed)
+        _print_table(frame if args.detail else frame[list(retrieval.COLUMNS)], args.format)
         return 0
     sys.stdout.write(context.sample(model, args.prompt, args.length, args.temperature, args.seed) + "\n")
     return 0

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from .book import load_book
+from .char_transformer import alibi_slopes
 from .lm import CharLM
 
 TARGETS = 2000  # held-out characters each loss is averaged over
@@ -120,9 +121,8 @@ def surprise(model: CharLM, text: str) -> pd.DataFrame:
 class CachedTransformer:
     """The Transformer's next-character logits one character at a time, each layer's keys and values kept
     (a KV cache), instead of a forward pass over the whole window per character: the same numbers as
-    model(window)[:, -1] for the window the cache holds (tested).  Positions are learned up to the window W,
-    so when the cache is full it starts again from the last W/2 characters: each prediction reads between
-    W/2 and W characters."""
+    model(window)[:, -1] for the window the cache holds (tested).  The model was trained on windows of W, so when
+    the cache is full it starts again from the last W/2 characters: each prediction reads between W/2 and W."""
 
     def __init__(self, model: CharLM):
         self.model, self.window = model, model.config.context
@@ -131,7 +131,7 @@ class CachedTransformer:
 
     def reset(self, ids) -> torch.Tensor:
         """Read `ids` (at most W) from an empty cache; the logits after the last one."""
-        self.ids, self.cache = [], [(None, None)] * len(self.model.body.layers)
+        self.ids, self.cache = [], [(None, None)] * len(self.model.body.blocks)
         logits = None
         for token in ids:
             logits = self.push(int(token))
@@ -143,20 +143,22 @@ class CachedTransformer:
             return self.reset([*self.ids[self.window // 2 :], token])
         m, pos = self.model, len(self.ids)
         self.ids.append(token)
-        h = m.embed.weight[token] + m.position.weight[pos]
-        for index, layer in enumerate(m.body.layers):
-            attn = layer.self_attn
-            heads, d = attn.num_heads, h.shape[-1]
-            q, k, v = nn.functional.linear(layer.norm1(h), attn.in_proj_weight, attn.in_proj_bias).split(d)
-            q, k, v = (x.view(heads, 1, d // heads) for x in (q, k, v))
+        h = m.embed.weight[token].view(1, 1, -1)
+        if m.body.positions is not None:
+            h = h + m.body.positions.weight[pos]
+        bias = torch.zeros(m.body.heads, 1, pos + 1, dtype=h.dtype)  # the last row of causal_bias
+        if m.body.position == "alibi":
+            bias = -alibi_slopes(m.body.heads).to(h.dtype)[:, None, None] * torch.arange(pos, -1, -1, dtype=h.dtype)
+        for index, block in enumerate(m.body.blocks):
+            q, k, v = block.queries_keys_values(h, offset=pos)
             keys, values = self.cache[index]
-            keys = k if keys is None else torch.cat([keys, k], 1)
-            values = v if values is None else torch.cat([values, v], 1)
+            keys = k if keys is None else torch.cat([keys, k], 2)
+            values = v if values is None else torch.cat([values, v], 2)
             self.cache[index] = (keys, values)
-            weights = torch.softmax(q @ keys.transpose(1, 2) / math.sqrt(d // heads), dim=-1)
-            h = h + attn.out_proj((weights @ values).reshape(d))
-            h = h + layer.linear2(layer.activation(layer.linear1(layer.norm2(h))))
-        return m.head(m.norm(h))
+            weights = torch.softmax(q @ keys.transpose(-1, -2) / math.sqrt(q.shape[-1]) + bias, dim=-1)
+            h = h + block.out((weights @ values).transpose(1, 2).reshape(h.shape))
+            h = h + block.mlp(block.norm2(h))
+        return m.head(m.body.norm(h))[0, 0]
 
 
 @torch.no_grad()

@@ -12,7 +12,7 @@ import torch
 
 from core.book import HELD_OUT, load_book
 from core.context import context_curve, contexts, effective_context, sample, surprise
-from core.lm import CharLM, LMConfig, held_out_bits, learning_rate, load_lm, save_lm, train_lm
+from core.lm import LMConfig, held_out_bits, learning_rate, load_lm, save_lm, train_lm
 
 TINY = {"steps": 60, "batch_size": 8, "context": 32, "hidden": 32, "embedding": 16, "d_model": 32, "warmup": 5}
 
@@ -53,18 +53,6 @@ def test_a_short_training_run_lowers_the_loss_and_its_checkpoint_reproduces_it(m
     loaded, info = load_lm(weights)
     assert info["held_out_bits_per_char"] == pytest.approx(result.held_out_bits, abs=1e-4)
     assert held_out_bits(loaded) == pytest.approx(result.held_out_bits, abs=1e-6)
-
-
-def test_the_transformer_is_causal():
-    torch.manual_seed(0)
-    model = CharLM(LMConfig(model="transformer", **TINY)).eval()
-    ids = torch.randint(0, 65, (1, 20))
-    changed = ids.clone()
-    changed[0, 12] = (ids[0, 12] + 1) % 65
-    with torch.no_grad():
-        a, b = model(ids), model(changed)
-    torch.testing.assert_close(a[0, :12], b[0, :12])
-    assert not torch.allclose(a[0, 12:], b[0, 12:])
 
 
 @pytest.fixture(scope="module")
@@ -117,14 +105,24 @@ def test_cli_bad_arguments_exit_2_with_one_line(args, words):
 
 def test_cli_lm_train_reports_progress_and_writes_a_checkpoint(tmp_path):
     out = tmp_path / "gru.pt"
-    flags = ("--steps", "50", "--batch-size", "4", "--context", "16", "--out", str(out))
-    proc = _run("lm-train", "--model", "gru", *flags)
+    flags = ("--steps", "50", "--batch-size", "4", "--context", "16", "--out", str(out), "--save-every", "20")
+    proc = _run("lm-train", "--model", "gru", *flags, "--stop-after", "30")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
-    assert result["steps"] == 50 and result["saved"]["weights"] == str(out) and out.exists()
+    assert result["steps"] == 30 and result["status"] == "stopped" and result["saved"] == str(out) and out.exists()
+    assert [p["step"] for p in result["progress"]] == [20, 30]
+    proc = _run("lm-train", "--model", "gru", *flags, "--resume")  # the rest of the run: the JSON says both parts
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["steps"] == 50 and result["status"] == "finished"
+    assert [(s["from"], s["to"]) for s in result["sessions"]] == [(0, 30), (30, 50)]
     assert json.loads(proc.stderr.splitlines()[-1])["step"] == 50
     model, meta = load_lm(out)
     assert held_out_bits(model) == pytest.approx(meta["held_out_bits_per_char"], abs=1e-3)
+    assert {"held_out_bits", "gain_bits_at_128", "train_bits"} <= set(meta["progress"][-1])
+    assert _run("lm-train", "--model", "gru", "--resume", "--out", str(tmp_path / "none.pt")).returncode == 2
+    whole = _run("lm-train", "--model", "gru", *flags[:-2], "--out", str(tmp_path / "g.pt"), "--stop-after", "50")
+    assert json.loads(whole.stdout)["status"] == "finished"  # stopping after the last step is finishing
 
 
 @pytest.mark.parametrize("model", ["lstm", "transformer"])
@@ -175,10 +173,11 @@ def test_the_transformers_surprise_on_a_long_text_scores_each_character_once_wit
             assert frame["bits"].iloc[t - 1] == pytest.approx(expected, rel=1e-4)
 
 
-def test_the_cached_transformer_gives_the_full_forwards_logits():
+@pytest.mark.parametrize("position", ["alibi", "rope", "learned"])
+def test_the_cached_transformer_gives_the_full_forwards_logits(position):
     from core.context import CachedTransformer
 
-    net = train_lm(LMConfig(model="transformer", **{**TINY, "steps": 20})).model  # window 32
+    net = train_lm(LMConfig(model="transformer", position=position, **{**TINY, "steps": 20})).model  # window 32
     ids = load_book().encode(load_book().text[:80])
     reader = CachedTransformer(net)
     with torch.no_grad():

@@ -1,0 +1,140 @@
+"""The character language models' causal Transformer, with a choice of position scheme.
+
+A pre-norm Transformer (minGPT's block: x + attention(norm(x)), then x + MLP(norm(x))) whose attention is written
+out with `F.scaled_dot_product_attention`, so that the position scheme can enter as an additive bias:
+
+- "learned": a learned vector per absolute position, added to the input (GPT-2).  It reads at most its training
+  window: there is no vector for position W + 1.
+- "alibi": no position vectors; head h adds −m_h·(i − j) to the score of query i on key j (Press et al. 2022,
+  "Train short, test long").  The slopes m_h are 2^(−8h/H), h = 1 … H: 2^-2, 2^-4, 2^-6, 2^-8 for 4 heads.
+- "rope": no position vectors; each query and key is rotated by an angle proportional to its position, pair by
+  pair of dimensions, at frequencies base^(−2k/d_head) (Su et al. 2021; LLaMA), so their dot product depends on
+  i − j only.
+
+ALiBi and RoPE depend only on the distance i − j, so they read any length; whether what they learned holds past
+the training window is a measurement (core/retrieval.py), not a property.
+
+`nn.TransformerEncoder` is not used: in eval mode its fast path gave wrong outputs with a per-head additive mask
+(pytorch/pytorch#102333); this module has one path, and its tests compare it with a plain loop.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+POSITIONS = ("alibi", "rope", "learned")
+ROPE_BASE = 10_000.0
+
+
+def alibi_slopes(heads: int) -> torch.Tensor:
+    """m_h = 2^(−8h/H) for h = 1 … H (Press et al. 2022, for a power-of-two H)."""
+    return torch.tensor([2.0 ** (-8.0 * h / heads) for h in range(1, heads + 1)])
+
+
+def causal_bias(n: int, heads: int, position: str, dtype=torch.float32) -> torch.Tensor:
+    """The additive score bias, heads × n × n: −inf above the diagonal; for ALiBi −m_h·(i − j) on and below it."""
+    i = torch.arange(n)
+    distance = (i[:, None] - i[None, :]).to(dtype)
+    blocked = torch.full((n, n), -math.inf, dtype=dtype).triu(1)
+    if position != "alibi":
+        return blocked.expand(heads, n, n)
+    return blocked - alibi_slopes(heads).to(dtype)[:, None, None] * distance.clamp(min=0)
+
+
+def rotate(x: torch.Tensor, offset: int = 0, base: float = ROPE_BASE) -> torch.Tensor:
+    """RoPE: rotate each pair (x_2k, x_2k+1) of the last dimension by position · base^(−2k/d); x is … × T × d,
+    its rows at positions offset, offset + 1, …"""
+    n, d = x.shape[-2], x.shape[-1]
+    frequency = base ** (-torch.arange(0, d, 2, dtype=torch.float64) / d)
+    angle = torch.arange(offset, offset + n, dtype=torch.float64)[:, None] * frequency[None, :]
+    cos, sin = angle.cos().to(x.dtype), angle.sin().to(x.dtype)
+    even, odd = x[..., 0::2], x[..., 1::2]
+    return torch.stack((even * cos - odd * sin, even * sin + odd * cos), dim=-1).flatten(-2)
+
+
+class Block(nn.Module):
+    """x + attention(norm1(x)), then x + MLP(norm2(x)); the MLP is d → 4d → d with GELU."""
+
+    def __init__(self, d_model: int, heads: int, position: str):
+        super().__init__()
+        self.heads, self.position = heads, position
+        self.norm1 = nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.out = nn.Linear(d_model, d_model)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
+
+    def queries_keys_values(self, x: torch.Tensor, offset: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """q, k, v (B × heads × T × d_head) of the normed input, RoPE applied to q and k where it is the scheme
+        (x's rows at positions offset, offset + 1, …)."""
+        b, n, d = x.shape
+        q, k, v = (
+            part.view(b, n, self.heads, d // self.heads).transpose(1, 2)
+            for part in self.qkv(self.norm1(x)).split(d, dim=-1)
+        )
+        if self.position == "rope":
+            q, k = rotate(q, offset), rotate(k, offset)
+        return q, k, v
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        q, k, v = self.queries_keys_values(x)
+        mixed = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+        x = x + self.out(mixed.transpose(1, 2).reshape(x.shape))
+        return x + self.mlp(self.norm2(x))
+
+    def weights(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """The attention weights, B × heads × T × T: softmax(q·k/√d_head + bias) over the keys."""
+        q, k, _ = self.queries_keys_values(x)
+        return torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]) + bias, dim=-1)
+
+
+class CharTransformer(nn.Module):
+    """Input embeddings (B × T × d) → `layers` blocks → a final LayerNorm; the caller adds the embedding and the
+    head (core/lm.py's CharLM)."""
+
+    def __init__(self, d_model: int, heads: int, layers: int, context: int, position: str):
+        super().__init__()
+        if position not in POSITIONS:
+            raise ValueError(f"position must be one of {', '.join(POSITIONS)}; got {position!r}")
+        if d_model % heads or (d_model // heads) % 2:
+            raise ValueError(f"d_model ({d_model}) must split into {heads} heads of an even width")
+        self.position, self.heads, self.context = position, heads, context
+        self.positions = nn.Embedding(context, d_model) if position == "learned" else None
+        self.blocks = nn.ModuleList(Block(d_model, heads, position) for _ in range(layers))
+        self.norm = nn.LayerNorm(d_model)
+
+    @property
+    def reach(self) -> int | None:
+        """The most characters it can read at once: its window with learned positions, else no limit."""
+        return self.context if self.position == "learned" else None
+
+    def _start(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        n = x.shape[1]
+        if self.reach is not None and n > self.reach:
+            raise ValueError(f"the Transformer reads at most {self.reach} characters; got {n}")
+        if self.positions is not None:
+            x = x + self.positions.weight[:n]
+        return x, causal_bias(n, self.heads, self.position, x.dtype)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, bias = self._start(x)
+        for block in self.blocks:
+            h = block(h, bias)
+        return self.norm(h)
+
+    @torch.no_grad()
+    def layer_maps(self, x: torch.Tensor):
+        """Each layer's attention weights in turn (heads × T × T) for input embeddings x (1 × T × d): one layer's
+        maps held at a time."""
+        h, bias = self._start(x)
+        for block in self.blocks:
+            yield block.weights(h, bias)[0]
+            h = block(h, bias)
+
+    def attention(self, x: torch.Tensor) -> torch.Tensor:
+        """Every layer's attention weights for input embeddings x (1 × T × d): layers × heads × T × T."""
+        return torch.stack(list(self.layer_maps(x)))
