@@ -32,6 +32,7 @@ pages = [
     st.Page("pages/attention.py", title=t("nav.attention"), icon=":material/hub:", url_path="attention"),
     st.Page("pages/real_transformer.py", title=t("nav.real"), icon=":material/menu_book:", url_path="real_transformer"),
     st.Page("pages/real_text.py", title=t("nav.text"), icon=":material/auto_stories:", url_path="real_text"),
+    st.Page("pages/retrieval.py", title=t("nav.retrieval"), icon=":material/content_copy:", url_path="retrieval"),
     st.Page(
         "pages/head_to_head.py", title=t("nav.head_to_head"), icon=":material/compare_arrows:", url_path="head_to_head"
     ),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core import attention, complexity, context, depth, lm, minilm, stacked, transformer_depth
+from core import attention, complexity, context, depth, lm, minilm, retrieval, stacked, transformer_depth
 from core.attention import max_positions, order_is_lost, positional_frames, split_tokens, tokenize  # noqa: F401
 from core.attention import order_blindness as core_order_blindness
 from core.book import load_book  # noqa: F401
@@ -276,3 +276,48 @@ def lm_surprises(text: str) -> pd.DataFrame:
 @byte_cache(max_mb=1, heavy=True)
 def lm_samples(prompt: str, length: int, temperature: float, seed: int) -> dict[str, str]:
     return {code: context.sample(language_model(code)[0], prompt, length, temperature, seed) for code in lm.LM_MODELS}
+
+
+# --- Retrieval: a passage shown twice ----------------------------------------------------------------------
+
+RETRIEVAL_CHECKPOINTS = (*lm.LM_MODELS, "transformer-learned")  # each with data/lm/retrieval-NAME.csv
+
+
+def retrieval_ready() -> bool:
+    return lm_ready() and all((LM_DIR / f"retrieval-{c}.csv").exists() for c in RETRIEVAL_CHECKPOINTS)
+
+
+@functools.cache
+def retrieval_curves() -> pd.DataFrame:
+    """The shipped measurements (python -m core retrieval --detail), every checkpoint: model, then its columns."""
+    frames = [
+        pd.read_csv(LM_DIR / f"retrieval-{code}.csv").assign(model=code)
+        for code in RETRIEVAL_CHECKPOINTS
+        if (LM_DIR / f"retrieval-{code}.csv").exists()
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def retrieval_passages() -> int:
+    return retrieval.PASSAGES
+
+
+@functools.cache
+def lm_runs() -> dict[str, dict]:
+    """Every training run's JSON (the shipped checkpoints, then data/lm/runs/), by name."""
+    files = [LM_DIR / f"{code}.json" for code in RETRIEVAL_CHECKPOINTS] + sorted((LM_DIR / "runs").glob("*.json"))
+    return {path.stem: json.loads(path.read_text()) for path in files if path.exists()}
+
+
+@byte_cache(max_mb=4, heavy=True)
+def copy_demo(text: str, gap: str) -> dict:
+    """text + gap + text read by each shipped model: "surprise" (model, copy, index, bits), and the Transformer's
+    heads: "heads" (layer, head, induction, previous) and "block", the best induction head's second-copy rows
+    over the first copy's columns."""
+    book = load_book()
+    passage, between = book.encode(text), book.encode(gap)
+    frames = [
+        retrieval.copy_surprise(language_model(code)[0], passage, between).assign(model=code) for code in lm.LM_MODELS
+    ]
+    heads, block = retrieval.induction_heads(language_model("transformer")[0], passage, between)
+    return {"surprise": pd.concat(frames, ignore_index=True), "heads": heads, "block": block}

@@ -381,6 +381,25 @@ def test_real_text_page_draws_and_samples_in_the_browser(page, server):
     assert page.console_errors == [] and page.offsite == []
 
 
+def test_retrieval_page_draws_and_its_gap_slider_moves_the_demo(page, server):
+    hostile = "%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E%20And%20God%20said%20unto%20Moses"
+    page.goto(server + f"/retrieval?copy_text={hostile}")
+    _settle(page, timeout=120)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    assert charts.count() == 5  # gain, the copies, the head's map, the heads' scores, training
+    assert page.locator('[data-testid="stMain"] img[src="x"]').count() == 0
+    captions = page.locator('[data-testid="stCaptionContainer"]')
+    assert any("the copies are 128 characters apart" in text for text in captions.all_inner_texts())
+    thumb = _slider(page, "Gap between the copies").first
+    thumb.focus()
+    thumb.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('copy_gap=136')", timeout=15_000)
+    _settle(page)
+    assert any("the copies are 136 characters apart" in text for text in captions.all_inner_texts())
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []
+
+
 def test_depth_page_draws_its_sections_in_korean_and_the_stack_slider_moves_the_map(page, server):
     page.goto(server + "/depth?lang=ko&stack_layers=4")
     _settle(page)
@@ -550,8 +569,9 @@ LAB_PAGES = (
     "head_to_head",
     "real_transformer",
     "real_text",
+    "retrieval",
 )
-STORED = ("training", "real_text")  # their main chart is a stored measurement: no control moves it
+STORED = ("training", "real_text", "retrieval")  # their main chart is a stored measurement: no control moves it
 # Per page: the first chart's box, and the box of every control in the column beside it (the
 # controls that move it, in presenter mode), in CSS pixels of the viewport.
 _FIT_JS = """() => {

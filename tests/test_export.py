@@ -35,6 +35,7 @@ PAGES = {
     "depth": ("pages/depth.py", {"depth_layers": "100", "depth_activation": "relu"}),
     "real_transformer": ("pages/real_transformer.py", {"real_text": "genesis"}),
     "real_text": ("pages/real_text.py", {"text_span": "300"}),
+    "retrieval": ("pages/retrieval.py", {"copy_gap": "64"}),
 }
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -102,6 +102,10 @@ PAGES = {
         "text_prompt": maybe(st.text(max_size=60)),
         "text_own": maybe(st.text(max_size=300)),
     },
+    "pages/retrieval.py": {
+        "copy_text": maybe(st.text(max_size=700)),
+        "copy_gap": num(0, 1000, 8),
+    },
     "pages/training.py": {
         "train_model": maybe(st.sampled_from(["rnn", "transformer"])),
         "train_seq_len": num(2, 200),
@@ -119,7 +123,8 @@ EXAMPLES = {
     "pages/depth.py": 40,
     "pages/real_transformer.py": 30,
     "pages/real_text.py": 20,
-}  # 400 in all
+    "pages/retrieval.py": 20,
+}  # 420 in all
 
 
 def _case(page):
@@ -160,3 +165,4 @@ test_fuzz_training_page = _test("pages/training.py")
 test_fuzz_depth_page = _test("pages/depth.py")
 test_fuzz_real_transformer_page = _test("pages/real_transformer.py")
 test_fuzz_real_text_page = _test("pages/real_text.py")
+test_fuzz_retrieval_page = _test("pages/retrieval.py")

@@ -51,6 +51,7 @@ CHANGED = {
         "h2h_window": "16",
         "h2h_n": "1024",
     },
+    "pages/retrieval.py": {"copy_gap": "256", "copy_text": "In the beginning was the Word"},
 }
 # Controls a page's default view does not draw (Remedies' first section uses the window only): registered for Reset
 NOT_DRAWN = {"pages/remedies.py": {"forget_bias", "update_bias", "clip"}}

@@ -45,6 +45,7 @@ PAGES = (
     "pages/depth.py",
     "pages/real_transformer.py",
     "pages/real_text.py",
+    "pages/retrieval.py",
 )
 SESSIONS = (  # (URL parameters, language) of each simulated visitor
     ({}, "en"),

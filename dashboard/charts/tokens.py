@@ -39,16 +39,7 @@ def head_map_chart(weights: np.ndarray, tokens, labels: dict, style: Style) -> F
     if n <= LABELLED_TOKENS:
         names = unique_labels(tokens)
         axis = {"labelOverlap": False, "labelFontSize": style.font_size if n <= 32 else 10, "labelLimit": 120}
-        i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-        cells = pd.DataFrame(
-            {
-                "query": np.array(names, dtype=object)[i.ravel()],
-                "key": np.array(names, dtype=object)[j.ravel()],
-                "query_position": i.ravel(),
-                "key_position": j.ravel(),
-                "weight": np.asarray(weights, dtype=np.float64).ravel(),
-            }
-        )
+        cells = map_cells(weights, names)
         step = max(16, style.font_size + 4)  # every word piece named, a row each (and the x axis's labels below)
         height = int(max(360, step * n + 110))
         chart = (
@@ -64,25 +55,46 @@ def head_map_chart(weights: np.ndarray, tokens, labels: dict, style: Style) -> F
         )
         return Figure.from_altair(chart.configure(**_config(style)))
     # a long text's weights are mostly near 1/T: a log scale from 10^-3 to 1 keeps the structure visible
-    edges = np.arange(n + 1) - 0.5
-    index = pixel_cells(edges, min(n, 480))
-    logs = np.log10(np.maximum(np.asarray(weights, dtype=np.float64)[np.ix_(index, index)], 10.0**LOG_FLOOR))
-    rgb, _ = ramp_rgb(logs, LOG_FLOOR, 0.0, ATTENTION_COLORS)
-    image = pd.DataFrame({"x": [-0.5], "x2": [n - 0.5], "y": [-0.5], "y2": [n - 0.5]})
-    image["url"] = png_url(np.rint(rgb).astype(np.uint8))
     x = alt.X("x:Q", title=labels["axis_key"], scale=alt.Scale(nice=False, zero=False))
     y = alt.Y("y:Q", title=labels["axis_query"], scale=alt.Scale(nice=False, zero=False, reverse=True))
-    drawn = (
-        alt.Chart(image)
-        .mark_image(aspect=False, smooth=False)
-        .encode(x=x, x2=alt.X2("x2"), y=y, y2=alt.Y2("y2"), url=alt.Url("url:N"))
-    )
+    logs = np.log10(np.maximum(np.asarray(weights, dtype=np.float64), 10.0**LOG_FLOOR))
+    drawn = map_image(logs, LOG_FLOOR, 0.0, x, y)
     corner = pd.DataFrame({"x": [0.0, 0.0], "y": [0.0, 0.0], "log10_weight": [LOG_FLOOR, 0.0]})
     log_scale = ramp_scale(LOG_FLOOR, 0.0, ATTENTION_COLORS)
     log_legend = alt.Legend(orient="right", gradientLength=style.legend_length, values=list(range(LOG_FLOOR, 1)))
     log_color = alt.Color("log10_weight:Q", title=labels["axis_log_weight"], scale=log_scale, legend=log_legend)
     key = alt.Chart(corner).mark_point(opacity=0).encode(x=x, y=y, color=log_color)
     return Figure.from_altair(alt.layer(drawn, key, width=480, height=480).configure(**_config(style)))
+
+
+def map_cells(weights: np.ndarray, names: list) -> pd.DataFrame:
+    """One row a cell of a square map: query and key names and positions, and the weight (rows: queries)."""
+    n = len(names)
+    i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    return pd.DataFrame(
+        {
+            "query": np.array(names, dtype=object)[i.ravel()],
+            "key": np.array(names, dtype=object)[j.ravel()],
+            "query_position": i.ravel(),
+            "key_position": j.ravel(),
+            "weight": np.asarray(weights, dtype=np.float64).ravel(),
+        }
+    )
+
+
+def map_image(values: np.ndarray, low: float, high: float, x: alt.X, y: alt.Y) -> alt.Chart:
+    """A square map (rows: queries) as one PNG image on position axes x and y, coloured from low to high,
+    at most 480 pixels a side."""
+    n = len(values)
+    index = pixel_cells(np.arange(n + 1) - 0.5, min(n, 480))
+    rgb, _ = ramp_rgb(np.asarray(values, dtype=np.float64)[np.ix_(index, index)], low, high, ATTENTION_COLORS)
+    image = pd.DataFrame({"x": [-0.5], "x2": [n - 0.5], "y": [-0.5], "y2": [n - 0.5]})
+    image["url"] = png_url(np.rint(rgb).astype(np.uint8))
+    return (
+        alt.Chart(image)
+        .mark_image(aspect=False, smooth=False)
+        .encode(x=x, x2=alt.X2("x2"), y=y, y2=alt.Y2("y2"), url=alt.Url("url:N"))
+    )
 
 
 def _config(style: Style) -> dict:
