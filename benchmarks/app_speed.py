@@ -39,6 +39,7 @@ PAGES = {  # URL path: name in the table
     "attention": "Attention",
     "head_to_head": "Head to head",
     "real_text": "On real text",
+    "retrieval": "Retrieval",
     "real_transformer": "A real Transformer",  # last: the memory figures are taken before and after it
 }
 REAL = "real_transformer"  # the page that loads all-MiniLM-L6-v2 (about 170 MB, once per server)
@@ -50,6 +51,7 @@ HEAVY_LINKS = (
     "head_to_head?seq_len=2000&hidden_size=128&h2h_n=2048",
     "depth?depth_layers=100&depth_width=256&unroll_seq_len=500&stack_layers=8&stack_seq_len=500&tdepth_layers=24",
     "real_transformer?real_text=ruth&real_layer=6",
+    "retrieval?copy_gap=1000&copy_text=" + "In%20the%20beginning%20" * 22,  # 506 characters, the gap capped
 )
 TARGETS = {
     "ratio": 1.5,

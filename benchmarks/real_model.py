@@ -14,6 +14,9 @@ Targets (#21): load ≤ 10 s, the 64-piece views ≤ 1 s, the 256-piece gradient
 And the three language models of "On real text" (#22), each part for all three models at once, on new input
 each time: the gradient 1,000 characters back (the Transformer: its 256), the surprise of 1,000 characters of
 held-out text, and a 1,000-character sample.  Targets: ≤ 1 s each.
+
+And the Retrieval page's demo (#36): a new passage of 512 characters shown twice with the default gap, read by all
+three models, the Transformer's heads scored, and the page's three demo charts built.  Target: ≤ 1 s.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ TARGETS = {
     "lm_gradient_s": 1.0,
     "lm_surprise_s": 1.0,
     "lm_sample_s": 1.0,
+    "lm_copy_512_s": 1.0,
 }
 WORDS = (ROOT / "data" / "passages" / "ruth.txt").read_text(encoding="utf-8").split()
 
@@ -93,12 +97,14 @@ def measure_language_models(repeats: int) -> dict[str, float]:
     from core.book import load_book
     from core.context import gradient_profile, sample, surprise
     from core.lm import LM_MODELS
+    from dashboard import cached, retrieval_view
+    from dashboard.charts.style import SCREEN
     from dashboard.text_view import model
 
     book = load_book()
     held = book.text[book.split :]
     models = {code: model(code)[0] for code in LM_MODELS}
-    times = {"lm_gradient_s": [], "lm_surprise_s": [], "lm_sample_s": []}
+    times = {"lm_gradient_s": [], "lm_surprise_s": [], "lm_sample_s": [], "lm_copy_512_s": []}
     for k in range(repeats):
         text = held[50_000 * (k + 1) : 50_000 * (k + 1) + 1001]
         started = time.perf_counter()
@@ -113,6 +119,16 @@ def measure_language_models(repeats: int) -> dict[str, float]:
         for net in models.values():
             sample(net, "And the LORD said unto", 1000, 0.8, seed=k)
         times["lm_sample_s"].append(time.perf_counter() - started)
+        if cached.retrieval_ready():
+            inputs = retrieval_view.CopyInputs(text[:512], retrieval_view.DEFAULT_GAP)
+            started = time.perf_counter()
+            for build in (
+                retrieval_view.copies_section,
+                retrieval_view.head_map_section,
+                retrieval_view.head_scores_section,
+            ):
+                build(inputs, SCREEN)
+            times["lm_copy_512_s"].append(time.perf_counter() - started)
     return {key: statistics.median(values) for key, values in times.items()}
 
 
@@ -126,6 +142,7 @@ def table(result: dict[str, float]) -> tuple[str, list[str]]:
         ("language models: the gradient 1,000 characters back, all three", "lm_gradient_s", "s"),
         ("language models: the surprise of 1,000 characters, all three", "lm_surprise_s", "s"),
         ("language models: a 1,000-character sample, all three", "lm_sample_s", "s"),
+        ("retrieval: a new 512-character passage shown twice, all three, heads and charts", "lm_copy_512_s", "s"),
     ]
     lines = ["| measure | value | target |", "|---|---:|---:|"]
     missed = []

@@ -220,3 +220,21 @@ def test_the_head_scores_of_a_real_forward_pass_are_shares_of_attention():
     scores = induction_scores(maps, LEAD, LEAD + 16 + 20, 16)
     assert scores.shape == (2, 4) and ((scores >= 0) & (scores <= 1)).all()
     assert previous_scores(maps).shape == (2, 4)
+
+
+def test_the_training_record_beside_the_checkpoints_quotes_their_json():
+    """data/lm/README.md's table: each run's steps, minutes and held-out loss as its JSON records them."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "data" / "lm"
+    rows = [line for line in (root / "README.md").read_text().splitlines() if line.startswith("| `")]
+    assert len(rows) >= 6
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        name = cells[0].strip("`")
+        if not (root / f"{name}.json").exists():
+            continue  # the table of files above: no numbers
+        meta = json.loads((root / f"{name}.json").read_text())
+        assert int(cells[3].split()[0].replace(",", "")) == meta["steps"], name
+        assert float(cells[4]) == round(meta["seconds"] / 60, 1), name
+        assert float(cells[5]) == round(meta["held_out_bits_per_char"], 3), name
