@@ -440,7 +440,7 @@ def test_home_page_tells_the_story_and_links_to_every_page(page, server):
     assert page.locator("h1").first.inner_text() == "Why attention won"
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 1  # the lineage timeline
     links = page.locator('[data-testid="stMain"] [data-testid="stPageLink"] a')
-    assert links.count() == 11
+    assert links.count() == 12  # six story steps and a link to each of the six other pages
     links.filter(has_text="Try each remedy").click()
     page.wait_for_url("**/remedies**", timeout=10_000)
     _settle(page)

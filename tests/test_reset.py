@@ -55,7 +55,16 @@ CHANGED = {
 }
 # Controls a page's default view does not draw (Remedies' first section uses the window only): registered for Reset
 NOT_DRAWN = {"pages/remedies.py": {"forget_bias", "update_bias", "clip"}}
-WIDGET_KINDS = ("slider", "select_slider", "selectbox", "toggle", "text_input", "button_group", "number_input")
+WIDGET_KINDS = (
+    "slider",
+    "select_slider",
+    "selectbox",
+    "toggle",
+    "text_input",
+    "text_area",
+    "button_group",
+    "number_input",
+)
 FRAME_KEYS = {"lang", "present", "remedy", "rnn_detail"}  # the frame's controls, and what a page shows: kept by Reset
 
 

@@ -169,6 +169,7 @@ def _calls() -> dict:
         "dashboard.cached.lm_gradients": ((words, 20), {}),
         "dashboard.cached.lm_surprises": ((words,), {}),
         "dashboard.cached.lm_samples": (("And God said", 20, 0.8, 0), {}),
+        "dashboard.cached.copy_demo": (("And God said", "unto Moses, "), {}),
     }
 
 
