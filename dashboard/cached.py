@@ -298,10 +298,6 @@ def retrieval_curves() -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def retrieval_passages() -> int:
-    return retrieval.PASSAGES
-
-
 @functools.cache
 def lm_runs() -> dict[str, dict]:
     """Every training run's JSON (the shipped checkpoints, then data/lm/runs/), by name."""

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from core.lm import LM_MODELS
-from core.retrieval import LENGTH
+from core.retrieval import LENGTH, PASSAGES
 
 from . import cached
 from .charts.retrieval import copy_map_chart, gain_chart, head_scores_chart, progress_chart
@@ -126,7 +126,7 @@ def gain_caption(table: pd.DataFrame) -> str:
         )
     far = table[(table["model"] == "transformer") & table["distance"].isin(FAR)]
     past = ", ".join(f"{signed(g)} ({int(d)})" for d, g in zip(far["distance"], far["gain_median"], strict=True))
-    passages = cached.retrieval_passages()
+    passages = PASSAGES
     return t("retrieval.gain_caption", models=" ".join(parts), past=past, copies=COPIES, passages=passages,
              length=LENGTH, window=window())  # fmt: skip
 
@@ -302,7 +302,7 @@ def scheme_caption() -> str:
 
 
 def idea() -> str:
-    return t("retrieval.idea", passages=cached.retrieval_passages())
+    return t("retrieval.idea", passages=PASSAGES)
 
 
 def ready() -> bool:
