@@ -14,6 +14,10 @@ out with `F.scaled_dot_product_attention`, so that the position scheme can enter
 ALiBi and RoPE depend only on the distance i − j, so they read any length; whether what they learned holds past
 the training window is a measurement (core/retrieval.py), not a property.
 
+`norm="post"` gives the 2017 layout instead (Vaswani et al.: x = norm1(x + attention(x)), then
+x = norm2(x + MLP(x)), no final norm), which trains only with a careful warm-up (Xiong et al. 2020; Liu et al.
+2020; core/stability.py measures it).
+
 `nn.TransformerEncoder` is not used: in eval mode its fast path gave wrong outputs with a per-head additive mask
 (pytorch/pytorch#102333); this module has one path, and its tests compare it with a plain loop.
 """
@@ -27,6 +31,7 @@ from torch import nn
 from torch.nn import functional as F
 
 POSITIONS = ("alibi", "rope", "learned")
+NORMS = ("pre", "post")  # where each block's LayerNorms sit: on the branch's input (GPT-2) or after the sum (2017)
 ROPE_BASE = 10_000.0
 
 
@@ -57,11 +62,12 @@ def rotate(x: torch.Tensor, offset: int = 0, base: float = ROPE_BASE) -> torch.T
 
 
 class Block(nn.Module):
-    """x + attention(norm1(x)), then x + MLP(norm2(x)); the MLP is d → 4d → d with GELU."""
+    """Pre-norm: x + attention(norm1(x)), then x + MLP(norm2(x)).  Post-norm: norm1(x + attention(x)), then
+    norm2(x + MLP(x)).  The MLP is d → 4d → d with GELU."""
 
-    def __init__(self, d_model: int, heads: int, position: str):
+    def __init__(self, d_model: int, heads: int, position: str, norm: str = "pre"):
         super().__init__()
-        self.heads, self.position = heads, position
+        self.heads, self.position, self.pre = heads, position, norm == "pre"
         self.norm1 = nn.LayerNorm(d_model)
         self.qkv = nn.Linear(d_model, 3 * d_model)
         self.out = nn.Linear(d_model, d_model)
@@ -69,12 +75,12 @@ class Block(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
 
     def queries_keys_values(self, x: torch.Tensor, offset: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """q, k, v (B × heads × T × d_head) of the normed input, RoPE applied to q and k where it is the scheme
-        (x's rows at positions offset, offset + 1, …)."""
+        """q, k, v (B × heads × T × d_head) of the block's input (normed first in the pre-norm layout), RoPE applied
+        to q and k where it is the scheme (x's rows at positions offset, offset + 1, …)."""
         b, n, d = x.shape
         q, k, v = (
             part.view(b, n, self.heads, d // self.heads).transpose(1, 2)
-            for part in self.qkv(self.norm1(x)).split(d, dim=-1)
+            for part in self.qkv(self.norm1(x) if self.pre else x).split(d, dim=-1)
         )
         if self.position == "rope":
             q, k = rotate(q, offset), rotate(k, offset)
@@ -84,7 +90,10 @@ class Block(nn.Module):
         q, k, v = self.queries_keys_values(x)
         mixed = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
         x = x + self.out(mixed.transpose(1, 2).reshape(x.shape))
-        return x + self.mlp(self.norm2(x))
+        if self.pre:
+            return x + self.mlp(self.norm2(x))
+        x = self.norm1(x)
+        return self.norm2(x + self.mlp(x))
 
     def weights(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         """The attention weights, B × heads × T × T: softmax(q·k/√d_head + bias) over the keys."""
@@ -93,19 +102,21 @@ class Block(nn.Module):
 
 
 class CharTransformer(nn.Module):
-    """Input embeddings (B × T × d) → `layers` blocks → a final LayerNorm; the caller adds the embedding and the
-    head (core/lm.py's CharLM)."""
+    """Input embeddings (B × T × d) → `layers` blocks → a final LayerNorm (pre-norm only: a post-norm block's
+    output is already normed); the caller adds the embedding and the head (core/lm.py's CharLM)."""
 
-    def __init__(self, d_model: int, heads: int, layers: int, context: int, position: str):
+    def __init__(self, d_model: int, heads: int, layers: int, context: int, position: str, norm: str = "pre"):
         super().__init__()
         if position not in POSITIONS:
             raise ValueError(f"position must be one of {', '.join(POSITIONS)}; got {position!r}")
+        if norm not in NORMS:
+            raise ValueError(f"norm must be one of {', '.join(NORMS)}; got {norm!r}")
         if d_model % heads or (d_model // heads) % 2:
             raise ValueError(f"d_model ({d_model}) must split into {heads} heads of an even width")
         self.position, self.heads, self.context = position, heads, context
         self.positions = nn.Embedding(context, d_model) if position == "learned" else None
-        self.blocks = nn.ModuleList(Block(d_model, heads, position) for _ in range(layers))
-        self.norm = nn.LayerNorm(d_model)
+        self.blocks = nn.ModuleList(Block(d_model, heads, position, norm) for _ in range(layers))
+        self.norm = nn.LayerNorm(d_model) if norm == "pre" else nn.Identity()
 
     @property
     def reach(self) -> int | None:

@@ -1,4 +1,4 @@
-"""Command line: `python -m core probe | attention | depth | train | sweep | timings`.
+"""Command line: `python -m core probe | attention | depth | train | sweep | timings | stability | …`.
 
 `probe` prints the probe's table as CSV or JSON; `train` trains one model on a task and prints
 JSON (`--save PATH` writes a checkpoint); `sweep` trains every model over several distances and
@@ -36,6 +36,7 @@ CSV columns: layer,grad_norm,log10_grad_norm.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import re
@@ -52,6 +53,11 @@ from .models import MODELS, model_options
 from .models.rnn import INITS, NONLINEARITIES, RNNConfig
 from .models.sequence import SEQUENCE_MODELS
 from .probe import gradient_through_time
+from .stability import LRS as STABILITY_LRS
+from .stability import OUT as STABILITY_OUT
+from .stability import SEEDS as STABILITY_SEEDS
+from .stability import STABILITY_MODELS, StabilityConfig
+from .stability import WARMUPS as STABILITY_WARMUPS
 from .sweep_training import (
     SWEEP_LENGTHS,
     SWEEP_MODELS,
@@ -121,6 +127,8 @@ def _parser() -> argparse.ArgumentParser:
     lt.add_argument("--lr", type=float, default=lm.lr)
     lt.add_argument("--seed", type=int, default=lm.seed)
     lt.add_argument("--position", choices=POSITIONS, default=lm.position, help="the Transformer's position scheme")
+    lt.add_argument("--layers", type=int, default=lm.layers, help=f"the model's depth (default {lm.layers})")
+    lt.add_argument("--heads", type=int, default=lm.heads, help=f"the Transformer's heads (default {lm.heads})")
     lt.add_argument(
         "--repeat", type=float, default=lm.repeat, help=f"windows holding a repeated passage (default {lm.repeat})"
     )
@@ -189,6 +197,23 @@ def _parser() -> argparse.ArgumentParser:
     dp.add_argument("--seed", type=int, default=dd.seed)
     dp.add_argument("--format", choices=("csv", "json"), default="csv")
 
+    st = sub.add_parser("stability", help="train one setting of the stability sweep (JSON), or --sweep the grid")
+    sc = StabilityConfig()
+    st.add_argument("--model", choices=STABILITY_MODELS, default=None)
+    st.add_argument("--lr", type=float, default=sc.lr)
+    st.add_argument("--warmup", type=int, default=sc.warmup, help="steps of linear warm-up (default 0)")
+    st.add_argument("--seed", type=int, default=sc.seed)
+    st.add_argument("--steps", type=int, default=sc.steps, help=f"optimizer steps (default {sc.steps})")
+    st.add_argument("--layers", type=int, default=sc.layers, help=f"the Transformers' depth (default {sc.layers})")
+    st.add_argument("--device", default="cpu", help="cpu, or cuda where there is one")
+    st.add_argument("--format", choices=("json",), default="json")
+    st.add_argument("--sweep", action="store_true", help="run the grid below, skipping the runs already in --out")
+    st.add_argument("--models", nargs="+", choices=STABILITY_MODELS, default=list(STABILITY_MODELS))
+    st.add_argument("--lrs", nargs="+", type=float, default=list(STABILITY_LRS))
+    st.add_argument("--warmups", nargs="+", type=int, default=list(STABILITY_WARMUPS))
+    st.add_argument("--seeds", nargs="+", type=int, default=list(STABILITY_SEEDS))
+    st.add_argument("--out", default=str(STABILITY_OUT), help="the sweep's folder: one MODEL.jsonl a model")
+
     sw = sub.add_parser("sweep", help="train every model over several distances; writes a CSV")
     sw.add_argument("--models", nargs="+", choices=SEQUENCE_MODELS, default=list(SWEEP_MODELS))
     sw.add_argument("--lengths", nargs="+", type=int, default=list(SWEEP_LENGTHS))
@@ -223,6 +248,8 @@ def main(argv=None) -> int:
         return _train(args)
     if args.command == "sweep":
         return _sweep(args)
+    if args.command == "stability":
+        return _stability(args)
     if args.command == "timings":
         return _timings(args)
     if args.command == "depth":
@@ -354,6 +381,8 @@ def _language_model(args) -> int:
                 seed=args.seed,
                 position=args.position,
                 repeat=args.repeat,
+                layers=args.layers,
+                heads=args.heads,
             )
             if args.save_every < 0:
                 raise ValueError(f"save_every must be 0 or more; got {args.save_every}")
@@ -532,6 +561,53 @@ def _timings(args) -> int:
     meta = machine_description() | {"runs": args.runs, "command": "python -m core timings"}
     out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
     print(out)
+    return 0
+
+
+def _stability(args) -> int:
+    """One run's record as JSON, or (--sweep) the grid, each record a line in --out/MODEL.jsonl."""
+    one_thread_each()
+    from . import stability
+
+    try:
+        if args.device != "cpu":
+            import torch
+
+            index = args.device.partition(":")[2]
+            count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+            usable = args.device == "cuda" or (index.isdigit() and int(index) < count)
+            if not (args.device.startswith("cuda") and count and usable):
+                raise ValueError(f"--device {args.device} is not available")
+        if args.sweep:
+            for model, lr, warmup, seed in itertools.product(args.models, args.lrs, args.warmups, args.seeds):
+                StabilityConfig(model, lr, warmup, seed, args.steps, args.layers)
+        elif args.model is None:
+            raise ValueError("--model is required (or --sweep)")
+        else:
+            config = StabilityConfig(args.model, args.lr, args.warmup, args.seed, args.steps, args.layers)
+    except ValueError as err:
+        message = re.sub(r"^(lr|warmup|seed|steps|layers|model) ", r"--\1 ", str(err))
+        print(f"python -m core stability: error: {message}", file=sys.stderr)
+        return 2
+    if not args.sweep:
+        json.dump(stability.run(config, device=args.device), sys.stdout, allow_nan=False)
+        sys.stdout.write("\n")
+        return 0
+    made = stability.run_sweep(
+        args.models,
+        args.lrs,
+        args.warmups,
+        args.seeds,
+        args.steps,
+        args.layers,
+        args.out,
+        on_run=lambda r: print(
+            json.dumps({k: r[k] for k in ("model", "lr", "warmup", "seed", "outcome", "final_bits", "seconds")}),
+            file=sys.stderr,
+        ),
+        device=args.device,
+    )
+    print(json.dumps({"runs_made": made, "out": args.out}))
     return 0
 
 

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from .book import load_book
-from .char_transformer import POSITIONS, CharTransformer
+from .char_transformer import NORMS, POSITIONS, CharTransformer
 from .models.checks import check_choice, check_int
 
 LM_MODELS = ("lstm", "gru", "transformer")
@@ -53,6 +53,7 @@ class LMConfig:
     heads: int = 4  # the Transformer's heads
     layers: int = 2  # every model's depth
     position: str = "alibi"  # the Transformer's position scheme: alibi | rope | learned (core/char_transformer.py)
+    norm: str = "pre"  # the Transformer's LayerNorm placement: pre (GPT-2) | post (2017; core/stability.py)
     repeat: float = 0.5  # the fraction of training windows holding a passage repeated from earlier in the window
     clip: float = 1.0  # gradient-norm clipping, the same for all
     seed: int = 0  # weights and the windows drawn
@@ -61,9 +62,14 @@ class LMConfig:
     def __post_init__(self):
         check_choice("model", self.model, LM_MODELS)
         check_choice("position", self.position, POSITIONS)
+        check_choice("norm", self.norm, NORMS)
         check_int("steps", self.steps, 1, MAX_LM_STEPS)
         check_int("batch_size", self.batch_size, 1, 512)
         check_int("context", self.context, 2, 1024)
+        check_int("layers", self.layers, 1, 12)
+        check_int("heads", self.heads, 1, 16)
+        if self.d_model % self.heads:
+            raise ValueError(f"heads must divide d_model ({self.d_model}); got {self.heads}")
         if not 0.0 <= self.repeat <= 1.0:
             raise ValueError(f"repeat must be from 0 to 1; got {self.repeat}")
 
@@ -76,7 +82,7 @@ class CharLM(nn.Module):
         self.config = c = config
         if c.model == "transformer":
             self.embed = nn.Embedding(c.vocab, c.d_model)
-            self.body = CharTransformer(c.d_model, c.heads, c.layers, c.context, c.position)
+            self.body = CharTransformer(c.d_model, c.heads, c.layers, c.context, c.position, c.norm)
             self.head = nn.Linear(c.d_model, c.vocab)
         else:
             self.embed = nn.Embedding(c.vocab, c.embedding)

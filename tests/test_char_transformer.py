@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from core.char_transformer import POSITIONS, CharTransformer, alibi_slopes, causal_bias, rotate
+from core.char_transformer import NORMS, POSITIONS, CharTransformer, alibi_slopes, causal_bias, rotate
 from core.lm import CharLM, LMConfig
 
 
@@ -27,8 +27,9 @@ def _loop_forward(net: CharTransformer, x: torch.Tensor) -> torch.Tensor:
             out[k], out[k + 1] = vector[k] * c - vector[k + 1] * s, vector[k] * s + vector[k + 1] * c
         return out
 
+    post = not net.blocks[0].pre
     for block in net.blocks:
-        normed = block.norm1(x)
+        normed = x if post else block.norm1(x)
         qkv = normed @ block.qkv.weight.T + block.qkv.bias
         mixed = torch.zeros(n, d, dtype=x.dtype)
         for h in range(heads):
@@ -49,17 +50,45 @@ def _loop_forward(net: CharTransformer, x: torch.Tensor) -> torch.Tensor:
                 for j, w in enumerate(weights):
                     mixed[i, cols] += w / total * v[j]
         x = x + mixed @ block.out.weight.T + block.out.bias
-        x = x + block.mlp(block.norm2(x))
-    return net.norm(x)
+        if post:  # 2017: norm after each residual sum, and no final norm
+            x = _layer_norm(x, block.norm1)
+            x = _layer_norm(x + block.mlp(x), block.norm2)
+        else:
+            x = x + block.mlp(block.norm2(x))
+    return x if post else net.norm(x)
 
 
+def _layer_norm(x: torch.Tensor, norm: torch.nn.LayerNorm) -> torch.Tensor:
+    """LayerNorm written out: (x − mean) / sqrt(var + eps) · weight + bias, row by row."""
+    mean = x.mean(-1, keepdim=True)
+    var = ((x - mean) ** 2).mean(-1, keepdim=True)
+    return (x - mean) / torch.sqrt(var + norm.eps) * norm.weight + norm.bias
+
+
+@pytest.mark.parametrize("norm", NORMS)
 @pytest.mark.parametrize("position", POSITIONS)
-def test_the_transformer_matches_a_plain_loop_in_float64(position):
+def test_the_transformer_matches_a_plain_loop_in_float64(position, norm):
     torch.manual_seed(1)
-    net = CharTransformer(d_model=16, heads=4, layers=2, context=12, position=position).double()
+    net = CharTransformer(d_model=16, heads=4, layers=2, context=12, position=position, norm=norm).double()
+    for p in net.parameters():  # LayerNorm's weight and bias away from 1 and 0, so that their place matters
+        p.data += 0.1 * torch.randn_like(p)
     x = torch.randn(1, 9, 16, dtype=torch.float64)
     with torch.no_grad():
         torch.testing.assert_close(net(x)[0], _loop_forward(net, x[0]), rtol=1e-9, atol=1e-10)
+
+
+def test_post_norm_and_pre_norm_differ_and_post_norm_outputs_are_normed():
+    torch.manual_seed(5)
+    pre = CharTransformer(d_model=16, heads=4, layers=3, context=12, position="alibi").double()
+    post = CharTransformer(d_model=16, heads=4, layers=3, context=12, position="alibi", norm="post").double()
+    post.load_state_dict(pre.state_dict(), strict=False)  # the same weights (post has no final norm)
+    x = 3.0 * torch.randn(1, 9, 16, dtype=torch.float64)
+    with torch.no_grad():
+        out = post(x)[0]
+        assert not torch.allclose(out, pre(x)[0], atol=1e-3)
+        # LayerNorm at its initial weight 1 and bias 0: each row has mean 0 and variance 1 (less its eps)
+        torch.testing.assert_close(out.mean(-1), torch.zeros(9, dtype=torch.float64), atol=1e-9, rtol=0)
+        torch.testing.assert_close(out.var(-1, unbiased=False), torch.ones(9, dtype=torch.float64), atol=1e-4, rtol=0)
 
 
 @pytest.mark.parametrize("position", POSITIONS)
