@@ -31,10 +31,12 @@ COPIES = 0.5  # bits/char: a median gain of at least this counts as copying at t
 NEAR = (64, 128, 192)  # the distances the issue's target names: the gain within the training window
 FAR = (512, 1000, 2000)  # distances past the window that the caption quotes
 LEARNED = "transformer-learned"
+FOUR_LAYERS = "transformer-4-layer"  # the shipped recipe at 4 layers (a run stopped at step 1,500)
 SCHEMES = {"transformer": "alibi", LEARNED: "learned", "transformer-rope": "rope"}  # checkpoint: position scheme
 RUN_STYLE = {  # a training run on the progress chart: (colour, dash)
     "transformer": (MODEL_COLORS["transformer"], SOLID),
     LEARNED: ("#6b7280", DASHED),
+    FOUR_LAYERS: (MODEL_COLORS["transformer"], DASHED),
     "transformer-rope": ("#db2777", DASHED),
     "transformer-repeat-0.25": (MODEL_COLORS["transformer"], DOTTED),
     "transformer-repeat-0": ("#a78bfa", DOTTED),
@@ -53,9 +55,15 @@ DEFAULT_TEXT = (
 GAP_START = 30_000  # the gap's text: the held-out text from the first verse after this character
 
 
+def _layers(code: str) -> int:
+    """A run's depth, from its JSON."""
+    return int(runs().get(code, {}).get("config", {}).get("layers", 2))
+
+
 def names() -> dict[str, str]:
     return {code: t(f"text.model_{code}") for code in LM_MODELS} | {
-        LEARNED: t("retrieval.model_learned"),
+        LEARNED: t("retrieval.model_learned", layers=_layers(LEARNED)),
+        FOUR_LAYERS: t("retrieval.model_alibi_run", layers=_layers(FOUR_LAYERS)),
         "transformer-rope": t("retrieval.model_rope"),
         "transformer-repeat-0.25": t("retrieval.model_repeat", fraction="0.25"),
         "transformer-repeat-0": t("retrieval.model_repeat", fraction="0"),
@@ -63,8 +71,8 @@ def names() -> dict[str, str]:
 
 
 def run_names() -> dict[str, str]:
-    """names(), with the shipped Transformer named by its position scheme (beside the other schemes' runs)."""
-    return names() | {"transformer": t("retrieval.model_alibi")}
+    """names(), with the shipped Transformer named by its position scheme and depth (beside the other runs)."""
+    return names() | {"transformer": t("retrieval.model_alibi", layers=_layers("transformer"))}
 
 
 def window() -> int:
@@ -286,7 +294,7 @@ def _first_copying(info: dict) -> int | None:
 def scheme_caption() -> str:
     labels, meta, table = run_names(), runs(), curves()
     parts = []
-    for code in (*SCHEMES, "transformer-repeat-0.25", "transformer-repeat-0", "lstm", "gru"):
+    for code in (*SCHEMES, FOUR_LAYERS, "transformer-repeat-0.25", "transformer-repeat-0", "lstm", "gru"):
         if code not in meta:
             continue
         info = meta[code]
@@ -297,7 +305,7 @@ def scheme_caption() -> str:
         if code == LEARNED and first is None:
             key = "retrieval.learned_never"  # the position-scheme row, in the words of the issue that asked for it
         parts.append(t(key, name=labels[code], steps=info["steps"], first=first, near=near, copies=COPIES,
-                       bits=f"{info['held_out_bits_per_char']:.2f}"))  # fmt: skip
+                       bits=f"{info['held_out_bits_per_char']:.2f}", layers=_layers(code)))  # fmt: skip
     return t("retrieval.scheme_caption", runs=" ".join(parts), copies=COPIES)
 
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Train (or resume) the character language models on the same stream (core/lm.py), one after another.
 #   scripts/train_lms.sh [NAME ...]    NAME: transformer lstm gru transformer-learned (the shipped four),
-#                                      rope repeat-0.25 repeat-0 (runs kept for their JSON); default: all
+#                                      4-layer rope repeat-0.25 repeat-0 (runs kept for their JSON)
 #   DEVICE=cuda scripts/train_lms.sh   where there is a GPU; the checkpoints stay CPU-loadable
 # Every run reads the same stream (seeded by step) under the same schedule: a 100-step warm-up, then a cosine decay
-# to a tenth at step 3,000.  The runs in data/lm/runs/ stop after 1,500 steps of that schedule, to compare with the
-# shipped Transformer at its step-1,500 checkpoint.  Idempotent: a finished run is skipped; an interrupted one is
+# to a tenth at step 3,000.  The runs in data/lm/runs/ (another depth, scheme or stream) stop after 1,500 steps of
+# that schedule, to compare with the shipped Transformer at its step-1,500 checkpoint.  Idempotent: a finished run is skipped; an interrupted one is
 # resumed from its last checkpoint (MODEL.state.pt, every 250 steps).  Each run is one CPU thread: about 30 minutes
 # for 3,000 steps on this project's 2-core machine.
 set -euo pipefail
@@ -13,15 +13,16 @@ cd "$(dirname "$0")/.."
 STEPS=3000
 RUN_STEPS=1500  # data/lm/runs/: stopped here
 declare -A RUNS=(
-  [transformer]="data/lm/transformer.pt --model transformer --position alibi"
+  [transformer]="data/lm/transformer.pt --model transformer --position alibi --layers 2"
   [lstm]="data/lm/lstm.pt --model lstm"
   [gru]="data/lm/gru.pt --model gru"
-  [transformer-learned]="data/lm/transformer-learned.pt --model transformer --position learned"
-  [rope]="data/lm/runs/transformer-rope.pt --model transformer --position rope"
-  [repeat-0.25]="data/lm/runs/transformer-repeat-0.25.pt --model transformer --repeat 0.25"
-  [repeat-0]="data/lm/runs/transformer-repeat-0.pt --model transformer --repeat 0"
+  [transformer-learned]="data/lm/transformer-learned.pt --model transformer --position learned --layers 2"
+  [4-layer]="data/lm/runs/transformer-4-layer.pt --model transformer --position alibi --layers 4"
+  [rope]="data/lm/runs/transformer-rope.pt --model transformer --position rope --layers 2"
+  [repeat-0.25]="data/lm/runs/transformer-repeat-0.25.pt --model transformer --repeat 0.25 --layers 2"
+  [repeat-0]="data/lm/runs/transformer-repeat-0.pt --model transformer --repeat 0 --layers 2"
 )
-ORDER=(transformer lstm gru transformer-learned rope repeat-0.25 repeat-0)
+ORDER=(transformer lstm gru transformer-learned 4-layer rope repeat-0.25 repeat-0)
 steps_done() {  # the steps a checkpoint's JSON records (0 if none)
   python -c 'import json,sys; print(json.load(open(sys.argv[1]))["steps"])' "$1" 2>/dev/null || echo 0
 }

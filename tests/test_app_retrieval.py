@@ -126,7 +126,8 @@ def test_defaults_draw_every_chart_and_the_captions_read_the_numbers():
     best = heads.loc[heads["induction"].idxmax()]
     assert f"layer {int(best['layer'])}, head {int(best['head'])} puts on average {best['induction']:.2f}" in text
     learned = cached.language_model(LEARNED)[1]
-    assert f"this model did not learn to copy in {learned['steps']} steps" in text
+    layers = learned["config"]["layers"]
+    assert f"the {layers}-layer model did not learn to copy in {learned['steps']} steps" in text
 
 
 def test_the_gain_chart_marks_the_training_window_and_shows_every_model():
