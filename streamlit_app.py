@@ -36,6 +36,7 @@ pages = [
     st.Page(
         "pages/head_to_head.py", title=t("nav.head_to_head"), icon=":material/compare_arrows:", url_path="head_to_head"
     ),
+    st.Page("pages/stability.py", title=t("nav.stability"), icon=":material/speed:", url_path="stability"),
 ]
 
 

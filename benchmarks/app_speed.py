@@ -40,6 +40,7 @@ PAGES = {  # URL path: name in the table
     "head_to_head": "Head to head",
     "real_text": "On real text",
     "retrieval": "Retrieval",
+    "stability": "Stability and speed",
     "real_transformer": "A real Transformer",  # last: the memory figures are taken before and after it
 }
 REAL = "real_transformer"  # the page that loads all-MiniLM-L6-v2 (about 170 MB, once per server)
@@ -52,6 +53,7 @@ HEAVY_LINKS = (
     "depth?depth_layers=100&depth_width=256&unroll_seq_len=500&stack_layers=8&stack_seq_len=500&tdepth_layers=24",
     "real_transformer?real_text=ruth&real_layer=6",
     "retrieval?copy_gap=1000&copy_text=" + "In%20the%20beginning%20" * 22,  # 506 characters, the gap capped
+    "stability?stab_warmup=100&stab_lr=0.03&stab_model=lstm",
 )
 TARGETS = {
     "ratio": 1.5,

@@ -33,6 +33,9 @@ from core.minilm import band_mean  # noqa: F401
 from core.models import build_model
 from core.models.gates import sigmoid  # noqa: F401
 from core.probe import gradient_through_time, probe_model
+from core.stability import read_sweep
+from core.stability import run as stability_run  # noqa: F401
+from core.stability import unigram_bits as core_unigram_bits
 from core.sweep import weight_scale_sweep
 from core.sweep_training import agreement, longest_solved, run_sweep, sweep_summary  # noqa: F401
 from core.theory import spectrum, theory_frame, verdict  # noqa: F401
@@ -317,3 +320,24 @@ def copy_demo(text: str, gap: str) -> dict:
     ]
     heads, block = retrieval.induction_heads(language_model("transformer")[0], passage, between)
     return {"surprise": pd.concat(frames, ignore_index=True), "heads": heads, "block": block}
+
+
+# --- Stability & speed ----------------------------------------------------------------------------------------
+
+
+@functools.cache
+def stability_sweep() -> pd.DataFrame:
+    """The shipped sweep's records (python -m core stability --sweep), one row a run, its curve a list."""
+    return pd.DataFrame(read_sweep(DATA / "stability"))
+
+
+@functools.cache
+def unigram_bits() -> float:
+    return core_unigram_bits()
+
+
+@functools.cache
+def throughput_table() -> pd.DataFrame:
+    """python -m benchmarks.throughput's table (data/throughput.csv); empty where it was not measured."""
+    path = DATA / "throughput.csv"
+    return pd.read_csv(path) if path.exists() else pd.DataFrame()

@@ -35,6 +35,7 @@ def story_ui() -> None:
     st.page_link("pages/real_transformer.py", label=t("home.link_real"), icon=":material/menu_book:")
     st.page_link("pages/real_text.py", label=t("home.link_text"), icon=":material/auto_stories:")
     st.page_link("pages/retrieval.py", label=t("home.link_retrieval"), icon=":material/content_copy:")
+    st.page_link("pages/stability.py", label=t("home.link_stability"), icon=":material/speed:")
 
 
 def timeline_section(_value, style: Style) -> Section:

@@ -440,7 +440,7 @@ def test_home_page_tells_the_story_and_links_to_every_page(page, server):
     assert page.locator("h1").first.inner_text() == "Why attention won"
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 1  # the lineage timeline
     links = page.locator('[data-testid="stMain"] [data-testid="stPageLink"] a')
-    assert links.count() == 12  # six story steps and a link to each of the six other pages
+    assert links.count() == 13  # six story steps and a link to each of the seven other pages
     links.filter(has_text="Try each remedy").click()
     page.wait_for_url("**/remedies**", timeout=10_000)
     _settle(page)
@@ -570,6 +570,7 @@ LAB_PAGES = (
     "real_transformer",
     "real_text",
     "retrieval",
+    "stability",
 )
 STORED = ("training", "real_text", "retrieval")  # their main chart is a stored measurement: no control moves it
 # Per page: the first chart's box, and the box of every control in the column beside it (the
@@ -611,4 +612,21 @@ def test_slash_home_opens_the_home_page_in_the_links_language(page, server):
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
     assert page.locator("h1").first.inner_text() == "어텐션이 이긴 이유"
     assert page.get_by_text("Page not found").count() == 0
+    assert page.console_errors == [] and page.offsite == []
+
+
+def test_stability_page_draws_and_its_learning_rate_moves_the_curves(page, server):
+    page.goto(server + "/stability?stab_model=transformer-post&stab_lr=0.01")
+    _settle(page, timeout=120)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    assert charts.count() == 4  # the grid, one cell's curves, throughput, the longest chain
+    captions = page.locator('[data-testid="stCaptionContainer"]')
+    assert any("at learning rate 0.01, warm-up 0" in text for text in captions.all_inner_texts())
+    thumb = _slider(page, "Learning rate").first
+    thumb.focus()
+    thumb.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('stab_lr=0.03')", timeout=15_000)
+    _settle(page)
+    assert any("at learning rate 0.03, warm-up 0" in text for text in captions.all_inner_texts())
+    assert page.locator('[data-testid="stException"]').count() == 0
     assert page.console_errors == [] and page.offsite == []

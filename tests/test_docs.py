@@ -21,7 +21,7 @@ def test_readme_opens_with_the_two_commands():
     tests = lines.index(next(line for line in lines if line.startswith("**Run the tests**")))
     assert app < tests < 30
     assert lines[app + 2] == "```bash" and "streamlit run streamlit_app.py" in lines[app + 3]
-    assert lines[tests + 2] == "```bash" and lines[tests + 3].endswith("python -m pytest")
+    assert lines[tests + 2] == "```bash" and lines[tests + 3].endswith("python -m pytest -n 2")
     assert "pip install -r requirements-dev.txt" in lines[tests + 3]
 
 

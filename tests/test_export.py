@@ -36,6 +36,7 @@ PAGES = {
     "real_transformer": ("pages/real_transformer.py", {"real_text": "genesis"}),
     "real_text": ("pages/real_text.py", {"text_span": "300"}),
     "retrieval": ("pages/retrieval.py", {"copy_gap": "64"}),
+    "stability": ("pages/stability.py", {"stab_lr": "0.003"}),
 }
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -106,6 +106,12 @@ PAGES = {
         "copy_text": maybe(st.text(max_size=700)),
         "copy_gap": num(0, 1000, 8),
     },
+    "pages/stability.py": {
+        "stab_warmup": maybe(st.sampled_from(["0", "100"])),
+        "stab_lr": maybe(st.sampled_from(["0.001", "0.003", "0.01", "0.03"])),
+        "stab_model": maybe(st.sampled_from(["lstm", "gru", "transformer-pre", "transformer-post"])),
+        "stab_seed": num(0, 99),
+    },
     "pages/training.py": {
         "train_model": maybe(st.sampled_from(["rnn", "transformer"])),
         "train_seq_len": num(2, 200),
@@ -124,7 +130,8 @@ EXAMPLES = {
     "pages/real_transformer.py": 30,
     "pages/real_text.py": 20,
     "pages/retrieval.py": 12,
-}  # 412 in all
+    "pages/stability.py": 12,
+}  # 424 in all
 
 
 def _case(page):
@@ -166,3 +173,4 @@ test_fuzz_depth_page = _test("pages/depth.py")
 test_fuzz_real_transformer_page = _test("pages/real_transformer.py")
 test_fuzz_real_text_page = _test("pages/real_text.py")
 test_fuzz_retrieval_page = _test("pages/retrieval.py")
+test_fuzz_stability_page = _test("pages/stability.py")

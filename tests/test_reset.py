@@ -52,6 +52,7 @@ CHANGED = {
         "h2h_n": "1024",
     },
     "pages/retrieval.py": {"copy_gap": "256", "copy_text": "In the beginning was the Word"},
+    "pages/stability.py": {"stab_warmup": "100", "stab_lr": "0.003", "stab_model": "gru", "stab_seed": "5"},
 }
 # Controls a page's default view does not draw (Remedies' first section uses the window only): registered for Reset
 NOT_DRAWN = {"pages/remedies.py": {"forget_bias", "update_bias", "clip"}}
