@@ -22,7 +22,10 @@ def gain_chart(data: pd.DataFrame, names: list[str], colors: list[str], dashes: 
     model (`name`, in the order of `names`); a rule at y = 0 and one at `window`, where the second copy's
     characters are as far from their match as the training window was long."""
     color = alt.Color(
-        "name:N", title=labels["model"], scale=alt.Scale(domain=names, range=colors), legend=alt.Legend(columns=2)
+        "name:N",
+        title=labels["model"],
+        scale=alt.Scale(domain=names, range=colors),
+        legend=alt.Legend(columns=2, labelLimit=420),
     )
     dash = alt.StrokeDash("name:N", scale=alt.Scale(domain=names, range=dashes), legend=None)
     x = alt.X("distance:Q", title=labels["axis_distance"], scale=alt.Scale(type="log", nice=False))
@@ -64,7 +67,10 @@ def progress_chart(data: pd.DataFrame, names: list[str], colors: list[str], dash
                    style: Style) -> Figure:  # fmt: skip
     """The gain at distance 128 on 8 passages, measured at each checkpoint, against the training step."""
     color = alt.Color(
-        "name:N", title=labels["run"], scale=alt.Scale(domain=names, range=colors), legend=alt.Legend(columns=2)
+        "name:N",
+        title=labels["run"],
+        scale=alt.Scale(domain=names, range=colors),
+        legend=alt.Legend(columns=2, labelLimit=420),
     )
     dash = alt.StrokeDash("name:N", scale=alt.Scale(domain=names, range=dashes), legend=None)
     lines = (
