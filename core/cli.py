@@ -43,6 +43,8 @@ import re
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from . import retrieval
 from .char_transformer import POSITIONS
 from .checkpoint import save
@@ -64,6 +66,7 @@ from .sweep_training import (
     SWEEP_SECONDS,
     SWEEP_SEEDS,
     SWEEP_STEPS,
+    merged,
     run_sweep,
     write_csv,
 )
@@ -72,7 +75,17 @@ from .threads import one_thread_each
 from .training import MAX_SECONDS, MAX_STEPS, TrainConfig, train
 
 # flags only some models take
-MODEL_SPECIFIC = ("nonlinearity", "init", "forget_bias", "update_bias", "layers", "heads", "positional")
+MODEL_SPECIFIC = (
+    "nonlinearity",
+    "init",
+    "forget_bias",
+    "update_bias",
+    "layers",
+    "heads",
+    "positional",
+    "r_min",
+    "r_max",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -100,7 +113,11 @@ def _parser() -> argparse.ArgumentParser:
         help="rnn/lstm/gru: backprop through the last K steps; transformer: attend to |i-j| < K; 0 = full",
     )
     p.add_argument("--forget-bias", type=float, default=None, help="LSTM forget-gate bias b_f (default 1)")
-    p.add_argument("--update-bias", type=float, default=None, help="GRU update-gate bias b_z (default 0)")
+    p.add_argument(
+        "--update-bias", type=float, default=None, help="GRU update-gate bias b_z (default 0); minGRU's (default −3)"
+    )
+    p.add_argument("--r-min", type=float, default=None, help="lru: the smallest |λ| drawn (default 0.9)")
+    p.add_argument("--r-max", type=float, default=None, help="lru: the largest |λ| drawn (default 0.999)")
     p.add_argument("--layers", type=int, default=None, help="transformer layers (default 2)")
     p.add_argument("--heads", type=int, default=None, help="transformer attention heads (default 4)")
     p.add_argument(
@@ -220,7 +237,8 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--seeds", nargs="+", type=int, default=list(SWEEP_SEEDS))
     sw.add_argument("--steps", type=int, default=SWEEP_STEPS)
     sw.add_argument("--time-limit", type=float, default=SWEEP_SECONDS, help="seconds per run")
-    sw.add_argument("--out", default="data/sweep.csv")
+    sw.add_argument("--out", default="data/sweep.csv", help="kept rows of other settings; each run is added as it ends")
+    sw.add_argument("--resume", action="store_true", help="skip the runs --out already holds")
     return top
 
 
@@ -267,6 +285,13 @@ def main(argv=None) -> int:
     toy = {"seq_len": 100, "input_scale": 1.0, "window": 0}
     rnn = RNNConfig()
     toy |= {"hidden_size": rnn.hidden_size, "weight_scale": rnn.weight_scale}
+    if args.model in ("lru", "mingru"):  # no recurrent matrix to scale, no truncation window
+        for flag in ("weight_scale", "window"):
+            if getattr(args, flag) is not None:
+                name = flag.replace("_", "-")
+                print(f"python -m core probe: error: --{name} does not apply to --model {args.model}", file=sys.stderr)
+                return 2
+            del toy[flag]
     options = {name: toy[name] if getattr(args, name) is None else getattr(args, name) for name in toy}
     options["seed"] = args.seed
     for flag in MODEL_SPECIFIC:  # given for a model that lacks it: refuse rather than silently ignore
@@ -617,13 +642,21 @@ def _sweep(args) -> int:
             TrainConfig(seq_len=seq_len, steps=args.steps, time_limit=args.time_limit)
     except ValueError as err:
         return _error("sweep", err)
-    rows = run_sweep(
-        args.models,
-        args.lengths,
-        args.seeds,
-        steps=args.steps,
-        time_limit=args.time_limit,
-        on_run=lambda row: print(json.dumps(row), file=sys.stderr),
+    out = Path(args.out)
+    existing = pd.read_csv(out) if out.exists() else None
+    skip = set()
+    if args.resume and existing is not None:
+        recall = existing[existing["task"] == "recall"]
+        skip = {(m, int(n), int(s)) for m, n, s in recall[["model", "seq_len", "seed"]].itertuples(index=False)}
+    done: list[dict] = []
+
+    def on_run(row: dict) -> None:  # written as each run ends: an interrupted sweep resumes with --resume
+        print(json.dumps(row), file=sys.stderr)
+        done.append(row)
+        write_csv(merged(existing, done), out)
+
+    run_sweep(
+        args.models, args.lengths, args.seeds, steps=args.steps, time_limit=args.time_limit, on_run=on_run, skip=skip
     )
-    print(write_csv(rows, args.out))
+    print(write_csv(merged(existing, done), out))
     return 0

@@ -11,7 +11,9 @@ import dataclasses
 
 from .birnn import BiRNN
 from .gru import GRU, GRUConfig
+from .lru import LRU, LRUConfig
 from .lstm import LSTM, LSTMConfig
+from .mingru import MinGRU, MinGRUConfig
 from .rnn import RNN, RNNConfig
 from .transformer import Transformer, TransformerConfig
 
@@ -21,6 +23,8 @@ MODELS = {
     "lstm": (LSTM, LSTMConfig),
     "gru": (GRU, GRUConfig),
     "transformer": (Transformer, TransformerConfig),
+    "lru": (LRU, LRUConfig),
+    "mingru": (MinGRU, MinGRUConfig),
 }
 
 

@@ -1,9 +1,11 @@
 """Trainable sequence models for the long-range tasks: input layer, body, linear head.
 
 The body is torch.nn.RNN / LSTM / GRU (their C++ loops make training fast), a bidirectional
-nn.RNN, or the Transformer encoder, initialised as the probe's models are: recurrent blocks
+nn.RNN, the Transformer encoder, or a stack of LRU or minGRU blocks (linear recurrences, computed by the
+parallel scan of core/scan.py), initialised as the probe's models are: recurrent blocks
 orthogonal, the LSTM's forget-gate bias and the GRU's update-gate bias set (both 3 by default: the
-same switch for both gated models, so neither is favoured).  The head reads the last position (the
+same switch for both gated models, so neither is favoured; the minGRU keeps the same share, σ(3), a
+step).  The head reads the last position (the
 bidirectional RNN: the forward direction's last state and the backward direction's first), so the
 first token is always T − 1 steps from the readout.
 """
@@ -16,9 +18,42 @@ import torch
 from torch import nn
 
 from .checks import check_choice, check_float, check_int
+from .lru import LRU, LRUConfig
+from .mingru import MinGRU, MinGRUConfig
 from .transformer import Transformer, TransformerConfig
 
-SEQUENCE_MODELS = ("rnn", "lstm", "gru", "birnn", "transformer")
+SEQUENCE_MODELS = ("rnn", "lstm", "gru", "birnn", "transformer", "lru", "mingru")
+SCAN_MODELS = ("lru", "mingru")  # linear recurrences, computed by the parallel scan (core/scan.py)
+
+
+class ScanStack(nn.Module):
+    """`layers` pre-norm residual blocks x ← x + block(LayerNorm(x)), as in both papers' deep models: the LRU
+    block is the LRU with its MLP (Orvieto et al.), the minGRU block a minGRU then the same GELU MLP (Feng et
+    al.).  The minGRU's gate bias is −update_bias, so that it keeps σ(update_bias) a step, as the GRU does."""
+
+    def __init__(self, kind: str, hidden_size: int, layers: int, update_bias: float, seed: int):
+        super().__init__()
+        H = hidden_size
+        self.norms = nn.ModuleList(nn.LayerNorm(H) for _ in range(layers))
+        if kind == "lru":
+            self.blocks = nn.ModuleList(
+                LRU(LRUConfig(H, seed=seed + 1000 * i), dtype=torch.float32) for i in range(layers)
+            )
+        else:
+            self.blocks = nn.ModuleList(
+                nn.Sequential(
+                    MinGRU(MinGRUConfig(H, update_bias=-update_bias, seed=seed + 1000 * i), dtype=torch.float32),
+                    nn.Linear(H, 2 * H),
+                    nn.GELU(),
+                    nn.Linear(2 * H, H),
+                )
+                for i in range(layers)
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for norm, block in zip(self.norms, self.blocks, strict=True):
+            x = x + block(norm(x))
+        return x
 
 
 @dataclass
@@ -27,7 +62,7 @@ class SequenceModelConfig:
     hidden_size: int = 64  # H, and d_model for the Transformer
     forget_bias: float = 3.0  # LSTM b_f: 3 solves recall at T = 40 (SCIENCE.md calibration)
     update_bias: float = 3.0  # GRU b_z: the same switch setting as the LSTM's, so the two compare fairly
-    layers: int = 2  # Transformer layers (recurrent models have one)
+    layers: int = 2  # Transformer, LRU and minGRU layers (the other recurrent models have one)
     heads: int = 4  # Transformer heads
     positional: bool = True  # Transformer: sinusoidal positional encoding
     window: int = 0  # Transformer: restricted attention |i − j| < K; 0 = full
@@ -63,6 +98,8 @@ class SequenceModel(nn.Module):
                 self.body = Transformer(
                     TransformerConfig(H, config.heads, config.layers, config.positional, config.window, config.seed)
                 )
+            elif kind in SCAN_MODELS:
+                self.body = ScanStack(kind, H, config.layers, config.update_bias, config.seed)
             else:
                 cls = {"rnn": nn.RNN, "birnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
                 self.body = cls(H, H, batch_first=True, bidirectional=kind == "birnn")
@@ -82,7 +119,7 @@ class SequenceModel(nn.Module):
 
     def forward(self, inputs: torch.Tensor):
         x = self.embed(inputs)  # (B, T, H)
-        if self.config.model == "transformer":
+        if self.config.model == "transformer" or self.config.model in SCAN_MODELS:
             out = self.body(x)[:, -1]
         else:
             seq, _ = self.body(x)
