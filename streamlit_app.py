@@ -37,6 +37,7 @@ pages = [
         "pages/head_to_head.py", title=t("nav.head_to_head"), icon=":material/compare_arrows:", url_path="head_to_head"
     ),
     st.Page("pages/stability.py", title=t("nav.stability"), icon=":material/speed:", url_path="stability"),
+    st.Page("pages/comeback.py", title=t("nav.comeback"), icon=":material/replay:", url_path="comeback"),
 ]
 
 

@@ -41,6 +41,7 @@ PAGES = {  # URL path: name in the table
     "real_text": "On real text",
     "retrieval": "Retrieval",
     "stability": "Stability and speed",
+    "comeback": "RNNs came back",
     "real_transformer": "A real Transformer",  # last: the memory figures are taken before and after it
 }
 REAL = "real_transformer"  # the page that loads all-MiniLM-L6-v2 (about 170 MB, once per server)
@@ -54,6 +55,7 @@ HEAVY_LINKS = (
     "real_transformer?real_text=ruth&real_layer=6",
     "retrieval?copy_gap=1000&copy_text=" + "In%20the%20beginning%20" * 22,  # 506 characters, the gap capped
     "stability?stab_warmup=100&stab_lr=0.03&stab_model=lstm",
+    "comeback?cb_seq_len=2000&cb_r_min=0.0&cb_r_max=0.9999&cb_bias=-8.0",
 )
 TARGETS = {
     "ratio": 1.5,

@@ -30,17 +30,21 @@ import torch
 from torch import nn
 from torch.autograd import forward_ad
 
+from .models.lru import LRU, LRUConfig
 from .probe import gradient_through_time
+from .scan import parallel_scan, scan_rounds
 
 TABLE_NS = (16, 32, 64, 128, 256, 512, 1024, 2048)  # the lengths the table's path lengths are shown for
 TIMING_NS = (*TABLE_NS, 4096)  # one more octave, so the fit over n ≥ FIT_FROM has four points
 FIT_FROM = 512  # the time exponent is fitted over n ≥ this (below, fixed costs dominate)
-LAYER_KINDS = ("recurrent", "self-attention", "restricted self-attention", "convolutional")
+LAYER_KINDS = ("recurrent", "self-attention", "restricted self-attention", "convolutional", "linear recurrence (scan)")
 PAPER = {  # complexity per layer, sequential operations, maximum path length (Vaswani et al. Table 1)
     "self-attention": ("O(n²·d)", "O(1)", "O(1)"),
     "recurrent": ("O(n·d²)", "O(n)", "O(n)"),
     "convolutional": ("O(k·n·d²)", "O(1)", "O(log_k n)"),
     "restricted self-attention": ("O(r·n·d)", "O(1)", "O(n/r)"),
+    # not in the paper (2017): an LRU layer, its projections O(n·d²) and its Hillis–Steele scan O(n·d·log n)
+    "linear recurrence (scan)": ("O(n·d² + n·d·log n)", "O(log n)", "O(log n)"),
 }
 
 
@@ -69,6 +73,9 @@ def make_layer(kind: str, d: int, k: int, r: int):
         return lambda x: att(x[None], x[None], x[None], need_weights=False)[0][0]
     if kind == "restricted self-attention":
         return lambda x: local_attention(x, r)
+    if kind == "linear recurrence (scan)":
+        lru = LRU(LRUConfig(d), dtype=torch.float32)
+        return lambda x: lru.mix(x[None])[0]
     conv = nn.Conv1d(d, d, k, padding=k // 2)
     return lambda x: conv(x.T[None])[0].T
 
@@ -164,8 +171,16 @@ def local_attention_reach(n: int, r: int, layers: int) -> list[bool]:
     return reached
 
 
+def scan_reaches(n: int, rounds: int) -> bool:
+    """After `rounds` rounds of the parallel scan, does output n − 1 depend on input 0?"""
+    a = torch.ones(4, dtype=torch.float64)  # |λ| = 1: no factor can underflow, whatever n
+    b = torch.randn(n, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    (grad,) = torch.autograd.grad(parallel_scan(a, b, rounds=rounds)[-1].sum(), b)
+    return bool(grad[0].abs().sum() > 0)
+
+
 def max_path_length(kind: str, n: int, k: int = 3, r: int = 32) -> int:
-    """The fewest steps (recurrent) or layers (the others) that connect input 0 to output n − 1,
+    """The fewest steps (recurrent), rounds (the scan) or layers (the others) that connect input 0 to output n − 1,
     found by search and confirmed with gradients: one fewer gives exactly zero."""
     if kind == "recurrent":
         found = n  # truncated backprop: window K reaches distance K − 1, so K = n is needed
@@ -174,6 +189,10 @@ def max_path_length(kind: str, n: int, k: int = 3, r: int = 32) -> int:
     if kind == "self-attention":
         assert _first_input_reached("transformer", n, layers=1, heads=1)
         return 1
+    if kind == "linear recurrence (scan)":  # each round doubles the reach: input 0 meets output n − 1 at ⌈log₂ n⌉
+        found = scan_rounds(n)
+        assert scan_reaches(n, found) and (found == 0 or not scan_reaches(n, found - 1))
+        return found
     if kind == "restricted self-attention":
         found = max(1, math.ceil((n - 1) / (r - 1)))
         reach = local_attention_reach(n, r, found)
@@ -185,8 +204,8 @@ def max_path_length(kind: str, n: int, k: int = 3, r: int = 32) -> int:
 
 
 def sequential_operations(kind: str, n: int) -> int:
-    """Steps that must run one after another: a recurrent layer's n, everything else 1."""
-    return n if kind == "recurrent" else 1
+    """Steps that must run one after another: a recurrent layer's n, the scan's ⌈log₂ n⌉ rounds, everything else 1."""
+    return n if kind == "recurrent" else scan_rounds(n) if kind == "linear recurrence (scan)" else 1
 
 
 def machine_description() -> dict:

@@ -45,14 +45,17 @@ def _shifted(x: torch.Tensor, offset: int, fill: float = 0.0) -> torch.Tensor:
     return torch.nn.functional.pad(x[..., :-offset, :], (0, 0, offset, 0), value=fill)
 
 
-def parallel_scan(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def parallel_scan(a: torch.Tensor, b: torch.Tensor, rounds: int | None = None) -> torch.Tensor:
     """The same h in ⌈log₂ T⌉ rounds (Hillis–Steele): round k composes each position with the one 2^k back.
 
     `a` of shape (H,) is the same at every step (the LRU's λ): the composed factor at round k is then
     a^(2^k) for every position it multiplies, one vector instead of a (..., T, H) array.  Each round is
-    b ← b + a ⊙ shift(b) (a padded shift rather than a concatenation: 2–5× faster on a CPU, forward and back)."""
+    b ← b + a ⊙ shift(b) (a padded shift rather than a concatenation: 2–5× faster on a CPU, forward and back).
+    `rounds` stops early (for the path-length check): after k rounds position t holds steps t − 2^k + 1 … t only."""
     T = b.shape[-2]
     offset = 1
+    if rounds is not None:
+        T = min(T, 2**rounds)  # the loops below stop once offset reaches T
     if a.dim() == 1:  # time-invariant: every position ≥ offset multiplies by a^offset
         power = a
         while offset < T:

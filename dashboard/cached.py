@@ -24,6 +24,9 @@ from core.attention import max_positions, order_is_lost, positional_frames, spli
 from core.attention import order_blindness as core_order_blindness
 from core.book import load_book  # noqa: F401
 from core.clipping import clipping_over_scales
+from core.comeback import lru_lab as core_lru_lab
+from core.comeback import rnn_eigenvalues as core_rnn_eigenvalues
+from core.comeback import speedups, tail_slope  # noqa: F401
 from core.complexity import fastest, fitted_slopes, sequential_operations, slope_range  # noqa: F401
 from core.context import effective_context  # noqa: F401
 from core.depth import shared_matrix_norms, variance_prediction_by_layer  # noqa: F401
@@ -341,3 +344,23 @@ def throughput_table() -> pd.DataFrame:
     """python -m benchmarks.throughput's table (data/throughput.csv); empty where it was not measured."""
     path = DATA / "throughput.csv"
     return pd.read_csv(path) if path.exists() else pd.DataFrame()
+
+
+# --- RNNs came back ------------------------------------------------------------------------------------------
+
+
+@byte_cache(max_mb=4)  # a probe table and its line are 0.2 MB at T = 2000
+def lru_lab(seq_len: int, seed: int, r_min: float, r_max: float):
+    """The LRU's probe, its slowest mode's line, its eigenvalues, log10 |λ|_max and that mode's γ."""
+    return core_lru_lab(seq_len, seed, r_min, r_max)
+
+
+@byte_cache(max_mb=1)
+def rnn_eigenvalues(weight_scale: float, seed: int) -> pd.DataFrame:
+    return core_rnn_eigenvalues(weight_scale, seed)
+
+
+@byte_cache(max_mb=1, ttl=None)
+def scan_speedups(mtime: float) -> pd.DataFrame:  # mtime: re-read when the file changes
+    """python -m benchmarks.scan's timings as loop ÷ scan per model and length, with both round counts."""
+    return speedups(pd.read_csv(DATA / "scan.csv"))

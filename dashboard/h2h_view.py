@@ -27,6 +27,7 @@ KIND_KEYS = {
     "self-attention": "attention",
     "restricted self-attention": "restricted",
     "convolutional": "conv",
+    "linear recurrence (scan)": "scan",
 }
 R, K = 32, 3  # restriction and kernel size for the table
 
@@ -40,6 +41,8 @@ def all_model_curves(c: SharedControls, window: int) -> tuple[dict, dict]:
         t("rem.series_birnn"): ("birnn", {"weight_scale": c.weight_scale}, MODEL_COLORS["birnn"], SOLID),
         t("att.series_transformer"): ("transformer", {}, MODEL_COLORS["transformer"], SOLID),
         t("h2h.series_restricted", k=window): ("transformer", {"window": window}, MODEL_COLORS["restricted"], DASHED),
+        t("cb.series_lru"): ("lru", {}, MODEL_COLORS["lru"], SOLID),  # at its paper's ring, 0.9 ≤ |λ| ≤ 0.999
+        t("cb.series_mingru"): ("mingru", {}, MODEL_COLORS["mingru"], SOLID),  # keeping σ(3) = 0.95 a step
     }
     frames = {
         name: cached.probe(model, c.seq_len, c.seed, hidden_size=c.hidden_size, **options)

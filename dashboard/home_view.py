@@ -1,4 +1,4 @@
-"""The home page's pieces: the story in six steps, each linked to the page that shows it, and
+"""The home page's pieces: the story in seven steps, each linked to the page that shows it, and
 the lineage timeline."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ STEPS = (  # (story key, page that shows it live, the view it opens (URL paramet
     ("remedies", "pages/remedies.py", {}, ":material/healing:"),
     ("attention", "pages/attention.py", {}, ":material/hub:"),
     ("positions", "pages/attention.py", {}, ":material/format_list_numbered:"),
+    ("comeback", "pages/comeback.py", {}, ":material/replay:"),
 )
 
 

@@ -36,6 +36,7 @@ PAGE_DEFAULTS = {
         "att_layers": 2,
     },
     "pages/head_to_head.py": {**SHARED},
+    "pages/comeback.py": {"cb_seq_len": 1000, "cb_r_min": 0.9, "cb_r_max": 0.999, "cb_bias": -3.0, "cb_seed": 0},
 }
 SCENES = (  # (code: talk.<code>_title and talk.<code>_note, page, the controls it changes)
     ("question", "pages/home.py", {}),
@@ -50,6 +51,7 @@ SCENES = (  # (code: talk.<code>_title and talk.<code>_note, page, the controls 
     ("one_hop", "pages/attention.py", {"att_mode": "random", "att_seq_len": 256}),
     ("order", "pages/attention.py", {"att_pe": False}),
     ("table", "pages/head_to_head.py", {}),
+    ("comeback", "pages/comeback.py", {}),
 )
 
 

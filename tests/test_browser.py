@@ -429,7 +429,7 @@ def test_head_to_head_page_draws(page, server):
     _settle(page)
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2
     table = page.locator('[data-testid="stTable"]')
-    assert table.count() == 1 and table.locator("tbody tr").count() == 4  # the four layer types
+    assert table.count() == 1 and table.locator("tbody tr").count() == 5  # the four layer types and the LRU's scan
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.console_errors == [] and page.offsite == []
 
@@ -440,7 +440,7 @@ def test_home_page_tells_the_story_and_links_to_every_page(page, server):
     assert page.locator("h1").first.inner_text() == "Why attention won"
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 1  # the lineage timeline
     links = page.locator('[data-testid="stMain"] [data-testid="stPageLink"] a')
-    assert links.count() == 13  # six story steps and a link to each of the seven other pages
+    assert links.count() == 14  # seven story steps and a link to each of the seven other pages
     links.filter(has_text="Try each remedy").click()
     page.wait_for_url("**/remedies**", timeout=10_000)
     _settle(page)
@@ -571,6 +571,7 @@ LAB_PAGES = (
     "real_text",
     "retrieval",
     "stability",
+    "comeback",
 )
 STORED = ("training", "real_text", "retrieval")  # their main chart is a stored measurement: no control moves it
 # Per page: the first chart's box, and the box of every control in the column beside it (the
@@ -628,5 +629,21 @@ def test_stability_page_draws_and_its_learning_rate_moves_the_curves(page, serve
     page.wait_for_function("() => location.search.includes('stab_lr=0.03')", timeout=15_000)
     _settle(page)
     assert any("at learning rate 0.03, warm-up 0" in text for text in captions.all_inner_texts())
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.console_errors == [] and page.offsite == []
+
+
+def test_comeback_page_draws_and_its_ring_moves_the_lru(page, server):
+    page.goto(server + "/comeback?cb_seq_len=1000")
+    _settle(page, timeout=120)
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3  # the gradient, the eigenvalues, the sweep
+    captions = page.locator('[data-testid="stCaptionContainer"]')
+    assert any("|λ| from 0.9" in text for text in captions.all_inner_texts())
+    thumb = _slider(page, "LRU: largest |λ|").first
+    thumb.focus()
+    thumb.press("ArrowLeft")
+    page.wait_for_function("() => location.search.includes('cb_r_max=0.995')", timeout=15_000)
+    _settle(page)
+    assert any("|λ| = 0.99" in text for text in captions.all_inner_texts())
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.console_errors == [] and page.offsite == []

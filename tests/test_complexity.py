@@ -38,6 +38,7 @@ def test_path_lengths_are_the_papers_and_exact(n):
     assert max_path_length("self-attention", n, k, r) == 1
     assert max_path_length("restricted self-attention", n, k, r) == max(1, math.ceil((n - 1) / (r - 1)))
     assert max_path_length("convolutional", n, k, r) == max(1, math.ceil(math.log(n, k) - 1e-9))
+    assert max_path_length("linear recurrence (scan)", n, k, r) == math.ceil(math.log2(n))  # rounds of the scan
 
 
 def _reverse_mode_columns(n: int, r: int, layers: int) -> list[torch.Tensor]:
@@ -75,7 +76,15 @@ def test_reach_checks_are_sharp():
 
 
 def test_sequential_operations():
-    assert [sequential_operations(k, 300) for k in LAYER_KINDS] == [300, 1, 1, 1]
+    assert [sequential_operations(k, 300) for k in LAYER_KINDS] == [300, 1, 1, 1, 9]  # the scan: ⌈log₂ 300⌉
+
+
+@pytest.mark.parametrize("n", [2, 3, 17, 1024, 1025])
+def test_the_scans_reach_is_sharp(n):
+    from core.complexity import scan_reaches
+
+    rounds = math.ceil(math.log2(n))
+    assert scan_reaches(n, rounds) and not scan_reaches(n, rounds - 1)
 
 
 def test_fitted_slopes_recover_known_powers():
@@ -83,18 +92,18 @@ def test_fitted_slopes_recover_known_powers():
     timings = pd.concat(
         [
             pd.DataFrame({"kind": kind, "n": ns, "seconds": 1e-6 * ns**p})
-            for kind, p in zip(LAYER_KINDS, (1, 2, 1, 1.5), strict=True)
+            for kind, p in zip(LAYER_KINDS, (1, 2, 1, 1.5, 1.2), strict=True)
         ]
     )
     slopes = fitted_slopes(timings)
-    assert slopes == pytest.approx(dict(zip(LAYER_KINDS, (1, 2, 1, 1.5), strict=True)))
+    assert slopes == pytest.approx(dict(zip(LAYER_KINDS, (1, 2, 1, 1.5, 1.2), strict=True)))
 
 
 def test_time_per_layer_measures_every_kind_and_run():
     timings = time_per_layer(ns=(16, 64), repeats=2)
-    assert set(timings["kind"]) == set(LAYER_KINDS) and (timings["seconds"] > 0).all() and len(timings) == 16
+    assert set(timings["kind"]) == set(LAYER_KINDS) and (timings["seconds"] > 0).all() and len(timings) == 20
     best = fastest(timings)
-    assert len(best) == 8
+    assert len(best) == 10
     merged = best.merge(timings.groupby(["kind", "n"])["seconds"].min().rename("low").reset_index())
     assert (merged["seconds"] == merged["low"]).all()
 

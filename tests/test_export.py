@@ -37,6 +37,7 @@ PAGES = {
     "real_text": ("pages/real_text.py", {"text_span": "300"}),
     "retrieval": ("pages/retrieval.py", {"copy_gap": "64"}),
     "stability": ("pages/stability.py", {"stab_lr": "0.003"}),
+    "comeback": ("pages/comeback.py", {"cb_seq_len": "500"}),
 }
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -112,8 +112,15 @@ PAGES = {
         "stab_model": maybe(st.sampled_from(["lstm", "gru", "transformer-pre", "transformer-post"])),
         "stab_seed": num(0, 99),
     },
+    "pages/comeback.py": {
+        "cb_seq_len": num(2, 2000),
+        "cb_r_min": num(0.0, 0.99, 0.01),
+        "cb_r_max": maybe(st.sampled_from(["0.5", "0.9", "0.99", "0.999", "0.9999", "0.9995"])),
+        "cb_bias": num(-8, 2, 0.5),
+        "cb_seed": num(0, 9999),
+    },
     "pages/training.py": {
-        "train_model": maybe(st.sampled_from(["rnn", "transformer"])),
+        "train_model": maybe(st.sampled_from(["rnn", "transformer", "lru", "mingru"])),
         "train_seq_len": num(2, 200),
         "train_steps": num(20, 2000, 20),
         "train_forget_bias": num(-2, 8, 0.5),
@@ -131,7 +138,8 @@ EXAMPLES = {
     "pages/real_text.py": 20,
     "pages/retrieval.py": 12,
     "pages/stability.py": 12,
-}  # 424 in all
+    "pages/comeback.py": 30,
+}  # 454 in all
 
 
 def _case(page):
@@ -174,3 +182,4 @@ test_fuzz_real_transformer_page = _test("pages/real_transformer.py")
 test_fuzz_real_text_page = _test("pages/real_text.py")
 test_fuzz_retrieval_page = _test("pages/retrieval.py")
 test_fuzz_stability_page = _test("pages/stability.py")
+test_fuzz_comeback_page = _test("pages/comeback.py")

@@ -53,6 +53,13 @@ CHANGED = {
     },
     "pages/retrieval.py": {"copy_gap": "256", "copy_text": "In the beginning was the Word"},
     "pages/stability.py": {"stab_warmup": "100", "stab_lr": "0.003", "stab_model": "gru", "stab_seed": "5"},
+    "pages/comeback.py": {
+        "cb_seq_len": "300",
+        "cb_r_min": "0.5",
+        "cb_r_max": "0.99",
+        "cb_bias": "-1.0",
+        "cb_seed": "4",
+    },
 }
 # Controls a page's default view does not draw (Remedies' first section uses the window only): registered for Reset
 NOT_DRAWN = {"pages/remedies.py": {"forget_bias", "update_bias", "clip"}}

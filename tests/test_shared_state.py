@@ -47,6 +47,7 @@ PAGES = (
     "pages/real_text.py",
     "pages/retrieval.py",
     "pages/stability.py",
+    "pages/comeback.py",
 )
 SESSIONS = (  # (URL parameters, language) of each simulated visitor
     ({}, "en"),
@@ -159,6 +160,9 @@ def _calls() -> dict:
         "dashboard.cached.timings_now": (((16, 32), 4, 3), {}),
         "dashboard.cached.path_lengths": ((64, 3, 32), {}),
         "dashboard.cached.sweep_table": ((training_view.SWEEP_CSV.stat().st_mtime,), {}),
+        "dashboard.cached.lru_lab": ((300, 0, 0.9, 0.999), {}),
+        "dashboard.cached.rnn_eigenvalues": ((0.9, 0), {}),
+        "dashboard.cached.scan_speedups": (((cached.DATA / "scan.csv").stat().st_mtime,), {}),
         "dashboard.cached.depth_gradient": ((DepthConfig(layers=5, width=8),), {}),
         "dashboard.cached.depth_bound": ((DepthConfig(layers=5, width=8),), {}),
         "dashboard.cached.unrolled": ((20, 8, 0.9, "tanh", "orthogonal", False), {}),

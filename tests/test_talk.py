@@ -119,3 +119,16 @@ def test_the_table_scenes_note_holds():
 
     slopes = cached.fitted_slopes(pd.read_csv(h2h_view.TIMINGS_CSV), h2h_view.FIT_FROM)
     assert max(slopes, key=slopes.get) == "self-attention"  # "its time grows fastest with n"
+
+
+def test_the_comeback_scenes_note_holds():
+    from core.scan import scan_rounds
+
+    number = [code for code, _, _ in talk.SCENES].index("comeback") + 1
+    s = talk.scene_settings(number)
+    T, seed = int(s["cb_seq_len"]), int(s["cb_seed"])
+    lru = gradient_through_time("lru", T, seed=seed, r_min=s["cb_r_min"], r_max=s["cb_r_max"])["log10_grad_norm"]
+    rnn = gradient_through_time("rnn", T, seed=seed, weight_scale=0.9)["log10_grad_norm"]
+    note = EN["talk.comeback_note"]
+    assert f"10^{lru.iloc[0] - lru.iloc[-1]:.1f}" in note and f"10^{rnn.iloc[0] - rnn.iloc[-1]:.1f}" in note
+    assert f"T = {T:,}" in note and f"in {scan_rounds(T)} rounds instead of {T:,} steps" in note

@@ -3,6 +3,7 @@ value), valid ones restore the view, and ?present=1 turns presenter mode on."""
 
 import pytest
 
+from core.models.sequence import SEQUENCE_MODELS
 from dashboard.i18n import catalog
 from dashboard.url import REGISTRY_KEY
 from tests.apptest_helpers import run_app
@@ -101,7 +102,7 @@ KO = catalog("ko")
 CODED = [  # (page, key, every code, two codes other than the default)
     (RNN, "init", ("orthogonal", "gaussian", "nonnormal"), ("gaussian", "nonnormal")),
     (RNN, "nonlinearity", ("tanh", "relu", "linear"), ("linear", "relu")),
-    ("pages/training.py", "train_model", ("rnn", "lstm", "gru", "birnn", "transformer"), ("lstm", "gru")),
+    ("pages/training.py", "train_model", SEQUENCE_MODELS, ("lstm", "gru")),
     ("pages/training.py", "train_task", ("recall", "adding"), ("adding", "recall")),
     ("pages/attention.py", "att_mode", ("sentence", "random"), ("random", "sentence")),
     ("pages/attention.py", "att_level", ("word", "char"), ("char", "word")),

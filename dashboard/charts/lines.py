@@ -10,7 +10,15 @@ import pandas as pd
 
 from .style import DASHED, KIND_COLORS, MODEL_COLORS, SOLID, Style, vega_config
 
-SWEEP_ORDER = ("rnn", "lstm", "gru", "birnn", "transformer")  # the legend's order of the trained models
+SWEEP_ORDER = (
+    "rnn",
+    "lstm",
+    "gru",
+    "birnn",
+    "transformer",
+    "lru",
+    "mingru",
+)  # the legend's order of the trained models
 FLOAT64_FLOOR = -308.0  # log10 of float64's smallest normal number: a first-token gradient below it is drawn here
 
 

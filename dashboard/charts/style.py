@@ -32,6 +32,7 @@ KIND_COLORS = {
     "self-attention": "#ff2b2b",
     "restricted self-attention": "#ffabab",
     "convolutional": "#0068c9",
+    "linear recurrence (scan)": "#0891b2",  # not in the paper: the LRU's layer (RNNs came back)
 }
 
 COLORS = {"measured": "#1f5fbf", "rho": "#e07b00", "bound": "#6b7280", "no_path": "#9ca3af"}
@@ -121,4 +122,6 @@ MODEL_COLORS = {
     "transformer": "#7c3aed",
     "truncated": "#7c3aed",  # the truncated RNN (Remedies), never on a chart with the Transformer
     "restricted": "#db2777",  # the restricted-attention Transformer (Head to head)
+    "lru": "#0891b2",
+    "mingru": "#65a30d",
 }
