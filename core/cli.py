@@ -50,7 +50,7 @@ from .char_transformer import POSITIONS
 from .checkpoint import save
 from .depth import ACTIVATIONS, MAX_LAYERS, MAX_WIDTH, DepthConfig, gradient_by_layer
 from .depth import INITS as DEPTH_INITS
-from .lm import LM_MODELS, LMConfig
+from .lm import LM_MODELS, SPACINGS, LMConfig
 from .models import MODELS, model_options
 from .models.rnn import INITS, NONLINEARITIES, RNNConfig
 from .models.sequence import SEQUENCE_MODELS
@@ -148,6 +148,9 @@ def _parser() -> argparse.ArgumentParser:
     lt.add_argument("--heads", type=int, default=lm.heads, help=f"the Transformer's heads (default {lm.heads})")
     lt.add_argument(
         "--repeat", type=float, default=lm.repeat, help=f"windows holding a repeated passage (default {lm.repeat})"
+    )
+    lt.add_argument(
+        "--spacing", choices=SPACINGS, default=lm.spacing, help=f"how far apart the copies are (default {lm.spacing})"
     )
     lt.add_argument("--save-every", type=int, default=250, help="write the checkpoint every K steps (0: at the end)")
     lt.add_argument("--resume", action="store_true", help="continue the run saved at --out up to --steps in all")
@@ -406,6 +409,7 @@ def _language_model(args) -> int:
                 seed=args.seed,
                 position=args.position,
                 repeat=args.repeat,
+                spacing=args.spacing,
                 layers=args.layers,
                 heads=args.heads,
             )

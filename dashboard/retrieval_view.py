@@ -270,6 +270,7 @@ def scheme_section(_value, style: Style) -> Section:
     rows = [
         {"model": code, "name": labels[code], "step": point["step"], "gain": point["gain_bits_at_128"]}
         for code, info in meta.items()
+        if code in labels  # a run this page does not know (an experiment's JSON in data/lm/runs/) is left out
         for point in info.get("progress", [])
         if "gain_bits_at_128" in point
     ]

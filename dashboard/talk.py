@@ -1,4 +1,4 @@
-"""A ready 15-minute talk: an ordered list of scenes, each a page with its settings and a one-line
+"""A ready 20-minute talk: an ordered list of scenes, each a page with its settings and a one-line
 speaker note, shown in the sidebar in presenter mode with Previous and Next.
 
 A scene is a link to its page with `?scene=N`: arriving there writes every control of the page (its
@@ -29,14 +29,34 @@ PAGE_DEFAULTS = {
     },
     "pages/remedies.py": {**SHARED, "remedy": "truncation", "window": 20, "forget_bias": 1.0, "clip": 1.0},
     "pages/attention.py": {
+        **{"att_d": 64, "att_heads": 4, "att_layer": 1, "att_level": "word"},
+        "att_text": "The cat that the dog chased all morning finally sat down on the mat by the door.",
         "att_mode": "sentence",
         "att_seq_len": 256,
         "att_pe": True,
         "att_window": 0,
         "att_layers": 2,
     },
-    "pages/head_to_head.py": {**SHARED},
+    "pages/head_to_head.py": {**SHARED, "h2h_n": 256, "h2h_window": 8},
     "pages/comeback.py": {"cb_seq_len": 1000, "cb_r_min": 0.9, "cb_r_max": 0.999, "cb_bias": -3.0, "cb_seed": 0},
+    "pages/depth.py": {
+        **{f"depth_{k}": v for k, v in {"layers": 30, "width": 64, "scale": 1.0, "seed": 0}.items()},
+        **{"depth_activation": "sigmoid", "depth_init": "xavier", "depth_residual": False, "depth_norm": False},
+        **{"unroll_seq_len": 100, "unroll_weight_scale": 1.0, "unroll_phi": "tanh", "unroll_init": "orthogonal"},
+        **{"stack_layers": 4, "stack_seq_len": 100, "stack_weight_scale": 1.0, "stack_phi": "tanh"},
+        **{"stack_init": "orthogonal", "tdepth_layers": 24, "tdepth_seed": 0},
+    },
+    "pages/real_transformer.py": {"real_text": "trophy", "real_layer": 5, "real_head": 4, "real_seed": 0},
+    "pages/real_text.py": {
+        **{"text_span": 1000, "text_prompt": "And the LORD said unto", "text_length": 300},
+        **{"text_temperature": 0.8, "text_seed": 0},
+    },
+    "pages/retrieval.py": {
+        "copy_gap": 128,
+        "copy_text": "And we know that all things work together for good to them that love God, "
+        "to them who are the called according to his purpose.",
+    },
+    "pages/stability.py": {"stab_warmup": 0, "stab_model": "transformer-post", "stab_lr": 0.01, "stab_seed": 0},
 }
 SCENES = (  # (code: talk.<code>_title and talk.<code>_note, page, the controls it changes)
     ("question", "pages/home.py", {}),
@@ -44,12 +64,17 @@ SCENES = (  # (code: talk.<code>_title and talk.<code>_note, page, the controls 
     ("exploding", "pages/vanishing_exploding.py", {"nonlinearity": "linear", "weight_scale": 1.1}),
     ("saturation", "pages/vanishing_exploding.py", {"weight_scale": 1.5, "rnn_detail": "rates"}),
     ("boundary", "pages/vanishing_exploding.py", {"nonlinearity": "linear", "rnn_detail": "map"}),
+    ("depth", "pages/depth.py", {}),
     ("truncation", "pages/remedies.py", {"seq_len": 300, "window": 50}),
     ("gates", "pages/remedies.py", {"remedy": "gates", "seq_len": 1000, "forget_bias": 3.0}),
     ("clipping", "pages/remedies.py", {"remedy": "clipping"}),
     ("training", "pages/training.py", {}),
     ("one_hop", "pages/attention.py", {"att_mode": "random", "att_seq_len": 256}),
     ("order", "pages/attention.py", {"att_pe": False}),
+    ("real", "pages/real_transformer.py", {}),
+    ("real_text", "pages/real_text.py", {}),
+    ("retrieval", "pages/retrieval.py", {}),
+    ("stability", "pages/stability.py", {}),
     ("table", "pages/head_to_head.py", {}),
     ("comeback", "pages/comeback.py", {}),
 )

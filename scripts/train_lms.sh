@@ -13,16 +13,17 @@ cd "$(dirname "$0")/.."
 STEPS=3000
 RUN_STEPS=1500  # data/lm/runs/: stopped here
 declare -A RUNS=(
-  [transformer]="data/lm/transformer.pt --model transformer --position alibi --layers 2"
-  [lstm]="data/lm/lstm.pt --model lstm"
-  [gru]="data/lm/gru.pt --model gru"
-  [transformer-learned]="data/lm/transformer-learned.pt --model transformer --position learned --layers 2"
-  [4-layer]="data/lm/runs/transformer-4-layer.pt --model transformer --position alibi --layers 4"
-  [rope]="data/lm/runs/transformer-rope.pt --model transformer --position rope --layers 2"
-  [repeat-0.25]="data/lm/runs/transformer-repeat-0.25.pt --model transformer --repeat 0.25 --layers 2"
-  [repeat-0]="data/lm/runs/transformer-repeat-0.pt --model transformer --repeat 0 --layers 2"
+  [transformer]="data/lm/transformer.pt --model transformer --position alibi --layers 2 --spacing near"
+  [lstm]="data/lm/lstm.pt --model lstm --spacing near"
+  [gru]="data/lm/gru.pt --model gru --spacing near"
+  [transformer-learned]="data/lm/transformer-learned.pt --model transformer --position learned --layers 2 --spacing near"
+  [4-layer]="data/lm/runs/transformer-4-layer.pt --model transformer --position alibi --layers 4 --spacing near"
+  [rope]="data/lm/runs/transformer-rope.pt --model transformer --position rope --layers 2 --spacing near"
+  [repeat-0.25]="data/lm/runs/transformer-repeat-0.25.pt --model transformer --repeat 0.25 --layers 2 --spacing near"
+  [repeat-0]="data/lm/runs/transformer-repeat-0.pt --model transformer --repeat 0 --layers 2 --spacing near"
 )
-ORDER=(transformer lstm gru transformer-learned 4-layer rope repeat-0.25 repeat-0)
+RUNS[even]="data/lm/runs/transformer-even.pt --model transformer --position alibi --layers 2 --spacing even"
+ORDER=(transformer lstm gru transformer-learned 4-layer rope repeat-0.25 repeat-0 even)
 steps_done() {  # the steps a checkpoint's JSON records (0 if none)
   python -c 'import json,sys; print(json.load(open(sys.argv[1]))["steps"])' "$1" 2>/dev/null || echo 0
 }
@@ -31,7 +32,7 @@ for name in "${@:-${ORDER[@]}}"; do
   read -r out args <<< "${RUNS[$name]}"
   meta="${out%.pt}.json" state="${out%.pt}.state.pt"
   until_step=$STEPS
-  [[ "$out" == data/lm/runs/* ]] && until_step=$RUN_STEPS
+  [[ "$out" == data/lm/runs/* && "$name" != even ]] && until_step=$RUN_STEPS  # even: a full run
   if [[ -f "$meta" && "$(steps_done "$meta")" -ge "$until_step" ]]; then
     echo "done: $out at $until_step steps"
   else

@@ -607,6 +607,31 @@ def test_presenter_mode_fits_each_main_chart_and_its_controls_on_a_projector(pag
     assert page.console_errors == [] and page.offsite == []
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_real_model_talk_scenes_fit_a_1280x720_projector(page, server, lang):
+    """#37: the scenes that reach the real models, opened by their own links (presenter mode, the scene's
+    settings): each page's first chart and the controls beside it fit the screen."""
+    from urllib.parse import urlencode
+
+    from dashboard import talk
+
+    page.set_viewport_size({"width": 1280, "height": 720})
+    for number, (code, path, _) in enumerate(talk.SCENES, start=1):
+        name = path.removeprefix("pages/").removesuffix(".py")
+        if code not in ("depth", "real", "real_text", "retrieval", "stability", "comeback"):
+            continue
+        query = {talk.SCENE_KEY: number, "present": 1} | ({"lang": lang} if lang == "ko" else {})
+        page.goto(f"{server}/{name}?{urlencode(query)}")
+        _settle(page, timeout=120)
+        fit = page.evaluate(_FIT_JS)
+        top, bottom = fit["chart"]
+        assert 0 <= top and bottom <= 720, (code, fit)
+        for control_top, control_bottom in fit["controls"]:
+            assert 0 <= control_top and control_bottom <= 720, (code, fit)
+        assert page.locator('[data-testid="stException"]').count() == 0, code
+    assert page.console_errors == [] and page.offsite == []
+
+
 def test_slash_home_opens_the_home_page_in_the_links_language(page, server):
     page.goto(server + "/home?lang=ko")
     page.wait_for_url(re.compile(r".*/\?lang=ko$"), timeout=20_000)

@@ -12,7 +12,7 @@ import torch
 
 from core import retrieval
 from core.book import load_book
-from core.lm import PASSAGE, CharLM, LMConfig, load_lm, repeat_passages, state_path, train_lm, training_batch
+from core.lm import PASSAGE, SPACINGS, CharLM, LMConfig, load_lm, repeat_passages, state_path, train_lm, training_batch
 from core.retrieval import LEAD, bits, induction_scores, previous_scores, retrieval_gain, sequences
 
 TINY = {"steps": 30, "batch_size": 8, "context": 32, "hidden": 32, "embedding": 16, "d_model": 32, "warmup": 5}
@@ -38,20 +38,42 @@ def _direct_bits(model, row, t, window=None):
 # the stream -------------------------------------------------------------------------------------------------
 
 
-def test_a_fraction_of_the_training_windows_holds_a_passage_repeated_from_earlier_in_it():
-    rng = np.random.default_rng(0)
-    chunks = rng.integers(0, 65, (200, 257))  # random text: a repeat of 16 characters or more is no accident
-    out = repeat_passages(chunks, 0.5, np.random.default_rng(1))
-    changed = [r for r in range(200) if not np.array_equal(out[r], chunks[r])]
-    assert len(changed) == 100
-    for r in changed:
+def _copies(chunks: np.ndarray, out: np.ndarray) -> list[tuple[int, int, int]]:
+    """(first, second, length) of each changed row's copy, found by search."""
+    found = []
+    for r in [r for r in range(len(out)) if not np.array_equal(out[r], chunks[r])]:
         diff = np.flatnonzero(out[r] != chunks[r])
         second, end = diff.min(), diff.max() + 1
         length = end - second  # the copy may agree with the text it covers at its ends, so it can be longer
-        found = [a for a in range(second) if np.array_equal(out[r, a : a + length], out[r, second:end])]
-        assert any(a + length <= second for a in found) and length <= PASSAGE[1], r  # a copy of earlier text
-    assert np.array_equal(repeat_passages(chunks, 0.0, rng), chunks)
-    assert len([r for r in range(200) if not np.array_equal(repeat_passages(chunks, 1.0, rng)[r], chunks[r])]) == 200
+        firsts = [a for a in range(second) if np.array_equal(out[r, a : a + length], out[r, second:end])]
+        assert firsts and firsts[0] + length <= second and length <= PASSAGE[1], r  # a copy of earlier text
+        found.append((firsts[0], int(second), int(length)))
+    return found
+
+
+@pytest.mark.parametrize("spacing", SPACINGS)
+def test_a_fraction_of_the_training_windows_holds_a_passage_repeated_from_earlier_in_it(spacing):
+    rng = np.random.default_rng(0)
+    chunks = rng.integers(0, 65, (200, 257))  # random text: a repeat of 16 characters or more is no accident
+    out = repeat_passages(chunks, 0.5, np.random.default_rng(1), spacing)
+    assert len(_copies(chunks, out)) == 100
+    assert np.array_equal(repeat_passages(chunks, 0.0, rng, spacing), chunks)
+    every = repeat_passages(chunks, 1.0, rng, spacing)
+    assert len([r for r in range(200) if not np.array_equal(every[r], chunks[r])]) == 200
+
+
+def test_even_spacing_draws_every_distance_the_window_allows_alike_and_near_spacing_mostly_near():
+    """spacing "even": the gap between the copies, as a share of the most the window allows for that length, is
+    uniform on [0, 1] (mean 1/2, a quarter of the copies past 3/4); "near" draws it as (1 − f)·u with f and u
+    uniform (the first copy's place, then the second's after it): mean 1/4, and past 3/4 only 1/4 − 3/4·ln(4/3)."""
+    chunks = np.random.default_rng(0).integers(0, 65, (2000, 257))
+    share = {}
+    for spacing in SPACINGS:
+        copies = _copies(chunks, repeat_passages(chunks, 1.0, np.random.default_rng(2), spacing))
+        share[spacing] = np.array([(b - a - n) / (257 - 2 * n) for a, b, n in copies])
+    even, near = share["even"], share["near"]
+    assert abs(even.mean() - 0.5) < 0.03 and abs((even > 0.75).mean() - 0.25) < 0.03
+    assert abs(near.mean() - 0.25) < 0.02 and abs((near > 0.75).mean() - (0.25 - 0.75 * math.log(4 / 3))) < 0.01
 
 
 def test_the_windows_of_a_step_depend_only_on_the_seed_and_the_step():

@@ -2,6 +2,7 @@
 Previous/Next in the sidebar, and every note's number is what the page computes at that scene."""
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -71,8 +72,13 @@ def _rnn(**settings):
     return verdict(gradient_through_time("rnn", 100, **options))
 
 
+def _settings(code: str) -> dict:
+    """The settings a scene changes, by its code."""
+    return next(settings for name, _, settings in talk.SCENES if name == code)
+
+
 def test_the_recurrent_scenes_notes_hold():
-    vanishing, exploding, saturation = (_rnn(**talk.SCENES[i][2]) for i in (1, 2, 3))
+    vanishing, exploding, saturation = (_rnn(**_settings(c)) for c in ("vanishing", "exploding", "saturation"))
     assert vanishing.regime == "vanishing" and "10^-24.2" in EN["talk.vanishing_note"]
     assert (
         f"10^{vanishing.log10_ratio:.1f}" in EN["talk.vanishing_note"]
@@ -83,11 +89,11 @@ def test_the_recurrent_scenes_notes_hold():
 
 
 def test_the_remedy_scenes_notes_hold():
-    settings = talk.SCENES[5][2]
+    settings = _settings("truncation")
     T, K = int(settings["seq_len"]), int(settings["window"])
     cut = gradient_through_time("rnn", T, window=K)["log10_grad_norm"].to_numpy()
     assert int(np.isneginf(cut).sum()) == T - K and f"{T - K} words" in EN["talk.truncation_note"]
-    gates = talk.SCENES[6][2]
+    gates = _settings("gates")
     lstm = verdict(gradient_through_time("lstm", int(gates["seq_len"]), forget_bias=float(gates["forget_bias"])))
     rnn = verdict(gradient_through_time("rnn", int(gates["seq_len"])))
     assert lstm.regime == "vanishing" and f"10^{lstm.log10_ratio:.1f}" in EN["talk.gates_note"]
@@ -108,7 +114,7 @@ def test_the_attention_scenes_notes_hold():
     from core.attention import order_blindness, order_is_lost
     from core.models.transformer import TransformerConfig
 
-    T = int(talk.SCENES[9][2]["att_seq_len"])
+    T = int(_settings("one_hop")["att_seq_len"])
     logs = gradient_through_time("transformer", T).sort_values("distance")["log10_grad_norm"].to_numpy()
     assert abs(float(np.median(logs[1:])) + math.log10(T)) < 0.5  # "roughly 1/T"
     assert abs(logs[-1] - np.median(logs[1:])) < 1  # no decay with distance
@@ -133,3 +139,39 @@ def test_the_comeback_scenes_note_holds():
     note = EN["talk.comeback_note"]
     assert f"10^{lru.iloc[0] - lru.iloc[-1]:.1f}" in note and f"10^{rnn.iloc[0] - rnn.iloc[-1]:.1f}" in note
     assert f"T = {T:,}" in note and f"in {scan_rounds(T)} rounds instead of {T:,} steps" in note
+
+
+NOT_CONTROLS = {"lang", "present", "reset_defaults", "h2h_remeasure", "stab_train", "stab_stop"}  # frame, buttons
+NOT_CONTROLS |= {"text_own"}  # the visitor's own text on On real text stays theirs: no scene's note reads it
+
+
+@pytest.mark.parametrize("page", sorted(talk.PAGE_DEFAULTS))
+def test_a_scene_writes_each_control_at_its_pages_own_default(page):
+    """PAGE_DEFAULTS is what the page itself starts at, and it names every control the page draws: a scene with
+    no settings shows the page as a first visit would, whatever the student moved before."""
+    at = run_app({}, page=page)
+    assert not at.exception
+    state = at.session_state._state._state.filtered_state  # the widgets' values, by key
+    drawn = {k for k in state if not k.startswith(("export-", "_")) and k not in NOT_CONTROLS}
+    assert drawn <= set(talk.PAGE_DEFAULTS[page]), (page, drawn - set(talk.PAGE_DEFAULTS[page]))
+    for key in drawn:  # some controls are drawn only in some modes (a scene writes them all)
+        assert state[key] == talk.PAGE_DEFAULTS[page][key], (page, key)
+
+
+NUMBER = re.compile(r"10\^-?\d+(?:\.\d+)?|×\d+(?:\.\d+)?|-?\d+\.\d+|\d+/\d+")
+NEW = ("depth", "real", "real_text", "retrieval", "stability")  # #37: the talk reaches the real models
+
+
+@pytest.mark.parametrize("code", NEW)
+def test_the_real_model_scenes_numbers_are_on_their_pages(code):
+    """Every number in the scene's note (powers of ten, factors, decimals, counts like 9/24) is on the page at the
+    scene's settings, in its captions, as the page computes it; the Korean note quotes the same numbers."""
+    number = [name for name, _, _ in talk.SCENES].index(code) + 1
+    page, params = talk.scene_link(number)
+    at = run_app(params, page=page, timeout=300)
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(e.value for e in [*at.caption, *at.markdown, *at.info, *at.warning])
+    wanted = NUMBER.findall(EN[f"talk.{code}_note"])
+    assert wanted, code
+    assert [n for n in wanted if n not in shown] == [], code
+    assert sorted(NUMBER.findall(KO[f"talk.{code}_note"])) == sorted(wanted), code
