@@ -56,7 +56,7 @@ class LMConfig:
     position: str = "alibi"  # the Transformer's position scheme: alibi | rope | learned (core/char_transformer.py)
     norm: str = "pre"  # the Transformer's LayerNorm placement: pre (GPT-2) | post (2017; core/stability.py)
     repeat: float = 0.5  # the fraction of training windows holding a passage repeated from earlier in the window
-    spacing: str = "even"  # the copies' distance: even (every distance the window allows, equally likely) | near
+    spacing: str = "near"  # the copies' places: near (the first, then the second after it) | even (any distance)
     clip: float = 1.0  # gradient-norm clipping, the same for all
     seed: int = 0  # weights and the windows drawn
     vocab: int = 65  # the book's alphabet
@@ -118,8 +118,9 @@ def windows(ids: np.ndarray, starts: np.ndarray, length: int) -> tuple[torch.Ten
 def repeat_passages(chunks: np.ndarray, fraction: float, rng: np.random.Generator, spacing: str = "even") -> np.ndarray:
     """A copy of `chunks` (B × N) in which a `fraction` of the rows (rounded, chosen at random) hold a passage of
     PASSAGE characters copied from earlier in the row: positions [a, a+L) are copied over [b, b+L), a + L ≤ b.
-    spacing "even": the distance b − a is drawn uniformly from L … N − L, then a; "near" (the first recipes): a,
-    then b uniformly after a + L, which makes most copies near (a gap of 128 between them about 2% of the time)."""
+    spacing "near" (the shipped models): a, then b uniformly after a + L, which makes most copies near (for 48
+    characters in 256, a gap of 128 or more about 2% of the time); "even": the distance b − a drawn uniformly
+    from L … N − L, then a (tried: it copied no better, data/lm/README.md)."""
     out = chunks.copy()
     n = chunks.shape[1]
     longest = min(PASSAGE[1], n // 2)
