@@ -51,7 +51,7 @@ def text_of(pieces: int, start: int) -> str:
     from core import minilm
 
     words = WORDS[start:] + WORDS[:start]
-    ids = minilm.load().tokenizer(" ".join(words[: pieces * 2]), add_special_tokens=False)["input_ids"]
+    ids = minilm.load().tokenizer.encode(" ".join(words[: pieces * 2]), add_special_tokens=False).ids
     return minilm.load().tokenizer.decode(ids[: pieces - 2])
 
 

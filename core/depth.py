@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .threads import vjp
+
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")  # linear: for the closed-form checks
 INITS = ("xavier", "he", "orthogonal")
 DERIVATIVE_BOUND = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "linear": 1.0}  # sup |φ'|
@@ -142,7 +144,7 @@ def gradient_by_layer(cfg: DepthConfig) -> pd.DataFrame:
             if k < cfg.layers:  # W_L is the generator's next draw; an earlier one is drawn again from its state
                 gen.set_state(states[k - 1])
             W = _draw(cfg, gen)
-            (g,) = torch.autograd.grad(layer(cfg, W, v), v, grad_outputs=g)
+            (g,) = torch.autograd.grad(vjp(layer(cfg, W, v), g), v)
             norm = float(torch.linalg.vector_norm(g))
             total = total + math.log10(norm) if norm > 0 else -math.inf
             g = g / norm if norm > 0 else g

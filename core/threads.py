@@ -7,7 +7,7 @@ product (the LSTM's and GRU's steps), and that thread busy-waits for more work a
 it holds the second core while the browser that shows the result needs it: in the app, a new
 Head to head setting (six probes) settled about 25 ms later with it (benchmarks/app_speed.py,
 README "Speed").  Both are set once per process; `threadpoolctl` reaches the BLAS NumPy loaded,
-whichever it is; a BLAS loaded later (SciPy's, which transformers imports for the real model) reads
+whichever it is; a BLAS loaded later (SciPy's, should anything import it) reads
 OPENBLAS_NUM_THREADS and friends when it loads, so those are set too.
 """
 
@@ -64,3 +64,10 @@ def give_back_free_memory() -> None:
     libc = _libc()
     if libc is not None and hasattr(libc, "malloc_trim"):
         libc.malloc_trim(0)
+
+
+def vjp(output, cotangent):
+    """⟨output, cotangent⟩ as a scalar: torch.autograd.grad of it is the vector-Jacobian product J^T·cotangent,
+    exactly (its backward multiplies the cotangent by 1).  Passing the cotangent as grad_outputs instead makes
+    torch import torch.fx's symbolic shapes and sympy, 34 MB of a shared server's memory (#37)."""
+    return (output * cotangent).sum()

@@ -1,5 +1,6 @@
-"""all-MiniLM-L6-v2 (core/minilm.py) against transformers' own forward, float64 autograd, float64 finite
-differences and closed forms, plus the `python -m core attention | probe --model minilm` contract."""
+"""all-MiniLM-L6-v2 (core/minilm.py, run by core/bert.py) against transformers' own BertModel and tokenizer,
+float64 autograd, float64 finite differences and closed forms, plus the `python -m core attention | probe --model
+minilm` contract."""
 
 import copy
 import json
@@ -57,16 +58,18 @@ def test_the_model_loads_and_runs_with_the_network_unavailable(tmp_path):
 
 def test_attention_is_softmax_of_the_layers_own_queries_and_keys_in_float64(model):
     """Recompute every head's weights from the hidden states that enter each layer: A[l][h][i][j] is from
-    query i to key j, and the model's word pieces are what transformers returns."""
+    query i to key j."""
     enc = minilm.encode(TROPHY)
     att = minilm.attention(enc)
     ids = torch.tensor([enc.ids])
     with torch.no_grad():
-        out = model(input_ids=ids, output_hidden_states=True)
+        states = [model.embeddings(input_ids=ids)]
+        for layer in model.encoder.layer:
+            states.append(layer(states[-1]))
     size = minilm.WIDTH // minilm.HEADS
     for layer in range(minilm.LAYERS):
         block = model.encoder.layer[layer].attention.self
-        h = out.hidden_states[layer][0].double()
+        h = states[layer][0].double()
         q = (h @ block.query.weight.double().T + block.query.bias.double()).view(-1, minilm.HEADS, size)
         k = (h @ block.key.weight.double().T + block.key.bias.double()).view(-1, minilm.HEADS, size)
         scores = torch.einsum("ihd,jhd->hij", q, k) / math.sqrt(size)
@@ -80,11 +83,58 @@ def test_attention_rows_sum_to_one_and_the_tokens_round_trip():
     assert att.shape == (minilm.LAYERS, minilm.HEADS, len(enc.ids), len(enc.ids))
     np.testing.assert_allclose(att.sum(-1), 1.0, atol=1e-5)
     tokenizer = minilm.load().tokenizer
-    assert tokenizer.convert_tokens_to_ids(list(enc.tokens)) == list(enc.ids)
+    assert [tokenizer.token_to_id(tok) for tok in enc.tokens] == list(enc.ids)
     assert enc.tokens[0] == "[CLS]" and enc.tokens[-1] == "[SEP]"
-    assert tokenizer.convert_tokens_to_string(list(enc.tokens[1:-1])) == "the trophy would not fit in the brown " + (
+    assert tokenizer.decode(list(enc.ids[1:-1])) == "the trophy would not fit in the brown " + (
         "suitcase because it was too big, and then it was not."
     )
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """transformers' own BertModel (eager attention) and fast tokenizer on the same folder: the reference."""
+    import os
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from transformers import AutoModel, AutoTokenizer
+
+    folder = minilm.model_dir()
+    model = AutoModel.from_pretrained(folder, attn_implementation="eager", local_files_only=True).eval()
+    return model, AutoTokenizer.from_pretrained(folder, local_files_only=True)
+
+
+@pytest.mark.parametrize(
+    "text", [TROPHY, "한국어 😀 <b>html</b> naïve café", "In the beginning God created the heaven. " * 60, ""]
+)
+def test_the_encoder_and_the_tokenizer_are_transformers_own(reference, text):
+    """core/bert.py and `tokenizers` give the word pieces, attention weights and last hidden states that
+    transformers' BertModel and fast tokenizer give (512 word pieces at most, [SEP] kept last, as minilm does)."""
+    ref_model, ref_tokenizer = reference
+    enc = minilm.encode(text)
+    ids = list(ref_tokenizer(text, add_special_tokens=True)["input_ids"])
+    ids = ids if len(ids) <= minilm.MAX_TOKENS else ids[: minilm.MAX_TOKENS - 1] + ids[-1:]
+    assert list(enc.ids) == ids and list(enc.tokens) == ref_tokenizer.convert_ids_to_tokens(ids)
+    with torch.no_grad():
+        out = ref_model(input_ids=torch.tensor([ids]), output_attentions=True)
+        mine = minilm.load().model(input_ids=torch.tensor([ids])).last_hidden_state
+    np.testing.assert_allclose(minilm.attention(enc), torch.stack(out.attentions)[:, 0].numpy(), atol=1e-6)
+    np.testing.assert_allclose(mine.numpy(), out.last_hidden_state.numpy(), atol=1e-5)
+
+
+def test_the_gradient_profile_is_transformers_models_in_float64(reference):
+    """The profile through transformers' BertModel in float64 autograd, one graph: the same norms."""
+    enc = minilm.encode(TROPHY)
+    profile = minilm.gradient_profile(enc, seed=5)
+    ref = copy.deepcopy(reference[0]).double()
+    x = ref.embeddings.word_embeddings(torch.tensor([enc.ids])).detach().requires_grad_(True)
+    hidden = ref(inputs_embeds=x, token_type_ids=torch.zeros(1, len(enc.ids), dtype=torch.long)).last_hidden_state
+    (grad,) = torch.autograd.grad(hidden[0, enc.readout] @ torch.from_numpy(minilm.readout_vector(5)), x)
+    np.testing.assert_allclose(profile["grad_norm"], grad[0].norm(dim=-1).numpy(), rtol=2e-3)
+
+
+def test_the_encoder_refuses_padding_masks_it_does_not_implement(model):
+    with pytest.raises(ValueError, match="mask"):
+        model(input_ids=torch.tensor([[101, 102]]), attention_mask=torch.tensor([[1, 0]]))
 
 
 def test_the_gradient_profile_matches_float64_autograd(double_model):

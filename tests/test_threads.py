@@ -102,7 +102,7 @@ def test_the_router_caps_malloc_arenas():
 
 
 def test_a_blas_loaded_later_runs_on_one_thread_too():
-    """SciPy's own OpenBLAS comes in with transformers (the real model), after the call: it starts single-threaded."""
+    """A BLAS that comes in after the call (SciPy's own OpenBLAS, say) starts single-threaded too."""
     env = {"OPENBLAS_NUM_THREADS": "4", "OMP_NUM_THREADS": "4", "PATH": "/usr/bin:/bin"}
     code = (
         "from core.threads import one_thread_each\none_thread_each()\nimport scipy.linalg\n"
