@@ -1,6 +1,7 @@
 """Every benchmark in one run, each against its baseline measured in the same run:
 
-    python -m benchmarks            # probe speed, app speed (cold start, responsiveness, memory), real model, soak
+    python -m benchmarks            # probe speed, app speed (cold start, responsiveness, memory), real model, soak,
+                                    # memory by component, and a class of thirty following the talk
     python -m benchmarks --quick    # fewer repeats and nudges, a 30 s soak
     python -m benchmarks --smoke    # CI's guard only: a 5-session, 20 s soak (errors, bounded memory)
 
@@ -17,7 +18,7 @@ import time
 
 import torch
 
-from . import app_speed, probe_speed, real_model, soak
+from . import app_speed, classroom, memory, probe_speed, real_model, soak
 
 
 def main(argv=None) -> int:
@@ -58,12 +59,23 @@ def main(argv=None) -> int:
     soak_text, soak_ok = soak.summary(soaked)
     print(soak_text)
 
+    print("\n## Where the bytes go: each component in a fresh interpreter\n")
+    print(memory.table(memory.measure()))
+
+    students = 10 if args.quick else classroom.STUDENTS
+    print(f"\n## A class: {students} students follow the talk from a cold server, one Chromium student beside them\n")
+    taught = asyncio.run(classroom.classroom(students))
+    class_text, class_met = classroom.summary(taught)
+    print(class_text)
+    if not class_met:
+        missed.append("the class: a target above is MISSED")
+
     print(f"\ntorch {torch.__version__}; all benchmarks took {time.perf_counter() - started:.0f} s")
     for line in missed:
         print(f"MISSED: {line}")
-    for line in report.errors + soaked.errors[:50]:
+    for line in report.errors + soaked.errors[:50] + taught.errors[:50]:
         print(f"ERROR: {line}")
-    ok = not report.errors and soak_ok
+    ok = not report.errors and soak_ok and not taught.errors
     print("benchmarks: no errors" if ok else "benchmarks: FAILED (errors above)")
     return 0 if ok else 1
 

@@ -10,7 +10,9 @@ one entry may be a hundred times another, so each cache here has a budget in byt
 - callers asking for the same missing result at the same moment wait for one computation instead
   of each running it;
 - a `heavy` computation (one that takes tens of MB while it runs) waits for any other heavy one on the
-  server (HEAVY_WORK), and gives its freed memory back to the system when it ends.
+  server (HEAVY_WORK), and gives its freed memory back to the system when it ends;
+- a caller that has waited BUSY_AFTER_S for another visitor's work (HEAVY_WORK, or the same result being
+  computed) is told so once through the hook `on_busy` (the dashboard shows a short notice), then waits on.
 
 `nbytes(value)` estimates the memory of the objects that `dashboard.figure.memo` keeps unpickled.
 """
@@ -36,16 +38,30 @@ from core.threads import give_back_free_memory
 
 MB = 1 << 20
 HEAVY_WORK = threading.RLock()  # one heavy computation at a time on a server; held on a cache miss only
+BUSY_AFTER_S = 2.0  # a wait for other visitors' work longer than this is announced (on_busy)
+on_busy: Callable[[], None] | None = None  # set by the dashboard: tells the waiting visitor; any thread may call it
+
+
+def wait_for_others(try_wait: Callable[[float | None], bool]) -> None:
+    """try_wait(timeout) until it succeeds; past BUSY_AFTER_S, call on_busy once first."""
+    if try_wait(BUSY_AFTER_S):
+        return
+    if on_busy is not None:
+        on_busy()
+    try_wait(None)
 
 
 @contextlib.contextmanager
 def heavy_work():
     """Hold HEAVY_WORK for one computation, then give its freed memory back to the system."""
-    with HEAVY_WORK:
+    wait_for_others(lambda timeout: HEAVY_WORK.acquire(timeout=-1 if timeout is None else timeout))
+    try:
+        yield
+    finally:
         try:
-            yield
-        finally:
             give_back_free_memory()
+        finally:
+            HEAVY_WORK.release()
 
 
 def hashable_key(value):
@@ -87,7 +103,7 @@ class ByteCache:
                     self._pending[key] = threading.Event()
             if waiting is None:
                 return self._compute(key, args, kwargs)
-            waiting.wait()  # another caller computes it: then it is here (or it failed, and we try)
+            wait_for_others(waiting.wait)  # another caller computes it: then it is here (or it failed, and we try)
         return pickle.loads(blob)
 
     def _compute(self, key, args, kwargs):

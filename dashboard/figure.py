@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 from streamlit import dataframe_util
 
-from .bytecache import MB, hashable_key, nbytes
+from .bytecache import MB, hashable_key, nbytes, wait_for_others
 from .i18n import language, speaking
 
 ALTAIR_GLOBALS = threading.Lock()  # Altair's theme and data transformers are process-wide settings
@@ -169,30 +169,42 @@ def _template_text(chart: alt.TopLevelMixin) -> str:
 def _lru(build: Callable, max_entries: int, keep: Callable, max_bytes: int | None = None) -> Callable:
     """`build` cached by its arguments, storing keep(result): the least recently used are dropped past
     `max_entries` or past `max_bytes` in all (bytecache.nbytes; a result larger than that is not kept).
-    Thread-safe; exposes `.cache` and `.sizes` (bytes of each entry)."""
+    Callers asking for a result that another caller is building wait for it instead of building it too (a class
+    arriving at a scene builds each figure once, #37).  Thread-safe; exposes `.cache` and `.sizes` (bytes of
+    each entry)."""
     cache: OrderedDict = OrderedDict()
     sizes: dict = {}
+    pending: dict = {}  # key -> threading.Event, set when its build ends
     lock = threading.Lock()
 
     @functools.wraps(build)
     def cached(*args, **kwargs):
         key = hashable_key((args, kwargs))
-        with lock:
-            if key in cache:
-                cache.move_to_end(key)
-                return cache[key]
-        value = keep(build(*args, **kwargs))
-        size = nbytes(value) if max_bytes is not None else 0
-        if max_bytes is not None and size > max_bytes:
-            return value
-        with lock:
-            if key not in cache:
+        while True:
+            with lock:
+                if key in cache:
+                    cache.move_to_end(key)
+                    return cache[key]
+                waiting = pending.get(key)
+                if waiting is None:
+                    pending[key] = threading.Event()
+                    break
+            wait_for_others(waiting.wait)  # built by another caller: then it is here (or it failed)
+        try:
+            value = keep(build(*args, **kwargs))
+            size = nbytes(value) if max_bytes is not None else 0
+            if max_bytes is not None and size > max_bytes:
+                return value
+            with lock:
                 cache[key], sizes[key] = value, size
-            for stale in sizes.keys() - cache.keys():  # the cache was cleared from outside (tests)
-                del sizes[stale]
-            while len(cache) > max_entries or (max_bytes is not None and sum(sizes.values()) > max_bytes):
-                sizes.pop(cache.popitem(last=False)[0], None)
-        return value
+                for stale in sizes.keys() - cache.keys():  # the cache was cleared from outside (tests)
+                    del sizes[stale]
+                while len(cache) > max_entries or (max_bytes is not None and sum(sizes.values()) > max_bytes):
+                    sizes.pop(cache.popitem(last=False)[0], None)
+            return value
+        finally:
+            with lock:
+                pending.pop(key).set()
 
     cached.cache, cached.sizes = cache, sizes
     return cached

@@ -30,6 +30,16 @@ _PRESENTER_CSS = """<style>
 </style>"""
 
 
+def busy_notice() -> None:
+    """Told by the shared caches (dashboard/bytecache.py: `on_busy`) when a visitor's chart has waited seconds for
+    other visitors' work: a short notice instead of a page that seems frozen.  Not in a script run (a background
+    thread, a download's callable): nobody to tell."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is not None:
+        st.toast(t("app.busy"), icon=":material/hourglass_top:")
+
+
 def sidebar_state() -> str:
     """Presenter mode starts with the sidebar collapsed (for st.set_page_config, before the frame)."""
     requested = st.session_state.get(PRESENTER_KEY)

@@ -1,5 +1,5 @@
 """The shared caches are bounded in bytes (#20), hand out copies, expire, and compute a result asked
-for by several callers at once only once."""
+for by several callers at once only once; a caller that waits seconds for other visitors' work is told (#37)."""
 
 import pickle
 import threading
@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard import bytecache
 from dashboard.bytecache import MB, ByteCache, nbytes
 from dashboard.figure import memo
 
@@ -120,3 +121,105 @@ def test_a_memo_cleared_from_outside_keeps_its_byte_count_true():
     built(7000)
     assert set(built.sizes) == set(built.cache) == {next(iter(built.cache))}
     assert sum(built.sizes.values()) <= MB
+
+
+@pytest.fixture
+def busy(monkeypatch):
+    """The busy hook recorded, announcing after 0.1 s instead of BUSY_AFTER_S."""
+    calls = []
+    monkeypatch.setattr(bytecache, "BUSY_AFTER_S", 0.1)
+    monkeypatch.setattr(bytecache, "on_busy", lambda: calls.append(time.perf_counter()))
+    return calls
+
+
+def _hold(lock_or_fn, seconds: float) -> threading.Thread:
+    held = threading.Event()
+
+    def run():
+        with lock_or_fn:
+            held.set()
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    held.wait()
+    return thread
+
+
+def test_a_heavy_computation_waiting_on_another_visitors_says_so_once_then_runs(busy):
+    """#37: a chart queued behind other visitors' heavy work is announced (once), then computed."""
+    cache = ByteCache(lambda x: x + 1, max_bytes=MB, heavy=True)
+    thread = _hold(bytecache.HEAVY_WORK, 0.6)
+    started = time.perf_counter()
+    assert cache(1) == 2
+    assert len(busy) == 1 and 0.1 <= busy[0] - started < 0.5 and time.perf_counter() - started >= 0.5
+    thread.join()
+    cache.clear()
+    assert cache(1) == 2 and len(busy) == 1  # no wait, no notice
+
+
+def test_a_caller_waiting_for_the_same_result_from_another_visitor_says_so(busy):
+    cache = ByteCache(lambda x: time.sleep(0.5) or x, max_bytes=MB)
+    first = threading.Thread(target=cache, args=(7,))
+    first.start()
+    time.sleep(0.05)  # the first caller is computing it
+    assert cache(7) == 7 and len(busy) == 1
+    first.join()
+
+
+def test_a_short_wait_is_not_announced(busy):
+    cache = ByteCache(lambda x: x, max_bytes=MB, heavy=True)
+    thread = _hold(bytecache.HEAVY_WORK, 0.02)
+    assert cache(3) == 3 and busy == []
+    thread.join()
+
+
+def test_the_page_shows_the_busy_notice_when_its_heavy_chart_waits(monkeypatch):
+    """The app's hook (dashboard.frame.busy_notice): a toast in the visitor's language, never an error."""
+    from dashboard import cached
+    from dashboard.i18n import catalog
+    from tests.apptest_helpers import run_app
+
+    monkeypatch.setattr(bytecache, "BUSY_AFTER_S", 0.2)
+    cached.minilm_analysis.clear()  # the page's default analysis must be computed, and wait for the lock
+    cached.load_minilm()
+    thread = _hold(bytecache.HEAVY_WORK, 1.5)
+    at = run_app({"lang": "ko"}, page="pages/real_transformer.py")
+    thread.join()
+    assert not at.exception
+    assert [toast.value for toast in at.toast] == [catalog("ko")["app.busy"]]
+
+
+def test_a_figure_asked_for_by_many_sessions_at_once_is_built_once(busy):
+    """#37: a class arriving at a scene at the same moment: each figure built once, every caller handed it."""
+    builds = []
+
+    def build(x):
+        builds.append(x)
+        time.sleep(0.3)
+        return {"x": x}
+
+    figure = memo(build)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(figure(5))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert builds == [5] and len(results) == 8 and all(r is results[0] for r in results)
+    assert 1 <= len(busy) <= 7  # the waiters, each told once after 0.1 s (here); never the builder
+
+
+def test_a_failed_figure_build_lets_the_next_caller_build_it():
+    calls = []
+
+    def build(x):
+        calls.append(x)
+        if len(calls) == 1:
+            raise RuntimeError("first build fails")
+        return x
+
+    figure = memo(build)
+    with pytest.raises(RuntimeError):
+        figure(1)
+    assert figure(1) == 1 and calls == [1, 1]

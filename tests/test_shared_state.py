@@ -172,6 +172,7 @@ def _calls() -> dict:
         "dashboard.cached.minilm_head": ((words, 1, 1), {}),
         "dashboard.cached.minilm_profile": ((words, 0), {}),
         "dashboard.cached.lm_gradients": ((words, 20), {}),
+        "dashboard.cached._transformer_gradient": ((words,), {}),
         "dashboard.cached.lm_surprises": ((words,), {}),
         "dashboard.cached.lm_samples": (("And God said", 20, 0.8, 0), {}),
         "dashboard.cached.copy_demo": (("And God said", "unto Moses, "), {}),
