@@ -50,6 +50,7 @@ def home_by_name():
 
 page = st.navigation([*pages, st.Page(home_by_name, title=t("nav.home"), url_path="home", visibility="hidden")])
 talk_ui()  # presenter mode: the talk's scene, its note, Previous and Next (dashboard/talk.py)
-page.run()
+with bytecache.page_run():  # at most two pages' scripts at once on a server (dashboard/bytecache.py)
+    page.run()
 finish_run()  # a "Reset to defaults" that a control missed reruns once (dashboard/url.py)
 url_notice_ui(link)

@@ -51,6 +51,20 @@ def wait_for_others(try_wait: Callable[[float | None], bool]) -> None:
     try_wait(None)
 
 
+PAGE_RUNS = threading.BoundedSemaphore(2)  # page scripts running at once on a server: as many as its cores
+
+
+@contextlib.contextmanager
+def page_run():
+    """Hold one of PAGE_RUNS while a page's script runs: more at once than the cores only multiply the memory
+    their work holds at once (#37), and a visitor kept waiting over BUSY_AFTER_S is told (on_busy)."""
+    wait_for_others(lambda timeout: PAGE_RUNS.acquire(timeout=timeout))
+    try:
+        yield
+    finally:
+        PAGE_RUNS.release()
+
+
 @contextlib.contextmanager
 def heavy_work():
     """Hold HEAVY_WORK for one computation, then give its freed memory back to the system."""
