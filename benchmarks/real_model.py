@@ -68,7 +68,7 @@ def measure(repeats: int = 3) -> dict[str, float]:
     load_s = statistics.median(_fresh("from core import minilm; minilm.load()") for _ in range(repeats))
     one_thread_each()  # as the app runs
     cached.load_minilm()
-    views, gradients, cached = [], [], []
+    views, gradients, hits = [], [], []
     for k in range(repeats):
         text = text_of(64, 40 * k + 1)
         started = time.perf_counter()
@@ -82,14 +82,14 @@ def measure(repeats: int = 3) -> dict[str, float]:
         gradients.append(time.perf_counter() - started)
         started = time.perf_counter()
         cached.minilm_profile(text, 0)
-        cached.append(time.perf_counter() - started)
+        hits.append(time.perf_counter() - started)
     lm = measure_language_models(repeats) if (ROOT / "data" / "lm" / "lstm.pt").exists() else {}
     return lm | {
         "torch_import_s": torch_s,
         "load_s": load_s,
         "views_64_s": statistics.median(views),
         "gradient_256_s": statistics.median(gradients),
-        "gradient_256_cached_s": statistics.median(cached),
+        "gradient_256_cached_s": statistics.median(hits),
     }
 
 
