@@ -44,7 +44,7 @@ PAGES = {  # URL path: name in the table
     "comeback": "RNNs came back",
     "real_transformer": "A real Transformer",  # last: the memory figures are taken before and after it
 }
-REAL = "real_transformer"  # the page that loads all-MiniLM-L6-v2 (about 170 MB, once per server)
+REAL = "real_transformer"  # the page that loads all-MiniLM-L6-v2 (about 100 MB, once per server)
 # the heaviest setting of every page, as a shared link could open it (#20): in the memory run and the soak
 HEAVY_LINKS = (
     "vanishing_exploding?seq_len=2000&hidden_size=128&rnn_detail=map",

@@ -134,7 +134,7 @@ def measure_language_models(repeats: int) -> dict[str, float]:
 
 def table(result: dict[str, float]) -> tuple[str, list[str]]:
     rows = [
-        ("first model load, fresh interpreter (import transformers, read the weights)", "load_s", "s"),
+        ("first model load, fresh interpreter (core/bert.py and the tokenizer, reading the weights)", "load_s", "s"),
         ("(baseline, same run: a fresh interpreter importing torch alone)", "torch_import_s", "s"),
         ("a new 64-word-piece text: every head's attention, statistics, head and model views", "views_64_s", "s"),
         ("a new 256-word-piece passage: gradient profile and its chart", "gradient_256_s", "s"),
