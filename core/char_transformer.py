@@ -65,18 +65,28 @@ class Block(nn.Module):
     """Pre-norm: x + attention(norm1(x)), then x + MLP(norm2(x)).  Post-norm: norm1(x + attention(x)), then
     norm2(x + MLP(x)).  The MLP is d → 4d → d with GELU."""
 
-    def __init__(self, d_model: int, heads: int, position: str, norm: str = "pre"):
+    def __init__(self, d_model: int, heads: int, position: str, norm: str = "pre", smear: bool = False):
         super().__init__()
         self.heads, self.position, self.pre = heads, position, norm == "pre"
+        # smeared keys (Olsson et al. 2022): each head's key at t is σ(s)·k_t + (1 − σ(s))·k_{t−1}, s learned
+        self.smear = nn.Parameter(torch.zeros(heads)) if smear else None
         self.norm1 = nn.LayerNorm(d_model)
         self.qkv = nn.Linear(d_model, 3 * d_model)
         self.out = nn.Linear(d_model, d_model)
         self.norm2 = nn.LayerNorm(d_model)
         self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
 
-    def queries_keys_values(self, x: torch.Tensor, offset: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def queries_keys_values(
+        self, x: torch.Tensor, offset: int = 0, before: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """q, k, v (B × heads × T × d_head) of the block's input (normed first in the pre-norm layout), RoPE applied
-        to q and k where it is the scheme (x's rows at positions offset, offset + 1, …)."""
+        to q and k where it is the scheme (x's rows at positions offset, offset + 1, …).  With smeared keys, each
+        key mixes in the one before it: `before` is the (unsmeared) key at offset − 1 (none: the first key is kept)."""
+        q, k, v = self.raw_queries_keys_values(x, offset)
+        return q, self.smeared(k, before), v
+
+    def raw_queries_keys_values(self, x: torch.Tensor, offset: int = 0):
+        """q, k, v before the keys are smeared."""
         b, n, d = x.shape
         q, k, v = (
             part.view(b, n, self.heads, d // self.heads).transpose(1, 2)
@@ -85,6 +95,14 @@ class Block(nn.Module):
         if self.position == "rope":
             q, k = rotate(q, offset), rotate(k, offset)
         return q, k, v
+
+    def smeared(self, k: torch.Tensor, before: torch.Tensor | None = None) -> torch.Tensor:
+        """σ(s)·k_t + (1 − σ(s))·k_{t−1} for each head; k_{−1} is `before`, or k_0 itself where there is none."""
+        if self.smear is None:
+            return k
+        previous = torch.cat([k[..., :1, :] if before is None else before, k[..., :-1, :]], dim=-2)
+        keep = torch.sigmoid(self.smear).to(k.dtype)[:, None, None]
+        return keep * k + (1 - keep) * previous
 
     def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         q, k, v = self.queries_keys_values(x)
@@ -105,7 +123,9 @@ class CharTransformer(nn.Module):
     """Input embeddings (B × T × d) → `layers` blocks → a final LayerNorm (pre-norm only: a post-norm block's
     output is already normed); the caller adds the embedding and the head (core/lm.py's CharLM)."""
 
-    def __init__(self, d_model: int, heads: int, layers: int, context: int, position: str, norm: str = "pre"):
+    def __init__(
+        self, d_model: int, heads: int, layers: int, context: int, position: str, norm: str = "pre", smear: bool = False
+    ):
         super().__init__()
         if position not in POSITIONS:
             raise ValueError(f"position must be one of {', '.join(POSITIONS)}; got {position!r}")
@@ -115,7 +135,7 @@ class CharTransformer(nn.Module):
             raise ValueError(f"d_model ({d_model}) must split into {heads} heads of an even width")
         self.position, self.heads, self.context = position, heads, context
         self.positions = nn.Embedding(context, d_model) if position == "learned" else None
-        self.blocks = nn.ModuleList(Block(d_model, heads, position, norm) for _ in range(layers))
+        self.blocks = nn.ModuleList(Block(d_model, heads, position, norm, smear) for _ in range(layers))
         self.norm = nn.LayerNorm(d_model) if norm == "pre" else nn.Identity()
 
     @property

@@ -149,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     lt.add_argument(
         "--repeat", type=float, default=lm.repeat, help=f"windows holding a repeated passage (default {lm.repeat})"
     )
+    lt.add_argument("--smear", action="store_true", help="the Transformer's keys smeared (Olsson et al. 2022)")
     lt.add_argument(
         "--spacing", choices=SPACINGS, default=lm.spacing, help=f"how far apart the copies are (default {lm.spacing})"
     )
@@ -412,6 +413,7 @@ def _language_model(args) -> int:
                 spacing=args.spacing,
                 layers=args.layers,
                 heads=args.heads,
+                smear=args.smear,
             )
             if args.save_every < 0:
                 raise ValueError(f"save_every must be 0 or more; got {args.save_every}")

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from .book import load_book
+from .bptt import input_gradient
 from .char_transformer import alibi_slopes
 from .lm import CharLM
 
@@ -127,11 +128,11 @@ class CachedTransformer:
     def __init__(self, model: CharLM):
         self.model, self.window = model, model.config.context
         self.ids: list[int] = []
-        self.cache: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.cache: list[tuple] = []  # a layer's keys, values, and its last key before smearing
 
     def reset(self, ids) -> torch.Tensor:
         """Read `ids` (at most W) from an empty cache; the logits after the last one."""
-        self.ids, self.cache = [], [(None, None)] * len(self.model.body.blocks)
+        self.ids, self.cache = [], [(None, None, None)] * len(self.model.body.blocks)
         logits = None
         for token in ids:
             logits = self.push(int(token))
@@ -150,11 +151,12 @@ class CachedTransformer:
         if m.body.position == "alibi":
             bias = -alibi_slopes(m.body.heads).to(h.dtype)[:, None, None] * torch.arange(pos, -1, -1, dtype=h.dtype)
         for index, block in enumerate(m.body.blocks):
-            q, k, v = block.queries_keys_values(h, offset=pos)
-            keys, values = self.cache[index]
+            q, raw, v = block.raw_queries_keys_values(h, offset=pos)
+            keys, values, before = self.cache[index]
+            k = block.smeared(raw, before)  # smeared keys mix in the key before (unsmeared), where the model has them
             keys = k if keys is None else torch.cat([keys, k], 2)
             values = v if values is None else torch.cat([values, v], 2)
-            self.cache[index] = (keys, values)
+            self.cache[index] = (keys, values, raw)
             weights = torch.softmax(q @ keys.transpose(-1, -2) / math.sqrt(q.shape[-1]) + bias, dim=-1)
             h = h + block.out((weights @ values).transpose(1, 2).reshape(h.shape))
             h = h + block.mlp(block.norm2(h))
@@ -188,20 +190,23 @@ def sample(model: CharLM, prompt: str, length: int, temperature: float, seed: in
 
 def gradient_profile(model: CharLM, text: str) -> pd.DataFrame:
     """‖∂ℓ/∂x_t‖ on a real passage: ℓ = log p(last character | the ones before it), x_t the input embedding of
-    character t, by autograd through a float64 copy of the model (in float32 an LSTM's gradient 1,000 characters
-    back underflows to exactly 0).  position, distance (from the last input character: 0), grad_norm,
-    log10_grad_norm, char; one row per input character.  The Transformer reads at most its window."""
+    character t, in float64 (in float32 an LSTM's gradient 1,000 characters back underflows to exactly 0): by
+    autograd through a float64 copy of the Transformer, by core/bptt.py for the LSTM and the GRU.  position,
+    distance (from the last input character: 0), grad_norm, log10_grad_norm, char; one row per input character.
+    The Transformer reads at most its window."""
     ids = load_book().encode(text)
     if len(ids) < 2:
         raise ValueError("the passage needs at least two characters")
     inputs, target = ids[:-1], int(ids[-1])
     if model.config.model == "transformer" and len(inputs) > model.config.context:
         raise ValueError(f"the Transformer reads at most {model.config.context} characters; got {len(inputs)}")
-    exact = copy.deepcopy(model).double()
-    x = exact.embed(torch.from_numpy(inputs[None, :])).detach().requires_grad_(True)
-    readout = torch.log_softmax(exact.forward_embedded(x)[0, -1], dim=-1)[target]
-    (grad,) = torch.autograd.grad(readout, x)
-    norms = grad[0].norm(dim=-1).numpy()
+    if model.config.model == "transformer":
+        exact = copy.deepcopy(model).double()
+        x = exact.embed(torch.from_numpy(inputs[None, :])).detach().requires_grad_(True)
+        readout = torch.log_softmax(exact.forward_embedded(x)[0, -1], dim=-1)[target]
+        norms = torch.autograd.grad(readout, x)[0][0].norm(dim=-1).numpy()
+    else:  # the same float64 gradient, backpropagated through time by hand in half the time (core/bptt.py)
+        norms = np.linalg.norm(input_gradient(model, inputs, target), axis=1)
     positions = np.arange(len(inputs))
     with np.errstate(divide="ignore"):
         logs = np.log10(norms)

@@ -56,6 +56,7 @@ class LMConfig:
     position: str = "alibi"  # the Transformer's position scheme: alibi | rope | learned (core/char_transformer.py)
     norm: str = "pre"  # the Transformer's LayerNorm placement: pre (GPT-2) | post (2017; core/stability.py)
     repeat: float = 0.5  # the fraction of training windows holding a passage repeated from earlier in the window
+    smear: bool = False  # the Transformer's smeared keys (Olsson et al. 2022; core/char_transformer.py)
     spacing: str = "near"  # the copies' places: near (the first, then the second after it) | even (any distance)
     clip: float = 1.0  # gradient-norm clipping, the same for all
     seed: int = 0  # weights and the windows drawn
@@ -85,7 +86,7 @@ class CharLM(nn.Module):
         self.config = c = config
         if c.model == "transformer":
             self.embed = nn.Embedding(c.vocab, c.d_model)
-            self.body = CharTransformer(c.d_model, c.heads, c.layers, c.context, c.position, c.norm)
+            self.body = CharTransformer(c.d_model, c.heads, c.layers, c.context, c.position, c.norm, c.smear)
             self.head = nn.Linear(c.d_model, c.vocab)
         else:
             self.embed = nn.Embedding(c.vocab, c.embedding)

@@ -35,11 +35,16 @@ def _loop_forward(net: CharTransformer, x: torch.Tensor) -> torch.Tensor:
         for h in range(heads):
             cols = slice(h * dh, (h + 1) * dh)
             q, k, v = qkv[:, cols], qkv[:, d + h * dh : d + (h + 1) * dh], qkv[:, 2 * d + h * dh : 2 * d + (h + 1) * dh]
+
+            # each key: rotated where RoPE is the scheme; smeared, σ(s)·k_j + (1 − σ(s))·k_{j−1} with k_{−1} = k_0
+            plain = [rope(k[j], j) if net.position == "rope" else k[j] for j in range(n)]
+            keep = 1.0 if block.smear is None else 1 / (1 + math.exp(-float(block.smear[h])))
+            keys = [keep * plain[j] + (1 - keep) * plain[max(j - 1, 0)] for j in range(n)]
             for i in range(n):
                 qi = rope(q[i], i) if net.position == "rope" else q[i]
                 scores = []
                 for j in range(i + 1):
-                    kj = rope(k[j], j) if net.position == "rope" else k[j]
+                    kj = keys[j]
                     score = float(qi @ kj) / math.sqrt(dh)
                     if net.position == "alibi":
                         score -= slopes[h] * (i - j)
@@ -65,11 +70,13 @@ def _layer_norm(x: torch.Tensor, norm: torch.nn.LayerNorm) -> torch.Tensor:
     return (x - mean) / torch.sqrt(var + norm.eps) * norm.weight + norm.bias
 
 
+@pytest.mark.parametrize("smear", [False, True])
 @pytest.mark.parametrize("norm", NORMS)
 @pytest.mark.parametrize("position", POSITIONS)
-def test_the_transformer_matches_a_plain_loop_in_float64(position, norm):
+def test_the_transformer_matches_a_plain_loop_in_float64(position, norm, smear):
     torch.manual_seed(1)
-    net = CharTransformer(d_model=16, heads=4, layers=2, context=12, position=position, norm=norm).double()
+    net = CharTransformer(d_model=16, heads=4, layers=2, context=12, position=position, norm=norm, smear=smear)
+    net = net.double()
     for p in net.parameters():  # LayerNorm's weight and bias away from 1 and 0, so that their place matters
         p.data += 0.1 * torch.randn_like(p)
     x = torch.randn(1, 9, 16, dtype=torch.float64)
@@ -160,3 +167,17 @@ def test_the_attention_maps_are_causal_distributions_and_match_the_forward_pass(
     h = x + block.out(mixed)
     h = h + block.mlp(block.norm2(h))
     torch.testing.assert_close(h, block(x, causal_bias(10, 4, "alibi", torch.float64)))
+
+
+def test_smeared_keys_mix_each_key_with_the_one_before_it():
+    """At s = 0 each key is the mean of its own and the one before; far positive s keeps the key as it is."""
+    torch.manual_seed(6)
+    block = CharTransformer(d_model=16, heads=4, layers=1, context=12, position="alibi", smear=True).blocks[0].double()
+    k = torch.randn(1, 4, 6, 4, dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(block.smeared(k)[..., 1:, :], (k[..., 1:, :] + k[..., :-1, :]) / 2)
+        torch.testing.assert_close(block.smeared(k)[..., 0, :], k[..., 0, :])
+        before = torch.randn(1, 4, 1, 4, dtype=torch.float64)
+        torch.testing.assert_close(block.smeared(k, before)[..., 0, :], (k[..., 0, :] + before[..., 0, :]) / 2)
+        block.smear.fill_(40.0)
+        torch.testing.assert_close(block.smeared(k), k)

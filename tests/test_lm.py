@@ -125,7 +125,7 @@ def test_cli_lm_train_reports_progress_and_writes_a_checkpoint(tmp_path):
     assert json.loads(whole.stdout)["status"] == "finished"  # stopping after the last step is finishing
 
 
-@pytest.mark.parametrize("model", ["lstm", "transformer"])
+@pytest.mark.parametrize("model", ["lstm", "gru", "transformer"])
 def test_the_gradient_profile_matches_float32_autograd_and_float64_finite_differences(model):
     import copy
 
@@ -148,7 +148,7 @@ def test_the_gradient_profile_matches_float32_autograd_and_float64_finite_differ
 
     x_t = x64.clone().requires_grad_(True)
     (g,) = torch.autograd.grad(torch.log_softmax(double.forward_embedded(x_t)[0, -1], -1)[int(ids[-1])], x_t)
-    np.testing.assert_allclose(profile["grad_norm"], g[0].norm(dim=-1).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(profile["grad_norm"], g[0].norm(dim=-1).numpy(), rtol=1e-9)  # core/bptt.py: by hand
     with torch.no_grad():
         for t in (0, 15, 31):
             v = torch.zeros_like(x64)
@@ -173,11 +173,14 @@ def test_the_transformers_surprise_on_a_long_text_scores_each_character_once_wit
             assert frame["bits"].iloc[t - 1] == pytest.approx(expected, rel=1e-4)
 
 
-@pytest.mark.parametrize("position", ["alibi", "rope", "learned"])
-def test_the_cached_transformer_gives_the_full_forwards_logits(position):
+@pytest.mark.parametrize(
+    ("position", "smear"), [("alibi", False), ("rope", False), ("learned", False), ("alibi", True)]
+)
+def test_the_cached_transformer_gives_the_full_forwards_logits(position, smear):
     from core.context import CachedTransformer
 
-    net = train_lm(LMConfig(model="transformer", position=position, **{**TINY, "steps": 20})).model  # window 32
+    config = LMConfig(model="transformer", position=position, smear=smear, **{**TINY, "steps": 20})  # window 32
+    net = train_lm(config).model
     ids = load_book().encode(load_book().text[:80])
     reader = CachedTransformer(net)
     with torch.no_grad():
