@@ -294,3 +294,27 @@ def test_cli_notes_truncation_on_stderr(capsys):
     out = capsys.readouterr()
     assert len(out.out.splitlines()) == 1 + 512
     assert "note" in out.err and "512" in out.err and len(out.err.strip().splitlines()) == 1
+
+
+def test_the_weights_are_the_files_own_mapped_copy_on_write(tmp_path):
+    """core/bert.py maps the safetensors file instead of reading it (#37): the same tensors, dtypes and shapes as
+    safetensors' own load_file, and writing to one changes the process's copy, never the file."""
+    from safetensors.torch import load_file, save_file
+
+    from core.bert import mapped_safetensors
+
+    tensors = {"a": torch.randn(3, 5), "b": torch.arange(7), "c": torch.randn(2, 2).half(), "d": torch.zeros(0)}
+    save_file(tensors, str(tmp_path / "t.safetensors"))
+    mapped = mapped_safetensors(tmp_path / "t.safetensors")
+    for name, tensor in tensors.items():
+        assert mapped[name].dtype == tensor.dtype and torch.equal(mapped[name], tensor), name
+    header = json.dumps({"x": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}).encode()
+    header += b" " * ((5 - len(header)) % 4)  # the data start at 8 + len(header) ≡ 1 (mod 4): misaligned for F32
+    values = torch.tensor([1.5, -2.25])
+    (tmp_path / "odd.safetensors").write_bytes(len(header).to_bytes(8, "little") + header + values.numpy().tobytes())
+    assert torch.equal(mapped_safetensors(tmp_path / "odd.safetensors")["x"], values)
+    mapped["a"].add_(1.0)
+    assert torch.equal(load_file(str(tmp_path / "t.safetensors"))["a"], tensors["a"])
+    package = load_file(str(minilm.model_dir() / "model.safetensors"))
+    state = minilm.load().model.state_dict()
+    assert len(state) == 101 and all(torch.equal(state[name], package[name]) for name in state)
