@@ -157,6 +157,12 @@ class CharTransformer(nn.Module):
             h = block(h, bias)
         return self.norm(h)
 
+    def smear_weights(self) -> list[list[float]] | None:
+        """σ(s) of each layer's heads: the share of a head's key that is its own character's (None: not smeared)."""
+        if self.blocks[0].smear is None:
+            return None
+        return [torch.sigmoid(block.smear.detach()).tolist() for block in self.blocks]
+
     @torch.no_grad()
     def layer_maps(self, x: torch.Tensor):
         """Each layer's attention weights in turn (heads × T × T) for input embeddings x (1 × T × d): one layer's

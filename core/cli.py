@@ -388,7 +388,7 @@ def _attention(args) -> int:
 
 
 LM_DIR = "data/lm"  # the shipped checkpoints, relative to the repository
-LM_CHECKPOINTS = (*LM_MODELS, "transformer-learned")  # the last: learned absolute positions, the same stream
+LM_CHECKPOINTS = (*LM_MODELS, "transformer-alibi", "transformer-learned")  # ALiBi alone; learned positions
 
 
 def _lm_path(model: str):

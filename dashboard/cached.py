@@ -296,7 +296,7 @@ def lm_samples(prompt: str, length: int, temperature: float, seed: int) -> dict[
 
 # --- Retrieval: a passage shown twice ----------------------------------------------------------------------
 
-RETRIEVAL_CHECKPOINTS = (*lm.LM_MODELS, "transformer-learned")  # each with data/lm/retrieval-NAME.csv
+RETRIEVAL_CHECKPOINTS = (*lm.LM_MODELS, "transformer-alibi", "transformer-learned")  # data/lm/retrieval-NAME.csv
 
 
 def retrieval_ready() -> bool:
@@ -319,6 +319,11 @@ def lm_runs() -> dict[str, dict]:
     """Every training run's JSON (the shipped checkpoints, then data/lm/runs/), by name."""
     files = [LM_DIR / f"{code}.json" for code in RETRIEVAL_CHECKPOINTS] + sorted((LM_DIR / "runs").glob("*.json"))
     return {path.stem: json.loads(path.read_text()) for path in files if path.exists()}
+
+
+def smear_weights() -> list[list[float]] | None:
+    """The shipped Transformer's smeared-key weights σ(s), layer by layer and head by head (None: not smeared)."""
+    return language_model("transformer")[0].body.smear_weights()
 
 
 @byte_cache(max_mb=4, heavy=True)

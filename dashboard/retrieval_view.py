@@ -31,12 +31,27 @@ COPIES = 0.5  # bits/char: a median gain of at least this counts as copying at t
 NEAR = (64, 128, 192)  # the distances the issue's target names: the gain within the training window
 FAR = (512, 1000, 2000)  # distances past the window that the caption quotes
 LEARNED = "transformer-learned"
+ALIBI = "transformer-alibi"  # the shipped recipe without smeared keys: the Transformer shipped before
+LEARNED_SMEAR = "transformer-learned-smear"  # learned positions with smeared keys (a run)
 FOUR_LAYERS = "transformer-4-layer"  # the shipped recipe at 4 layers (a run stopped at step 1,500)
-SCHEMES = {"transformer": "alibi", LEARNED: "learned", "transformer-rope": "rope"}  # checkpoint: position scheme
+RUN_ORDER = (  # the scheme caption's runs, each where its JSON is present
+    "transformer",
+    ALIBI,
+    LEARNED,
+    LEARNED_SMEAR,
+    "transformer-rope",
+    FOUR_LAYERS,
+    "transformer-repeat-0.25",
+    "transformer-repeat-0",
+    "lstm",
+    "gru",
+)
 RUN_STYLE = {  # a training run on the progress chart: (colour, dash)
     "transformer": (MODEL_COLORS["transformer"], SOLID),
+    ALIBI: (MODEL_COLORS["transformer"], DASHED),
     LEARNED: ("#6b7280", DASHED),
-    FOUR_LAYERS: (MODEL_COLORS["transformer"], DASHED),
+    LEARNED_SMEAR: ("#6b7280", DOTTED),
+    FOUR_LAYERS: ("#0e7490", DASHED),
     "transformer-rope": ("#db2777", DASHED),
     "transformer-repeat-0.25": (MODEL_COLORS["transformer"], DOTTED),
     "transformer-repeat-0": ("#a78bfa", DOTTED),
@@ -62,7 +77,9 @@ def _layers(code: str) -> int:
 
 def names() -> dict[str, str]:
     return {code: t(f"text.model_{code}") for code in LM_MODELS} | {
+        ALIBI: t("retrieval.model_alibi_plain", layers=_layers(ALIBI)),
         LEARNED: t("retrieval.model_learned", layers=_layers(LEARNED)),
+        LEARNED_SMEAR: t("retrieval.model_learned_smear", layers=_layers(LEARNED_SMEAR)),
         FOUR_LAYERS: t("retrieval.model_alibi_run", layers=_layers(FOUR_LAYERS)),
         "transformer-rope": t("retrieval.model_rope"),
         "transformer-repeat-0.25": t("retrieval.model_repeat", fraction="0.25"),
@@ -100,7 +117,7 @@ def curves() -> pd.DataFrame:
 def gain_section(_value, style: Style) -> Section:
     table = curves()
     labels = names()
-    shown = [code for code in (*LM_MODELS, LEARNED) if code in set(table["model"])]
+    shown = [code for code in (*LM_MODELS, ALIBI, LEARNED) if code in set(table["model"])]
     data = table[table["model"].isin(shown)].assign(name=lambda f: f["model"].map(labels))
     text = {key: t(f"retrieval.{key}") for key in ("model", "axis_distance", "axis_gain")}
     text["window"] = t("retrieval.window_mark", window=cached.language_model("transformer")[0].config.context)
@@ -123,7 +140,7 @@ def signed(value: float) -> str:
 
 def gain_caption(table: pd.DataFrame) -> str:
     labels, parts = names(), []
-    for code in LM_MODELS:
+    for code in (*LM_MODELS, ALIBI):
         curve = table[table["model"] == code]
         if curve.empty:
             continue
@@ -233,9 +250,15 @@ def head_map_section(c: CopyInputs, style: Style) -> Section:
     text = {key: t(f"retrieval.{key}") for key in ("axis_first", "axis_second", "axis_weight")}
     title = t("retrieval.map_title", layer=layer, head=head)
     figure = copy_map_chart(block, list(c.text), title, text, style)
-    first_layer = scores[scores["layer"] == 1]
-    prev = first_layer.loc[first_layer["previous"].idxmax()]
     others = scores.drop(index=best.name)["induction"]
+    keep = cached.smear_weights()  # layers × heads, or None: the model's keys are not smeared
+    if keep is None:
+        first_layer = scores[scores["layer"] == 1]
+        prev = first_layer.loc[first_layer["previous"].idxmax()]
+        previous = t("retrieval.map_previous", head=int(prev["head"]), share=f"{prev['previous']:.2f}")
+    else:
+        own = float(keep[layer - 1][head - 1])
+        previous = t("retrieval.map_smeared", own=f"{own:.2f}", before=f"{1 - own:.2f}")
     caption = t(
         "retrieval.map_caption",
         layer=layer,
@@ -243,8 +266,7 @@ def head_map_section(c: CopyInputs, style: Style) -> Section:
         score=f"{best['induction']:.2f}",
         others=f"{others.max():.2f}",
         uniform=f"{1 / (c.gap + len(c.text) + 1):.3f}",
-        prev_head=int(prev["head"]),
-        prev=f"{prev['previous']:.2f}",
+        previous=previous,
     )
     return Section(figure, caption, lambda: demo(c)["heads"])
 
@@ -266,7 +288,7 @@ def runs() -> dict[str, dict]:
 
 @functools.partial(memo, max_entries=8)
 def scheme_section(_value, style: Style) -> Section:
-    labels, meta = run_names(), runs()
+    labels, meta = run_names(), runs_shown()
     rows = [
         {"model": code, "name": labels[code], "step": point["step"], "gain": point["gain_bits_at_128"]}
         for code, info in meta.items()
@@ -292,21 +314,32 @@ def _first_copying(info: dict) -> int | None:
     return None
 
 
+def runs_shown() -> dict[str, dict]:
+    """The runs the page knows, finished or stopped (a run still training has no held-out loss yet)."""
+    labels = run_names()
+    return {code: info for code, info in runs().items() if code in labels and info.get("status") != "running"}
+
+
 def scheme_caption() -> str:
-    labels, meta, table = run_names(), runs(), curves()
+    """Each run: where it began to copy, its median gain at 64–192 (24 passages) where the run was measured so,
+    else its last checkpoint's gain at distance 128 (8 passages), and its held-out loss."""
+    labels, meta, table = run_names(), runs_shown(), curves()
     parts = []
-    for code in (*SCHEMES, FOUR_LAYERS, "transformer-repeat-0.25", "transformer-repeat-0", "lstm", "gru"):
+    for code in RUN_ORDER:
         if code not in meta:
             continue
         info = meta[code]
         first = _first_copying(info)
         curve = table[table["model"] == code]
-        near = _near(curve) if not curve.empty else "—"
         key = "retrieval.run_copies" if first is not None else "retrieval.run_never"
         if code == LEARNED and first is None:
             key = "retrieval.learned_never"  # the position-scheme row, in the words of the issue that asked for it
-        parts.append(t(key, name=labels[code], steps=info["steps"], first=first, near=near, copies=COPIES,
-                       bits=f"{info['held_out_bits_per_char']:.2f}", layers=_layers(code)))  # fmt: skip
+        elif curve.empty:
+            key += "_128"
+        last = info.get("progress", [{}])[-1].get("gain_bits_at_128", math.nan)
+        parts.append(t(key, name=labels[code], steps=info["steps"], first=first, copies=COPIES, gain=signed(last),
+                       near=_near(curve) if not curve.empty else "", bits=f"{info['held_out_bits_per_char']:.2f}",
+                       layers=_layers(code)))  # fmt: skip
     return t("retrieval.scheme_caption", runs=" ".join(parts), copies=COPIES)
 
 

@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 for model in lstm gru transformer; do
   python -m core context --model "$model" > "data/lm/context-$model.csv"
 done
-for model in lstm gru transformer transformer-learned; do
+for model in lstm gru transformer transformer-alibi transformer-learned; do
   python -m core retrieval --model "$model" --detail > "data/lm/retrieval-$model.csv"
 done
