@@ -33,6 +33,7 @@ from torch.nn import functional as F
 POSITIONS = ("alibi", "rope", "learned")
 NORMS = ("pre", "post")  # where each block's LayerNorms sit: on the branch's input (GPT-2) or after the sum (2017)
 ROPE_BASE = 10_000.0
+QUERY_BLOCK = 256  # queries whose scores are held at once (#37: a 1,536-character demo held 200 MB of n × n scores)
 
 
 def alibi_slopes(heads: int) -> torch.Tensor:
@@ -40,14 +41,30 @@ def alibi_slopes(heads: int) -> torch.Tensor:
     return torch.tensor([2.0 ** (-8.0 * h / heads) for h in range(1, heads + 1)])
 
 
-def causal_bias(n: int, heads: int, position: str, dtype=torch.float32) -> torch.Tensor:
-    """The additive score bias, heads × n × n: −inf above the diagonal; for ALiBi −m_h·(i − j) on and below it."""
-    i = torch.arange(n)
-    distance = (i[:, None] - i[None, :]).to(dtype)
-    blocked = torch.full((n, n), -math.inf, dtype=dtype).triu(1)
+def causal_bias(
+    n: int, heads: int, position: str, dtype=torch.float32, start: int = 0, stop: int | None = None
+) -> torch.Tensor:
+    """The additive score bias of queries start … stop−1 (default: all n) on keys 0 … n−1, heads × rows × n: −inf
+    where the key comes after the query; for ALiBi −m_h·(i − j) where it does not."""
+    i, j = torch.arange(start, n if stop is None else stop), torch.arange(n)
+    distance = (i[:, None] - j[None, :]).to(dtype)
+    blocked = torch.zeros(len(i), n, dtype=dtype).masked_fill(j[None, :] > i[:, None], -math.inf)
     if position != "alibi":
-        return blocked.expand(heads, n, n)
+        return blocked.expand(heads, len(i), n)
     return blocked - alibi_slopes(heads).to(dtype)[:, None, None] * distance.clamp(min=0)
+
+
+def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, heads: int, position: str) -> torch.Tensor:
+    """softmax(q·kᵀ/√d_head + causal_bias)·v, QUERY_BLOCK queries at a time: a block of queries needs only the keys
+    up to its last query (the later ones are masked), so no n × n score matrix is ever held whole."""
+    n = q.shape[-2]
+    parts = []
+    for start in range(0, n, QUERY_BLOCK):
+        stop = min(n, start + QUERY_BLOCK)
+        bias = causal_bias(stop, heads, position, q.dtype, start)
+        rows, keys, values = q[..., start:stop, :], k[..., :stop, :], v[..., :stop, :]
+        parts.append(F.scaled_dot_product_attention(rows, keys, values, attn_mask=bias))
+    return torch.cat(parts, dim=-2) if len(parts) > 1 else parts[0]
 
 
 def rotate(x: torch.Tensor, offset: int = 0, base: float = ROPE_BASE) -> torch.Tensor:
@@ -104,19 +121,26 @@ class Block(nn.Module):
         keep = torch.sigmoid(self.smear).to(k.dtype)[:, None, None]
         return keep * k + (1 - keep) * previous
 
-    def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-        q, k, v = self.queries_keys_values(x)
-        mixed = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mixed = attend(*self.queries_keys_values(x), self.heads, self.position)
         x = x + self.out(mixed.transpose(1, 2).reshape(x.shape))
         if self.pre:
             return x + self.mlp(self.norm2(x))
         x = self.norm1(x)
         return self.norm2(x + self.mlp(x))
 
-    def weights(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-        """The attention weights, B × heads × T × T: softmax(q·k/√d_head + bias) over the keys."""
+    def weights(self, x: torch.Tensor) -> torch.Tensor:
+        """The attention weights, B × heads × T × T: softmax(q·k/√d_head + causal_bias) over the keys, filled
+        QUERY_BLOCK rows at a time."""
         q, k, _ = self.queries_keys_values(x)
-        return torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]) + bias, dim=-1)
+        n = q.shape[-2]
+        out = torch.empty(*q.shape[:-1], n, dtype=q.dtype)
+        for start in range(0, n, QUERY_BLOCK):
+            stop = min(n, start + QUERY_BLOCK)
+            scores = q[..., start:stop, :] @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])
+            bias = causal_bias(n, self.heads, self.position, q.dtype, start, stop)
+            out[..., start:stop, :] = torch.softmax(scores + bias, dim=-1)
+        return out
 
 
 class CharTransformer(nn.Module):
@@ -143,18 +167,16 @@ class CharTransformer(nn.Module):
         """The most characters it can read at once: its window with learned positions, else no limit."""
         return self.context if self.position == "learned" else None
 
-    def _start(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _start(self, x: torch.Tensor) -> torch.Tensor:
         n = x.shape[1]
         if self.reach is not None and n > self.reach:
             raise ValueError(f"the Transformer reads at most {self.reach} characters; got {n}")
-        if self.positions is not None:
-            x = x + self.positions.weight[:n]
-        return x, causal_bias(n, self.heads, self.position, x.dtype)
+        return x + self.positions.weight[:n] if self.positions is not None else x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, bias = self._start(x)
+        h = self._start(x)
         for block in self.blocks:
-            h = block(h, bias)
+            h = block(h)
         return self.norm(h)
 
     def smear_weights(self) -> list[list[float]] | None:
@@ -167,10 +189,10 @@ class CharTransformer(nn.Module):
     def layer_maps(self, x: torch.Tensor):
         """Each layer's attention weights in turn (heads × T × T) for input embeddings x (1 × T × d): one layer's
         maps held at a time."""
-        h, bias = self._start(x)
+        h = self._start(x)
         for block in self.blocks:
-            yield block.weights(h, bias)[0]
-            h = block(h, bias)
+            yield block.weights(h)[0]
+            h = block(h)
 
     def attention(self, x: torch.Tensor) -> torch.Tensor:
         """Every layer's attention weights for input embeddings x (1 × T × d): layers × heads × T × T."""

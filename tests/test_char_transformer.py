@@ -6,6 +6,7 @@ import math
 import pytest
 import torch
 
+from core import char_transformer
 from core.char_transformer import NORMS, POSITIONS, CharTransformer, alibi_slopes, causal_bias, rotate
 from core.lm import CharLM, LMConfig
 
@@ -166,7 +167,7 @@ def test_the_attention_maps_are_causal_distributions_and_match_the_forward_pass(
     mixed = (maps[0][None] @ v).transpose(1, 2).reshape(1, 10, 16)
     h = x + block.out(mixed)
     h = h + block.mlp(block.norm2(h))
-    torch.testing.assert_close(h, block(x, causal_bias(10, 4, "alibi", torch.float64)))
+    torch.testing.assert_close(h, block(x))
 
 
 def test_smeared_keys_mix_each_key_with_the_one_before_it():
@@ -181,3 +182,25 @@ def test_smeared_keys_mix_each_key_with_the_one_before_it():
         torch.testing.assert_close(block.smeared(k, before)[..., 0, :], (k[..., 0, :] + before[..., 0, :]) / 2)
         block.smear.fill_(40.0)
         torch.testing.assert_close(block.smeared(k), k)
+
+
+@pytest.mark.parametrize("position", POSITIONS)
+def test_attention_a_block_of_queries_at_a_time_is_the_whole_at_once(position, monkeypatch):
+    """#37: past QUERY_BLOCK queries the scores are held a block at a time; the outputs and the maps are those of
+    one pass over the whole n × n (here with blocks of 4 on 11 positions: a last block of 3)."""
+    torch.manual_seed(7)
+    net = CharTransformer(d_model=16, heads=4, layers=2, context=12, position=position, smear=True).double()
+    x = torch.randn(2, 11, 16, dtype=torch.float64)
+    with torch.no_grad():
+        whole, maps = net(x), net.attention(x[:1])
+        monkeypatch.setattr(char_transformer, "QUERY_BLOCK", 4)
+        torch.testing.assert_close(net(x), whole, rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(net.attention(x[:1]), maps, rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(net(x)[0], _loop_forward(net, x[0]), rtol=1e-9, atol=1e-10)
+
+
+def test_a_block_of_rows_of_the_bias_is_those_rows_of_the_whole():
+    for position in POSITIONS:
+        whole = causal_bias(9, 4, position)
+        torch.testing.assert_close(causal_bias(9, 4, position, start=3, stop=7), whole[:, 3:7])
+        torch.testing.assert_close(causal_bias(7, 4, position, start=3), whole[:, 3:7, :7])
