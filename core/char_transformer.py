@@ -129,18 +129,19 @@ class Block(nn.Module):
         x = self.norm1(x)
         return self.norm2(x + self.mlp(x))
 
-    def weights(self, x: torch.Tensor) -> torch.Tensor:
-        """The attention weights, B × heads × T × T: softmax(q·k/√d_head + causal_bias) over the keys, filled
-        QUERY_BLOCK rows at a time."""
+    def weight_blocks(self, x: torch.Tensor):
+        """(start, the attention weights of queries start … start + QUERY_BLOCK − 1 on every key, B × heads ×
+        rows × T), a block of queries at a time: softmax(q·k/√d_head + causal_bias) over the keys."""
         q, k, _ = self.queries_keys_values(x)
         n = q.shape[-2]
-        out = torch.empty(*q.shape[:-1], n, dtype=q.dtype)
         for start in range(0, n, QUERY_BLOCK):
             stop = min(n, start + QUERY_BLOCK)
             scores = q[..., start:stop, :] @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])
-            bias = causal_bias(n, self.heads, self.position, q.dtype, start, stop)
-            out[..., start:stop, :] = torch.softmax(scores + bias, dim=-1)
-        return out
+            yield start, torch.softmax(scores + causal_bias(n, self.heads, self.position, q.dtype, start, stop), dim=-1)
+
+    def weights(self, x: torch.Tensor) -> torch.Tensor:
+        """The attention weights, B × heads × T × T (weight_blocks, put together)."""
+        return torch.cat([rows for _, rows in self.weight_blocks(x)], dim=-2)
 
 
 class CharTransformer(nn.Module):
@@ -192,6 +193,15 @@ class CharTransformer(nn.Module):
         h = self._start(x)
         for block in self.blocks:
             yield block.weights(h)[0]
+            h = block(h)
+
+    @torch.no_grad()
+    def layer_weight_blocks(self, x: torch.Tensor):
+        """For each layer in turn, an iterator over (start, heads × rows × T weights of a block of queries) for
+        input embeddings x (1 × T × d): read it before asking for the next layer.  No layer's T × T is held."""
+        h = self._start(x)
+        for block in self.blocks:
+            yield ((start, rows[0]) for start, rows in block.weight_blocks(h))
             h = block(h)
 
     def attention(self, x: torch.Tensor) -> torch.Tensor:

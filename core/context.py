@@ -20,7 +20,7 @@ from torch import nn
 
 from .book import load_book
 from .bptt import input_gradient
-from .char_transformer import alibi_slopes
+from .char_transformer import alibi_slopes, attend
 from .lm import CharLM
 
 TARGETS = 2000  # held-out characters each loss is averaged over
@@ -131,12 +131,20 @@ class CachedTransformer:
         self.cache: list[tuple] = []  # a layer's keys, values, and its last key before smearing
 
     def reset(self, ids) -> torch.Tensor:
-        """Read `ids` (at most W) from an empty cache; the logits after the last one."""
-        self.ids, self.cache = [], [(None, None, None)] * len(self.model.body.blocks)
-        logits = None
-        for token in ids:
-            logits = self.push(int(token))
-        return logits
+        """Read `ids` (1 to W of them) from an empty cache in one pass, as the model reads a window, keeping each
+        layer's keys and values; the logits after the last one."""
+        m, body = self.model, self.model.body
+        self.ids = [int(token) for token in ids]
+        h = body._start(m.embed(torch.tensor([self.ids])))
+        self.cache = []
+        for block in body.blocks:
+            q, raw, v = block.raw_queries_keys_values(h)
+            k = block.smeared(raw)
+            self.cache.append((k, v, raw[..., -1:, :]))
+            mixed = attend(q, k, v, block.heads, block.position)
+            h = h + block.out(mixed.transpose(1, 2).reshape(h.shape))
+            h = h + block.mlp(block.norm2(h))
+        return m.head(body.norm(h))[0, -1]
 
     def push(self, token: int) -> torch.Tensor:
         """Read one more character; the logits (vocab) for the one after it."""

@@ -194,11 +194,24 @@ def induction_heads(model: CharLM, passage: np.ndarray, gap: np.ndarray) -> tupl
     copy's characters (rows) attending to the first copy's (columns): n × n."""
     n, g = len(passage), len(gap)
     row = np.concatenate([passage, gap, passage])
+    total, second = len(row), n + g
     induction, previous, blocks = [], [], []
-    for maps in model.body.layer_maps(model.embed(torch.from_numpy(row[None]))):  # heads × T × T, a layer at a time
-        induction.append(induction_scores(maps, 0, n + g, n))
-        previous.append(previous_scores(maps))
-        blocks.append(maps[:, n + g : 2 * n + g, :n].clone())
+    for layer in model.body.layer_weight_blocks(model.embed(torch.from_numpy(row[None]))):
+        # the means of induction_scores(maps, 0, second, n) and previous_scores(maps), gathered block by block of
+        # query rows (heads × rows × T each) instead of from the whole T × T maps (#37: 1,536² a head and layer)
+        heads = model.config.heads
+        on_match, on_previous, block = torch.zeros(heads), torch.zeros(heads), torch.empty(heads, n, n)
+        for start, weights in layer:
+            rows = torch.arange(start, start + weights.shape[-2])
+            after = rows[rows >= 1]
+            on_previous += weights[:, after - start, after - 1].sum(-1)
+            k = rows[(rows >= second) & (rows < second + n - 1)] - second
+            on_match += weights[:, second + k - start, k + 1].sum(-1)
+            copy = rows[rows >= second]
+            block[:, copy - second] = weights[:, copy - start, :n]
+        induction.append(on_match / (n - 1))
+        previous.append(on_previous / (total - 1))
+        blocks.append(block)
     induction, previous = torch.stack(induction), torch.stack(previous)
     layers, heads = induction.shape
     frame = pd.DataFrame(

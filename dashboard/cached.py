@@ -263,24 +263,19 @@ def context_curves() -> pd.DataFrame:
 
 
 @byte_cache(max_mb=4, heavy=True)
-def lm_gradients(text: str, span: int) -> dict[str, pd.DataFrame]:
-    """Each model's gradient against distance for the last character of `text` (the Transformer reads its
-    own window of it, the same for every span past it: computed once).  The recurrent models' float64 passes
-    (0.2–0.5 s each at 1,000 characters) run side by side, one thread each (#37: a move within 600 ms)."""
-    jobs = {code: text[-(span + 1) :] for code in lm.LM_MODELS if code != "transformer"}
+def lm_gradients(text: str) -> dict[str, pd.DataFrame]:
+    """Each model's gradient against distance for the last character of `text`: the LSTM and the GRU read all of
+    it, the Transformer its window of it.  Computed once per text: the page's slider only chooses how far back its
+    chart looks (#37: a move within 600 ms).  The recurrent models' float64 passes run side by side."""
+    jobs = {code: text for code in lm.LM_MODELS if code != "transformer"}
     with ThreadPoolExecutor(len(jobs)) as pool:
         futures = {
             code: pool.submit(context.gradient_profile, language_model(code)[0], part) for code, part in jobs.items()
         }
         window = language_model("transformer")[0].config.context
-        out = {code: future.result() for code, future in futures.items()}
-    out["transformer"] = _transformer_gradient(text[-(window + 1) :])
+        out = {"transformer": context.gradient_profile(language_model("transformer")[0], text[-(window + 1) :])}
+        out |= {code: future.result() for code, future in futures.items()}
     return {code: out[code] for code in lm.LM_MODELS}
-
-
-@byte_cache(max_mb=1)
-def _transformer_gradient(text: str) -> pd.DataFrame:
-    return context.gradient_profile(language_model("transformer")[0], text)
 
 
 @byte_cache(max_mb=4, heavy=True)

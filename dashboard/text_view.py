@@ -49,7 +49,7 @@ def context_table() -> pd.DataFrame:
     return cached.context_curves()
 
 
-def passage(span: int) -> str:
+def passage(span: int = RANGES["span"][1]) -> str:
     """The held-out passage whose last character is predicted: `span` characters before it, and it."""
     book = cached.load_book()
     held = book.text[book.split :]
@@ -106,7 +106,8 @@ def context_caption(table: pd.DataFrame) -> str:
 
 
 def gradients(span: int) -> dict[str, pd.DataFrame]:
-    return cached.lm_gradients(passage(span), span)
+    """Each model's gradient on the whole passage (computed once), up to `span` characters back."""
+    return {code: frame[frame["distance"] < span] for code, frame in cached.lm_gradients(passage()).items()}
 
 
 @dataclass(frozen=True)

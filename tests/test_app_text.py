@@ -49,6 +49,12 @@ def test_the_shipped_context_curves_are_the_commands_output_and_end_equal():
     pd.testing.assert_frame_equal(again, table[table["model"] == "gru"].drop(columns="model").reset_index(drop=True))
 
 
+def _read() -> dict[str, str]:
+    """What each model reads of the gradient section's passage: the LSTM and the GRU all 1,000 characters before
+    the predicted one, the Transformer its 256-character window."""
+    return {code: passage(1000)[-257:] if code == "transformer" else passage(1000) for code in LM_MODELS}
+
+
 def test_defaults_draw_every_section_and_the_captions_read_the_numbers():
     at = _open()
     assert_charts_sound(at)
@@ -58,10 +64,7 @@ def test_defaults_draw_every_section_and_the_captions_read_the_numbers():
         curve = table[table["model"] == code].sort_values("context")
         assert f"{curve['bits_per_char'].iloc[-1]:.2f} bits/char with its full window" in text
         assert f"within 1% of the full window from d = {effective_context(curve)}" in text
-    profiles = {
-        code: gradient_profile(model(code)[0], passage(1000)[-257:] if code == "transformer" else passage(1000))
-        for code in LM_MODELS
-    }
+    profiles = {code: gradient_profile(model(code)[0], text) for code, text in _read().items()}
     for frame in profiles.values():
         far = int(frame["distance"].max())
         value = float(frame.loc[frame["distance"] == far, "log10_grad_norm"].iloc[0])
@@ -80,8 +83,12 @@ def test_every_slider_at_its_min_and_max(where):
     assert_charts_sound(at)
     span = int(query["text_span"])
     lines = next(f for f in charts(at)[1]["data"] if "part" in f and "log10" in f)
-    lstm = lines[lines["series"] == EN["text.model_lstm"]]
-    assert lstm["distance"].max() <= span - 1
+    whole = {code: gradient_profile(model(code)[0], text) for code, text in _read().items()}
+    for code in LM_MODELS:  # the whole passage's gradient (as each model read it), up to `span` characters back
+        drawn = lines[lines["series"] == EN[f"text.model_{code}"]]
+        assert drawn["distance"].max() == min(span, len(whole[code])) - 1, code
+        exact = whole[code].set_index("distance").loc[drawn["distance"].astype(int), "log10_grad_norm"]
+        np.testing.assert_allclose(drawn["log10"].to_numpy(), exact.to_numpy(), rtol=1e-9)
     assert all(len(c.value) == len(DEFAULTS["prompt"]) + int(query["text_length"]) for c in at.code)
 
 

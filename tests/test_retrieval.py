@@ -244,6 +244,27 @@ def test_the_head_scores_of_a_real_forward_pass_are_shares_of_attention():
     assert previous_scores(maps).shape == (2, 4)
 
 
+@pytest.mark.parametrize("block", [5, 256])
+def test_the_demos_head_scores_are_the_score_functions_on_the_whole_maps(block, monkeypatch):
+    """induction_heads gathers its scores a block of query rows at a time (#37); they are induction_scores and
+    previous_scores of the whole maps, and its map is the best head's second-copy rows over the first copy."""
+    from core import char_transformer
+
+    model = _model(position="alibi", context=64)
+    book = load_book()
+    passage, gap = book.encode("In the beginning God"), book.encode(" created the heaven and")
+    n, g = len(passage), len(gap)
+    monkeypatch.setattr(char_transformer, "QUERY_BLOCK", block)
+    frame, shown = retrieval.induction_heads(model, passage, gap)
+    with torch.no_grad():
+        maps = model.body.attention(model.embed(torch.from_numpy(np.concatenate([passage, gap, passage])[None])))
+    induction, previous = induction_scores(maps, 0, n + g, n).flatten(), previous_scores(maps).flatten()
+    torch.testing.assert_close(torch.tensor(frame["induction"].to_numpy()), induction)
+    torch.testing.assert_close(torch.tensor(frame["previous"].to_numpy()), previous)
+    best = int(frame["induction"].idxmax())
+    np.testing.assert_allclose(shown, maps[best // 4, best % 4, n + g : 2 * n + g, :n].numpy(), rtol=1e-6)
+
+
 def test_the_training_record_beside_the_checkpoints_quotes_their_json():
     """data/lm/README.md's table: each run's steps, minutes and held-out loss as its JSON records them."""
     from pathlib import Path
