@@ -93,14 +93,11 @@ class Block(nn.Module):
         self.norm2 = nn.LayerNorm(d_model)
         self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
 
-    def queries_keys_values(
-        self, x: torch.Tensor, offset: int = 0, before: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def queries_keys_values(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """q, k, v (B × heads × T × d_head) of the block's input (normed first in the pre-norm layout), RoPE applied
-        to q and k where it is the scheme (x's rows at positions offset, offset + 1, …).  With smeared keys, each
-        key mixes in the one before it: `before` is the (unsmeared) key at offset − 1 (none: the first key is kept)."""
-        q, k, v = self.raw_queries_keys_values(x, offset)
-        return q, self.smeared(k, before), v
+        to q and k where it is the scheme; with smeared keys, each key mixed with the one before it."""
+        q, k, v = self.raw_queries_keys_values(x)
+        return q, self.smeared(k), v
 
     def raw_queries_keys_values(self, x: torch.Tensor, offset: int = 0):
         """q, k, v before the keys are smeared."""
@@ -122,12 +119,20 @@ class Block(nn.Module):
         return keep * k + (1 - keep) * previous
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mixed = attend(*self.queries_keys_values(x), self.heads, self.position)
+        return self.read(x)[0]
+
+    def read(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The block's output, and its keys, values and last unsmeared key (what a KV cache keeps)."""
+        q, raw, v = self.raw_queries_keys_values(x)
+        k = self.smeared(raw)
+        mixed = attend(q, k, v, self.heads, self.position)
         x = x + self.out(mixed.transpose(1, 2).reshape(x.shape))
         if self.pre:
-            return x + self.mlp(self.norm2(x))
-        x = self.norm1(x)
-        return self.norm2(x + self.mlp(x))
+            x = x + self.mlp(self.norm2(x))
+        else:
+            x = self.norm1(x)
+            x = self.norm2(x + self.mlp(x))
+        return x, k, v, raw[..., -1:, :]
 
     def weight_blocks(self, x: torch.Tensor):
         """(start, the attention weights of queries start … start + QUERY_BLOCK − 1 on every key, B × heads ×

@@ -20,7 +20,7 @@ from torch import nn
 
 from .book import load_book
 from .bptt import input_gradient
-from .char_transformer import alibi_slopes, attend
+from .char_transformer import alibi_slopes
 from .lm import CharLM
 
 TARGETS = 2000  # held-out characters each loss is averaged over
@@ -138,12 +138,8 @@ class CachedTransformer:
         h = body._start(m.embed(torch.tensor([self.ids])))
         self.cache = []
         for block in body.blocks:
-            q, raw, v = block.raw_queries_keys_values(h)
-            k = block.smeared(raw)
-            self.cache.append((k, v, raw[..., -1:, :]))
-            mixed = attend(q, k, v, block.heads, block.position)
-            h = h + block.out(mixed.transpose(1, 2).reshape(h.shape))
-            h = h + block.mlp(block.norm2(h))
+            h, *kept = block.read(h)
+            self.cache.append(tuple(kept))
         return m.head(body.norm(h))[0, -1]
 
     def push(self, token: int) -> torch.Tensor:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -266,16 +265,10 @@ def context_curves() -> pd.DataFrame:
 def lm_gradients(text: str) -> dict[str, pd.DataFrame]:
     """Each model's gradient against distance for the last character of `text`: the LSTM and the GRU read all of
     it, the Transformer its window of it.  Computed once per text: the page's slider only chooses how far back its
-    chart looks (#37: a move within 600 ms).  The recurrent models' float64 passes run side by side."""
-    jobs = {code: text for code in lm.LM_MODELS if code != "transformer"}
-    with ThreadPoolExecutor(len(jobs)) as pool:
-        futures = {
-            code: pool.submit(context.gradient_profile, language_model(code)[0], part) for code, part in jobs.items()
-        }
-        window = language_model("transformer")[0].config.context
-        out = {"transformer": context.gradient_profile(language_model("transformer")[0], text[-(window + 1) :])}
-        out |= {code: future.result() for code, future in futures.items()}
-    return {code: out[code] for code in lm.LM_MODELS}
+    chart looks (#37: a move within 600 ms)."""
+    window = language_model("transformer")[0].config.context
+    read = {code: text[-(window + 1) :] if code == "transformer" else text for code in lm.LM_MODELS}
+    return {code: context.gradient_profile(language_model(code)[0], read[code]) for code in lm.LM_MODELS}
 
 
 @byte_cache(max_mb=4, heavy=True)
