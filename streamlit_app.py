@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.threads import few_malloc_arenas, one_thread_each
+from core.threads import bounded_malloc, one_thread_each
 from dashboard import bytecache
 from dashboard.frame import busy_notice, frame_ui, sidebar_state
 from dashboard.i18n import t
@@ -12,7 +12,7 @@ from dashboard.url import finish_run, url_notice_ui, url_snapshot
 # The probes work on small arrays: one torch thread and one BLAS thread per server process avoid
 # oversubscribing a shared server's cores (core/threads.py has the measurements).
 one_thread_each()
-few_malloc_arenas()  # glibc's malloc arenas capped: a shared server's memory (core/threads.py)
+bounded_malloc()  # glibc's malloc arenas capped and large blocks unmapped when freed (core/threads.py)
 bytecache.on_busy = busy_notice  # a chart queued seconds behind other visitors' work says so (#37)
 st.set_page_config(
     page_title="Gradient Lab", page_icon="assets/icon.png", layout="wide", initial_sidebar_state=sidebar_state()

@@ -29,22 +29,29 @@ def one_thread_each() -> None:
         os.environ[name] = "1"
 
 
-M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
+M_ARENA_MAX, M_MMAP_THRESHOLD = -8, -3  # glibc's mallopt parameter numbers (malloc.h)
 SERVER_ARENAS = 2  # malloc arenas a server process uses, whatever its number of threads
+MMAP_THRESHOLD = 1 << 20  # bytes: a block this large or larger is mapped on its own, and unmapped when freed
 
 
 @functools.cache
-def few_malloc_arenas(arenas: int = SERVER_ARENAS) -> bool:
-    """Cap glibc's malloc arenas for the threads created from now on (idempotent); False where the C
-    library is not glibc.  A Streamlit server runs each visitor's script in its own thread, and glibc
-    gives busy threads their own arenas (up to 8 per core): memory one visitor's computation frees
-    then stays with its arena, unused by the others.  Ten visitors opening the heaviest links peaked at
-    937 MB with the default and at 714 MB with two arenas (docs/performance.md).  The same as
-    MALLOC_ARENA_MAX=2, which a hosted server's environment cannot be relied on to set."""
+def bounded_malloc(arenas: int = SERVER_ARENAS, mmap_threshold: int = MMAP_THRESHOLD) -> bool:
+    """glibc's malloc set for a shared server (idempotent); False where the C library is not glibc.
+
+    - Arenas capped for the threads created from now on.  A Streamlit server runs each visitor's script in
+      its own thread, and glibc gives busy threads their own arenas (up to 8 per core): memory one visitor's
+      computation frees then stays with its arena, unused by the others.
+    - A fixed mmap threshold.  glibc maps a large block on its own and unmaps it when freed, but raises that
+      threshold to the size of each mapped block freed (up to 32 MB), so after one large array the next ones
+      come from the heap, where what they free stays resident until a trim.  Ten visitors opening the
+      heaviest links peaked at 867–952 MB with the arenas capped alone, and at 686 MB with the threshold
+      fixed at 1 MB as well (docs/performance.md).
+    The same as MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=1048576, which a hosted server's environment cannot
+    be relied on to set."""
     libc = _libc()
-    if libc is None or not hasattr(libc, "mallopt"):  # not glibc (macOS, Windows, musl): nothing to cap
+    if libc is None or not hasattr(libc, "mallopt"):  # not glibc (macOS, Windows, musl): nothing to set
         return False
-    return bool(libc.mallopt(M_ARENA_MAX, int(arenas)))
+    return bool(libc.mallopt(M_ARENA_MAX, int(arenas))) and bool(libc.mallopt(M_MMAP_THRESHOLD, int(mmap_threshold)))
 
 
 @functools.cache

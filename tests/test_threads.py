@@ -58,9 +58,9 @@ def test_idempotent_in_this_process():
 ARENAS = """
 import ctypes, ctypes.util, re, sys, tempfile, threading
 import numpy as np
-from core.threads import few_malloc_arenas
+from core.threads import bounded_malloc
 if sys.argv[1] == "cap":
-    assert few_malloc_arenas()
+    assert bounded_malloc()
 libc = ctypes.CDLL(ctypes.util.find_library("c"))
 libc.fdopen.restype = ctypes.c_void_p
 libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
@@ -97,9 +97,45 @@ def test_the_server_caps_malloc_arenas_so_freed_memory_is_shared_by_the_threads(
     assert arenas("cap") <= 2
 
 
+MAPPED = """
+import ctypes, ctypes.util, sys
+import numpy as np
+from core.threads import bounded_malloc
+if sys.argv[1] == "bounded":
+    assert bounded_malloc()
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+FIELDS = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+class Mallinfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in FIELDS.split()]
+libc.mallinfo2.restype = Mallinfo2
+large = np.ones(2_000_000)  # 16 MB, mapped on its own; freeing it raises glibc's dynamic threshold to 16 MB
+del large
+before = libc.mallinfo2().hblkhd
+array = np.ones(300_000)  # 2.4 MB
+print(libc.mallinfo2().hblkhd - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_the_server_maps_every_large_array_on_its_own_so_freeing_it_returns_the_memory():
+    """Without a fixed threshold, a 2.4 MB array allocated after a 16 MB one was freed comes from the heap (what
+    it frees stays resident; the check can fail); with it, the array is mapped on its own (mallinfo2's hblkhd,
+    the bytes in mapped blocks, grows by its size), and unmapped when freed."""
+
+    def mapped(mode: str) -> int:
+        run = subprocess.run(
+            [sys.executable, "-c", MAPPED, mode], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        return int(run.stdout.split()[-1])
+
+    assert mapped("none") < 2_400_000
+    assert mapped("bounded") >= 2_400_000
+
+
 def test_the_router_caps_malloc_arenas():
     source = (ROOT / "streamlit_app.py").read_text()
-    assert "few_malloc_arenas()" in source.split("st.set_page_config")[0]  # before any visitor's thread works
+    assert "bounded_malloc()" in source.split("st.set_page_config")[0]  # before any visitor's thread works
 
 
 def test_a_blas_loaded_later_runs_on_one_thread_too():
