@@ -21,6 +21,7 @@ from core.theory import eigenvalue_frame, spectral_norm, spectral_radius, theory
 from dashboard import export
 from dashboard.charts.curves import (
     MAX_POINTS,
+    TIP_POINTS,
     as_curves,
     curves_chart,
     curves_data,
@@ -228,7 +229,11 @@ def test_chart_builders_return_a_template_and_its_tables():
     probe = gradient_through_time(seq_len=20, hidden_size=8)
     fig = gradient_chart(gradient_chart_data(probe, theory_frame(probe["distance"], 0.9, 0.9), LABELS), LABELS)
     spec = json.loads(fig.spec)
-    assert spec["layer"] and "datasets" not in spec and set(fig.data) == {"_styles", "lines", "no_path", "_extent"}
+    assert (
+        spec["layer"]
+        and "datasets" not in spec
+        and set(fig.data) == {"_styles", "lines", "_tips", "no_path", "_extent"}
+    )
     eig = eigenvalue_chart(pd.DataFrame({"re": [0.9], "im": [0.0], "abs": [0.9]}), 0.9, 0.9, LABELS)
     spec = json.loads(eig.spec)
     assert spec["autosize"]["type"] == "pad" and spec["width"] == spec["height"]
@@ -292,6 +297,19 @@ def test_moving_a_slider_changes_the_tables_and_never_the_spec():
     assert len({sweep_heatmap(im, r, LABELS).spec for r in (0.05, 1.0, 2.0) for im in images}) == 1
 
 
+def test_the_comeback_charts_keep_their_spec_when_a_ring_is_renamed():
+    """RNNs came back: the rings' names carry their radii, so they are data (a key, "rank name"), not the spec's
+    legend domain; the eigenvalues and the five curves are tables too."""
+    from dashboard import comeback_view as view
+    from dashboard.charts.style import SCREEN
+
+    settings = [view.ComebackControls(seq_len=T, seed=s, r_min=a, r_max=b) for T, s, a, b in
+                ((50, 0, 0.4, 0.99), (400, 3, 0.1, 0.5), (50, 3, 0.9, 0.9995))]  # fmt: skip
+    eigen = [view.eigen_section(c, SCREEN).figure for c in settings]
+    assert len({f.spec for f in eigen}) == 1 and len({tuple(f.data["rings"]["key"].unique()) for f in eigen}) == 3
+    assert len({view.gradient_section(c, SCREEN).figure.spec for c in settings}) == 1
+
+
 def test_every_drawn_point_lies_inside_the_axes_given_by_the_extent():
     """The y range is the measured curve's; steeper theory lines are cut exactly at its edge."""
     fig = _spec_for(1.9, 400)  # tanh saturates, so the measured curve falls while 1.9^d climbs
@@ -304,6 +322,29 @@ def test_every_drawn_point_lies_inside_the_axes_given_by_the_extent():
     assert hi == pytest.approx(rho["log10"].min() + d * math.log10(1.9))  # exactly on the line: not bent
     measured = lines[lines["series"] == "measured"]
     assert len(measured) == 400  # the anchor is never cut
+
+
+def test_hovering_reads_measured_points_a_hundred_a_series_at_most():
+    """Each redraw evaluates every hover point's tooltip, so a series has at most TIP_POINTS of them, evenly
+    spread from its first point to its last: measured points on the axes, never where a line is cut."""
+    from dashboard import comeback_view as view
+    from dashboard.charts.style import SCREEN
+
+    c = view.ComebackControls()
+    tables, line, *_ = view.probes(c)
+    n = view.names()
+    curves = {n["lru"]: tables["lru"], n["line"]: line} | {n[k]: tables[k] for k in ("mingru", "rnn", "lstm")}
+    given = dict(tuple(curves_data(as_curves(curves), LABELS).groupby("series")))
+    fig = view.gradient_section(c, SCREEN).figure
+    tips, (lo, hi) = fig.data["_tips"], fig.data["_extent"]["log10"]
+    assert set(tips["series"]) == set(given)
+    for name, g in tips.groupby("series", observed=True):
+        source = given[name].set_index("distance")["log10"]
+        source = source[source.between(lo, hi)]
+        assert len(g) == min(TIP_POINTS, len(source)) and (source.loc[g["distance"]].to_numpy() == g["log10"]).all()
+        assert g["distance"].iloc[0] == source.index.min() and g["distance"].iloc[-1] == source.index.max()
+    short = _spec_for(0.9, 30).data  # a short curve: every point
+    assert len(short["_tips"]) == len(short["lines"])
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..figure import Figure
+from ..figure import Figure, template
 from .geometry import circle
 from .style import Style, vega_config
 
@@ -18,40 +18,39 @@ def _by_model(colors: dict[str, str]) -> alt.Color:
     return alt.Color("model:N", title=None, scale=alt.Scale(domain=list(colors), range=list(colors.values())))
 
 
-def planes_chart(points: pd.DataFrame, rings: dict[str, float], colors: dict[str, str], labels: dict, style: Style):
-    """Eigenvalues in the complex plane, coloured by model (points: re, im, modulus, model), with circles of the
-    given radii (name -> radius; the first is the unit circle), all in a square of ±1.15 so that circles stay round."""
-    circles = []
-    for i, (name, radius) in enumerate(rings.items()):
-        x, y = circle(radius)
-        circles.append(pd.DataFrame({"re": x, "im": y, "ring": name, "order": np.arange(len(x)), "n": i}))
-    ring_data = pd.concat(circles, ignore_index=True)
+_KEY = "substring(datum.label, 2)"  # a ring's key is its rank, a space and its name: the legend shows the name
+
+
+@template
+def _planes_template(models: tuple[str, ...], colors: tuple[str, ...], rings: int, labels: dict, style: Style):
+    """The spec: the i-th ring's colour and dash by rank (a key "i name", so that a slider that renames a ring,
+    its radius, changes only the tables and the browser swaps them into the drawn chart)."""
     scale = alt.Scale(domain=[-1.15, 1.15], nice=False)
     x = alt.X("re:Q", scale=scale, title=labels["axis_re"])
     y = alt.Y("im:Q", scale=scale, title=labels["axis_im"])
-    names = list(rings)
+    legend = alt.Legend(labelExpr=_KEY)
     ring_chart = (
-        alt.Chart(ring_data)
+        alt.Chart(alt.NamedData("rings"))
         .mark_line(strokeWidth=style.ring_width)
         .encode(
             x=x,
             y=y,
             order="order:Q",
             color=alt.Color(
-                "ring:N", title=None, scale=alt.Scale(domain=names, range=[RING_COLORS[0]] + [RING_COLORS[1]] * 2)
+                "key:N", title=None, legend=legend, scale=alt.Scale(range=[RING_COLORS[0]] + [RING_COLORS[1]] * rings)
             ),
             strokeDash=alt.StrokeDash(
-                "ring:N", title=None, scale=alt.Scale(domain=names, range=[[1, 0]] + [[6, 4]] * (len(names) - 1))
+                "key:N", title=None, legend=legend, scale=alt.Scale(range=[[1, 0]] + [[6, 4]] * (rings - 1))
             ),
         )
     )
     dots = (
-        alt.Chart(points)
+        alt.Chart(alt.NamedData("eigenvalues"))
         .mark_circle(size=style.dot_size, opacity=0.75)
         .encode(
             x=x,
             y=y,
-            color=_by_model(colors),
+            color=alt.Color("model:N", title=None, scale=alt.Scale(domain=list(models), range=list(colors))),
             tooltip=[
                 alt.Tooltip("model:N", title=labels["model"]),
                 alt.Tooltip("modulus:Q", title="|λ|", format=".5f"),
@@ -60,9 +59,23 @@ def planes_chart(points: pd.DataFrame, rings: dict[str, float], colors: dict[str
     )
     side = style.square_side
     chart = alt.layer(ring_chart, dots, width=side, height=side, autosize=alt.AutoSizeParams(type="pad"))
-    return Figure.from_altair(
-        chart.resolve_scale(color="independent", strokeDash="independent").properties(config=vega_config(style))
-    )
+    return chart.resolve_scale(color="independent", strokeDash="independent").properties(config=vega_config(style))
+
+
+def planes_chart(points: pd.DataFrame, rings: dict[str, float], colors: dict[str, str], labels: dict, style: Style):
+    """Eigenvalues in the complex plane, coloured by model (points: re, im, modulus, model), with circles of the
+    given radii (name -> radius; the first is the unit circle), all in a square of ±1.15 so that circles stay round."""
+    circles = []
+    for i, (name, radius) in enumerate(rings.items()):
+        x, y = circle(radius)
+        circles.append(pd.DataFrame({"re": x, "im": y, "key": f"{i} {name}", "order": np.arange(len(x))}))
+    keys = {k: labels[k] for k in ("axis_re", "axis_im", "model")}
+    spec = _planes_template(tuple(colors), tuple(colors.values()), len(rings), keys, style)
+    tables = {
+        "rings": pd.concat(circles, ignore_index=True),
+        "eigenvalues": points[["re", "im", "modulus", "model"]].reset_index(drop=True),
+    }
+    return Figure(spec, tables)
 
 
 def speedup_chart(table: pd.DataFrame, colors: dict[str, str], labels: dict, style: Style):

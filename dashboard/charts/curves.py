@@ -17,6 +17,7 @@ from .geometry import clip_to_box, y_domain
 from .style import COLORS, DASHED, DOTTED, FREE, SCREEN, SOLID, Style, pow10_labels, vega_config
 
 MAX_POINTS = 800  # points per line sent to the browser; both ends always kept
+TIP_POINTS = 100  # hover points per series, evenly spaced over its points: each redraw evaluates every point's tooltip
 
 
 def _thin(distance: np.ndarray, log10: np.ndarray, max_points: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -127,19 +128,20 @@ def _curves_template(
         alt.Tooltip("distance:Q", title=labels["axis_distance"], format=",.4~f"),
         alt.Tooltip("log10:Q", title=title, format=".2f"),  # the number itself; no text column to send
     ]
+    y = alt.Y("log10:Q", title=title, scale=FREE)
+    # Each redraw evaluates every point's encodings in Streamlit's expression interpreter, so the lines carry
+    # only what draws them: one validity filter and no tooltip (a line's tooltip names one of its points, not
+    # the one under the pointer); hovering reads the "_tips" points, at most TIP_POINTS a series.
     lines = (
         alt.Chart(alt.NamedData("lines"))
-        .mark_line(strokeWidth=style.line_width)
-        .encode(
-            x=x,
-            y=alt.Y("log10:Q", title=title, scale=FREE),
-            color=color,
-            strokeDash=dash,
-            detail=alt.Detail("part:N"),
-            tooltip=tooltip,
-        )
+        .mark_line(strokeWidth=style.line_width, invalid="filter")
+        .encode(x=x, y=y, color=color, strokeDash=dash, detail=alt.Detail("part:N"))
     )
-    points = lines.mark_point(size=30, opacity=0)  # invisible, for hover tooltips on every point
+    tips = (  # invisible, for hover tooltips
+        alt.Chart(alt.NamedData("_tips"))
+        .mark_point(size=30, opacity=0, invalid="filter")
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
     band = (
         alt.Chart(alt.NamedData("no_path"))
         .mark_tick(thickness=2, size=10, opacity=0.8)
@@ -156,7 +158,7 @@ def _curves_template(
         )
     )
     extent = alt.Chart(alt.NamedData("_extent")).mark_point(opacity=0).encode(y=alt.Y("log10:Q", title=title))
-    return alt.layer(styles, band, lines, points, extent, height=height, config=vega_config(style))
+    return alt.layer(styles, band, lines, tips, extent, height=height, config=vega_config(style))
 
 
 _KEY_DIGITS = 2  # a series' key is its rank, zero-padded, a space and its name: "00 measured"
@@ -195,29 +197,40 @@ def curves_chart(
     order = list(styles)
     kind, series = data["kind"].to_numpy(), data["series"].to_numpy()
     distance, log10 = data["distance"].to_numpy(dtype=float), data["log10"].to_numpy(dtype=float)
-    pieces = []  # (series, x, y, run): a line per (series, part); parts are numbered per series
-    for name in dict.fromkeys(series[kind == "line"]):
-        pick = (kind == "line") & (series == name)
-        by_distance = np.argsort(distance[pick], kind="stable")
-        x, y, run = clip_to_box(distance[pick][by_distance], log10[pick][by_distance], (-math.inf, math.inf, lo, hi))
-        pieces.append((name, x, y, run))
-    names = np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in pieces]) if pieces else np.array([])
-    shown = pa.table(
-        {
-            "distance": pa.array(np.concatenate([p[1] for p in pieces]) if pieces else [], pa.float64()),
-            "log10": pa.array(np.concatenate([p[2] for p in pieces]) if pieces else [], pa.float64()),
-            "series": pa.array(names.tolist(), pa.string()),
-            "key": pa.array(_keys(names, order).tolist(), pa.string()),
-            "part": pa.array(np.concatenate([p[3] for p in pieces]) if pieces else [], pa.int64()),
-            "kind": pa.array(["line"] * len(names), pa.string()),
-        }
-    )
     gap = kind == "no_path"
     row = np.array([order.index(n) for n in series[gap]], dtype=float)
     # the "no path" ticks get a strip of their own below the curves (a row per series that has them), so
     # they never cover a curve that runs along the bottom of the data
     rows = len(set(row.tolist()))
     strip = (0.03 + 0.035 * rows) * (hi - lo) if rows else 0.0
+    height = height or style.chart_height
+    pieces, tips = [], []  # (series, x, y, run): a line per (series, part); parts are numbered per series
+    for name in dict.fromkeys(series[kind == "line"]):
+        pick = (kind == "line") & (series == name)
+        by_distance = np.argsort(distance[pick], kind="stable")
+        x, y = distance[pick][by_distance], log10[pick][by_distance]
+        inside = np.flatnonzero((y >= lo) & (y <= hi))  # hover reads measured points, not where a line is cut
+        tip = inside[np.unique(np.linspace(0, len(inside) - 1, min(len(inside), TIP_POINTS)).round().astype(int))]
+        tips.append((name, x[tip], y[tip]))
+        pieces.append((name, *clip_to_box(x, y, (-math.inf, math.inf, lo, hi))))
+    names = np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in pieces]) if pieces else np.array([])
+    shown = pa.table(
+        {
+            "distance": pa.array(np.concatenate([p[1] for p in pieces]) if pieces else [], pa.float64()),
+            "log10": pa.array(np.concatenate([p[2] for p in pieces]) if pieces else [], pa.float64()),
+            "series": pa.array(names.tolist(), pa.string()).dictionary_encode(),
+            "key": pa.array(_keys(names, order).tolist(), pa.string()).dictionary_encode(),
+            "part": pa.array(np.concatenate([p[3] for p in pieces]) if pieces else [], pa.int32()),
+            "kind": pa.array(["line"] * len(names), pa.string()).dictionary_encode(),
+        }
+    )
+    hover = pa.table(
+        {
+            "distance": pa.array(np.concatenate([p[1] for p in tips]) if tips else [], pa.float64()),
+            "log10": pa.array(np.concatenate([p[2] for p in tips]) if tips else [], pa.float64()),
+            "series": pa.array([p[0] for p in tips for _ in p[1]], pa.string()).dictionary_encode(),
+        }
+    )
     rank = {r: i for i, r in enumerate(sorted(set(row.tolist())))}
     tick_y = lo - strip + (0.025 + 0.035 * np.array([rank[r] for r in row.tolist()], dtype=float)) * (hi - lo)
     no_path = pa.table(
@@ -234,9 +247,9 @@ def curves_chart(
     keys = ("axis_distance", "axis_log10", "series")
     colors = tuple(color for color, _ in styles.values())
     dashes = tuple(tuple(float(v) for v in dash) for _, dash in styles.values())
-    spec = _curves_template({k: labels[k] for k in keys}, colors, dashes, style, height or style.chart_height, log_x)
+    spec = _curves_template({k: labels[k] for k in keys}, colors, dashes, style, height, log_x)
     extent = pa.table({"log10": pa.array([lo - strip, hi], pa.float64())})
-    tables = {"_styles": drawn, "no_path": no_path, "lines": shown, "_extent": extent}
+    tables = {"_styles": drawn, "no_path": no_path, "lines": shown, "_tips": hover, "_extent": extent}
     return Figure(spec, tables)
 
 
