@@ -50,7 +50,7 @@ def _planes_template(models: tuple[str, ...], colors: tuple[str, ...], rings: in
         .encode(
             x=x,
             y=y,
-            color=alt.Color("model:N", title=None, scale=alt.Scale(domain=list(models), range=list(colors))),
+            color=_by_model(dict(zip(models, colors, strict=True))),
             tooltip=[
                 alt.Tooltip("model:N", title=labels["model"]),
                 alt.Tooltip("modulus:Q", title="|λ|", format=".5f"),
