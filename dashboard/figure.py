@@ -39,6 +39,13 @@ CANVAS = {"embedOptions": {"renderer": "canvas"}}  # hundreds of SVG nodes per c
 _TRANSFORMER = "gradient_lab_named"
 
 
+def finite(name: str) -> alt.NamedData:
+    """A template's table whose numbers are all finite and typed by the builder: the browser reads it as it is.
+    Vega-Lite would otherwise parse each row's numbers and, unless the mark says `invalid=None`, test each for
+    validity, an expression per row in Streamlit's interpreter on every redraw."""
+    return alt.NamedData(name, format=alt.DataFormat(parse=None))
+
+
 def _named_dataset(data, datasets: dict, names: dict) -> dict:
     """Altair data transformer: keep the table itself, named by its place in the chart ("data-0",
     "data-1", ...; one name per distinct table); Streamlit sends it to the browser as Arrow.

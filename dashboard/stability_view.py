@@ -34,6 +34,7 @@ LIVE_SECONDS = 60.0  # a visitor's run stops here, whatever its step
 JOB_KEY = "stability_job"
 REDRAW_SECONDS = 0.5
 OUTCOME_COLORS = {"trained": "#15803d", "plateau": "#b91c1c", "collapsed": "#ea580c", "nan": "#111827"}
+LIVE_COLOR = "#2563eb"  # the visitor's own run
 SPEED_MODELS = ("lstm", "transformer-pre")
 SPEED_COLORS = {"lstm": MODEL_COLORS["lstm"], "transformer-pre": MODEL_COLORS["transformer"]}
 
@@ -234,15 +235,18 @@ def curves_section(c: StabilityInputs, style: Style) -> Section:
 
 def _curves(points: pd.DataFrame, records: pd.DataFrame, style: Style, caption: str, live: str | None = None,
             live_outcome: str | None = None) -> Section:  # fmt: skip
+    """The cell's curves (and the visitor's, named `live`): colour by outcome, dash by seed."""
     runs = [_seed_name(r) for _, r in records.iterrows()]
-    colors = [OUTCOME_COLORS[r["outcome"]] for _, r in records.iterrows()]
     dashes = [(SOLID, DASHED, DOTTED)[k % 3] for k in range(len(runs))]
+    groups = {outcome_labels()[o]: color for o, color in OUTCOME_COLORS.items()}
+    points = points.assign(group=points["outcome"])
     if live is not None:
-        runs, colors, dashes = [*runs, live], [*colors, "#2563eb"], [*dashes, SOLID]
-    text = {key: t(f"stab.{key}") for key in ("run", "axis_step", "axis_bits")}
+        runs, dashes, groups = [*runs, live], [*dashes, SOLID], groups | {live: LIVE_COLOR}
+        points.loc[points["run"] == live, "group"] = live
+    text = {key: t(f"stab.{key}") for key in ("run", "outcome", "axis_step", "axis_bits")}
     text["unigram"] = t("stab.unigram_mark", bits=f"{cached.unigram_bits():.2f}")
-    figure = curves_chart(points, runs, colors, dashes, cached.unigram_bits(), text, style)
-    return Section(figure, caption, lambda: points)
+    figure = curves_chart(points, runs, groups, dashes, cached.unigram_bits(), text, style)
+    return Section(figure, caption, lambda: points.drop(columns=["group"]))
 
 
 def curves_caption(records: pd.DataFrame, c: StabilityInputs) -> str:

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
@@ -42,11 +43,40 @@ def charts(at: AppTest) -> list[dict]:
     out = []
     for element in at.get("vega_lite_chart"):
         proto = element.proto
-        frames = [  # what a chart draws; its helper tables ("_extent", "_tips", ...) left out
-            pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in proto.datasets if not d.name.startswith("_")
-        ]
-        out.append({"spec": json.loads(proto.spec), "data": frames})
+        tables = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in proto.datasets}
+        frames = [t for name, t in tables.items() if not name.startswith("_")]  # helpers ("_extent", ...) left out
+        helpers = {name: t for name, t in tables.items() if name.startswith("_")}
+        out.append({"spec": json.loads(proto.spec), "data": frames, "helpers": helpers})
     return out
+
+
+def half_pixel(chart: dict) -> float:
+    """Half a pixel of a curves chart's y axis, in its units (log10): charts.curves draws each line through
+    some of its points, the others within this of it (charts.geometry.simplify)."""
+    lo, hi = chart["helpers"]["_extent"]["log10"]
+    return 0.5 * (hi - lo) / chart["spec"]["height"]
+
+
+def assert_draws(chart: dict, series: str, x, y, exact: float = 1e-9) -> None:
+    """The curves chart draws the points (x, y) as `series`, none of them cut by the axes: its line runs from
+    the first to the last, every point it draws through is one of them (within `exact`), and every one of them
+    lies within half a pixel of the line, at its own x (on the chart's log x axis where it has one)."""
+    lines = next(f for f in chart["data"] if "part" in f and "log10" in f)
+    drawn = lines[lines["series"] == series].sort_values("distance")
+    order = np.argsort(np.asarray(x, dtype=float), kind="stable")
+    x, y = np.asarray(x, dtype=float)[order], np.asarray(y, dtype=float)[order]
+    assert len(drawn) >= min(len(x), 2) and drawn["part"].nunique() == 1, f"{series}: not one unbroken line"
+    dx, dy = drawn["distance"].to_numpy(dtype=float), drawn["log10"].to_numpy(dtype=float)
+    assert dx[0] == x[0] and dx[-1] == x[-1], f"{series}: the line does not span the points"
+    at = np.searchsorted(x, dx)
+    assert (x[np.minimum(at, len(x) - 1)] == dx).all(), f"{series}: a drawn point is not one of the points"
+    np.testing.assert_allclose(dy, y[at], rtol=0, atol=exact)
+    log_x = any(
+        layer.get("data", {}).get("name") == "lines" and layer["encoding"]["x"].get("scale", {}).get("type") == "log"
+        for layer in chart["spec"].get("layer", [])
+    )
+    along = np.interp(np.log2(x) if log_x else x, np.log2(dx) if log_x else dx, dy)
+    assert np.abs(along - y).max() <= half_pixel(chart) + exact, f"{series}: a point lies off the drawn line"
 
 
 def chart_rows(chart: dict):

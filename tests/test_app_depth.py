@@ -9,7 +9,7 @@ import pytest
 from core.depth import DepthConfig, derivative_bound_by_layer, gradient_by_layer
 from dashboard.depth_view import PAGE_DEFAULTS, RANGES
 from dashboard.i18n import catalog
-from tests.apptest_helpers import assert_charts_sound, charts, run_app
+from tests.apptest_helpers import assert_charts_sound, assert_draws, charts, run_app
 
 PAGE = "pages/depth.py"
 KO = catalog("ko")
@@ -47,12 +47,11 @@ def test_the_chart_draws_the_measurement_and_the_caption_says_its_numbers(activa
     query.update({"depth_residual": str(residual).lower(), "depth_norm": str(norm).lower()})
     at = _open(query)
     cfg = DepthConfig(layers=40, width=32, activation=activation, residual=residual, norm=norm)
-    expected = gradient_by_layer(cfg)["log10_grad_norm"].to_numpy()
-    lines = _lines(at)
-    series = set(lines["series"])
-    measured = lines[lines["series"] == catalog("en")["depth.series_measured"]].sort_values("distance")
+    frame = gradient_by_layer(cfg)
+    expected = frame["log10_grad_norm"].to_numpy()
+    series = set(_lines(at)["series"])
     # the chart cuts lines at the y range it shows, never the measured one (an anchor)
-    np.testing.assert_allclose(measured["log10"], expected, atol=1e-9)
+    assert_draws(charts(at)[0], catalog("en")["depth.series_measured"], frame["layer"], expected)
     has_bound = catalog("en")["depth.series_bound"] in series
     assert has_bound == (not residual and not norm)
     caption = at.caption[0].value
@@ -131,9 +130,8 @@ def test_the_tied_unrolled_rnn_is_the_rnn_labs_probe_and_the_caption_says_both_f
     probe = gradient_through_time(
         "rnn", seq_len=T, hidden_size=UNROLLED_WIDTH, weight_scale=rho, nonlinearity=phi, init=init
     ).sort_values("distance")
-    tied = _series(at, 2, en["depth.series_tied"])
-    finite = np.isfinite(probe["log10_grad_norm"].to_numpy())
-    np.testing.assert_allclose(tied["log10"], probe["log10_grad_norm"].to_numpy()[finite], atol=1e-9)
+    finite = probe[np.isfinite(probe["log10_grad_norm"])]
+    assert_draws(charts(at)[2], en["depth.series_tied"], finite["distance"], finite["log10_grad_norm"])
     first = probe["log10_grad_norm"].iloc[-1]  # the first word: distance T − 1
     assert f"10^{first:.1f}" in at.caption[2].value and f"T = {T}" in at.caption[2].value
     assert len(_series(at, 2, en["depth.series_untied"])) > 0
@@ -272,9 +270,9 @@ def test_the_transformer_depth_chart_draws_both_norms_and_the_caption_gives_thei
     L, seed = int(query.get("tdepth_layers", 24)), int(query.get("tdepth_seed", 0))
     text = at.caption[4].value
     for norm, name in (("post", "depth.series_post"), ("pre", "depth.series_pre")):
-        want = transformer_gradient_by_layer(L, norm, seed=seed)["log10_grad_norm"].to_numpy()
-        got = _series(at, 4, en[name])
-        np.testing.assert_allclose(got["log10"], want, atol=1e-9)
+        frame = transformer_gradient_by_layer(L, norm, seed=seed)
+        want = frame["log10_grad_norm"].to_numpy()
+        assert_draws(charts(at)[4], en[name], frame["layer"], want)
         assert f"**{10 ** (want[0] - want[-1]):.2g}** of its top" in text
     assert f"Over {L} layers" in text
 

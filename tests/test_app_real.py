@@ -11,7 +11,7 @@ import pytest
 from core import minilm
 from dashboard.i18n import catalog
 from dashboard.real_view import DEFAULTS, RANGES, SENTENCES, TEXTS, TOY, farthest_link, text_of
-from tests.apptest_helpers import alert_texts, all_captions, assert_charts_sound, charts, open_page
+from tests.apptest_helpers import alert_texts, all_captions, assert_charts_sound, assert_draws, charts, open_page
 
 PAGE = "pages/real_transformer.py"
 EN, KO = catalog("en"), catalog("ko")
@@ -63,10 +63,8 @@ def test_every_prepared_text_draws_and_its_gradient_caption_reads_the_measuremen
     text = text_of(code)
     profile = minilm.gradient_profile(minilm.encode(text), 2)
     gradient = charts(at)[3]
-    lines = next(f for f in gradient["data"] if "part" in f and "log10" in f)
-    real = lines[lines["series"] == EN["real.series_minilm"]].sort_values("distance")
     expected = profile[profile["distance"] >= 0].sort_values("distance")
-    np.testing.assert_allclose(real["log10"], expected["log10_grad_norm"], atol=1e-4)
+    assert_draws(gradient, EN["real.series_minilm"], expected["distance"], expected["log10_grad_norm"], exact=1e-4)
     far_edge = int(expected["distance"].max())
     if far_edge < 16:
         assert "too short" in _captions(at)

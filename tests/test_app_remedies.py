@@ -106,7 +106,8 @@ def test_truncation_chart_has_no_path_exactly_beyond_k():
     assert set(truncated.loc[truncated["kind"] == "no_path", "distance"]) == set(range(K, T))
     assert np.isfinite(truncated.loc[truncated["kind"] == "line", "log10"]).all()
     full = rows[rows["series"] == EN["rem.series_rnn"]]
-    assert (full["kind"] == "line").all() and len(full) == T
+    assert (full["kind"] == "line").all() and full["part"].nunique() == 1  # one unbroken line, first to last
+    assert (full["distance"].min(), full["distance"].max()) == (0, T - 1)
 
 
 def test_clipping_metrics_match_core():

@@ -217,3 +217,27 @@ def test_the_verdict_compares_the_pre_norm_transformer_with_the_steadier_recurre
     text = stability_view.verdict(pd.DataFrame(rows))
     assert text.endswith(EN[f"stab.verdict_{key}"].format(post=failures["post"], runs=24))
     assert f"LSTM {failures['lstm']}/24 · GRU {failures['gru']}/24" in text
+
+
+def test_the_loss_curves_keep_their_spec_across_cells_and_colour_each_run_by_its_outcome():
+    """A move changes the runs (their names, their outcomes): only the tables change, so the browser swaps them
+    into the drawn chart.  Each run is drawn in its outcome's colour, the i-th seed with the i-th dash."""
+    from dashboard.charts.style import SCREEN
+
+    specs, outcomes = set(), set()
+    for warmup, model, lr in itertools.product(WARMUPS, STABILITY_MODELS, LRS):
+        section = stability_view.curves_section(stability_view.StabilityInputs(warmup, model, lr), SCREEN)
+        if section.figure is None:
+            continue
+        specs.add(section.figure.spec)
+        spec, table = json.loads(section.figure.spec), section.figure.data["curves"]
+        scale = spec["layer"][0]["encoding"]["color"]["scale"]
+        colour = dict(zip(scale["domain"], scale["range"], strict=True))
+        records = stability_view.cell(_records(), model, lr, warmup)
+        for rank, (_, record) in enumerate(records.iterrows()):
+            rows = table[table["key"].str.startswith(f"{rank:02d} seed {int(record['seed'])}:")]
+            label = EN[f"stab.outcome_{record['outcome']}"]
+            assert len(rows) and (rows["group"] == label).all()
+            assert colour[label] == stability_view.OUTCOME_COLORS[record["outcome"]]
+            outcomes.add(record["outcome"])
+    assert len(specs) == 1 and len(outcomes) > 1

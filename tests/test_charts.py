@@ -29,7 +29,7 @@ from dashboard.charts.curves import (
     gradient_chart,
     gradient_chart_data,
 )
-from dashboard.charts.geometry import circle, clip_to_box, eigenvalue_chart, y_domain
+from dashboard.charts.geometry import circle, clip_to_box, eigenvalue_chart, simplify, y_domain
 from dashboard.charts.images import (
     HEATMAP_CLIP,
     attention_images,
@@ -320,8 +320,46 @@ def test_every_drawn_point_lies_inside_the_axes_given_by_the_extent():
     assert rho["log10"].max() == hi and rho["distance"].max() < 399  # ρ^d is cut where it leaves the axes
     d = rho["distance"].max()
     assert hi == pytest.approx(rho["log10"].min() + d * math.log10(1.9))  # exactly on the line: not bent
-    measured = lines[lines["series"] == "measured"]
-    assert len(measured) == 400  # the anchor is never cut
+    measured = lines[lines["series"] == "measured"]  # the anchor is never cut: one line from first to last
+    assert measured["part"].nunique() == 1 and (measured["distance"].min(), measured["distance"].max()) == (0, 399)
+
+
+def _half_pixel(fig) -> float:
+    lo, hi = fig.data["_extent"]["log10"]
+    return 0.5 * (hi - lo) / json.loads(fig.spec)["height"]
+
+
+@pytest.mark.parametrize("rho,seq_len,nonlinearity", [(1.9, 400, "tanh"), (0.97, 600, "tanh"), (0.8, 300, "linear")])
+def test_a_line_is_drawn_through_its_own_points_within_half_a_pixel_of_every_other(rho, seq_len, nonlinearity):
+    """Each line is drawn through some of its measured points, and every point left out lies within half a
+    pixel of it at its own x: the picture is the same, with fewer points for the browser to redraw."""
+    probe = gradient_through_time(seq_len=seq_len, hidden_size=8, weight_scale=rho, nonlinearity=nonlinearity)
+    fig = _spec_for(rho, seq_len, nonlinearity)
+    lines, tol = fig.data["lines"], _half_pixel(fig)
+    drawn = lines[lines["series"] == "measured"].sort_values("distance")
+    source = probe.set_index("distance")["log10_grad_norm"]
+    assert (source.loc[drawn["distance"]].to_numpy() == drawn["log10"].to_numpy()).all()  # its own points
+    along = np.interp(source.index, drawn["distance"], drawn["log10"])
+    assert np.abs(along - source.to_numpy()).max() <= tol * (1 + 1e-9)
+    assert len(drawn) < seq_len  # and fewer of them
+    if nonlinearity == "linear":  # ρ^d is a straight line: its two ends draw it
+        assert len(drawn) == 2
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_simplify_keeps_the_ends_and_leaves_out_only_points_within_the_tolerance(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    x = np.cumsum(rng.uniform(0.01, 1.0, n))
+    y = rng.normal(0, 1, n).cumsum() * rng.uniform(0.01, 1.0)
+    tol = float(rng.uniform(0.01, 2.0))
+    keep = simplify(x, y, tol)
+    assert keep[0] == 0 and keep[-1] == n - 1 and (np.diff(keep) > 0).all()
+    assert np.abs(np.interp(x, x[keep], y[keep]) - y).max() <= tol
+    assert len(simplify(x, 3 * x - 1, 1e-9)) == min(n, 2)  # a straight line: its ends
+    spike = y.copy()
+    spike[n // 2] += 10 * tol + 10  # a point far off the rest is always drawn
+    assert n // 2 in simplify(x, spike, tol)
 
 
 def test_hovering_reads_measured_points_a_hundred_a_series_at_most():
@@ -343,8 +381,13 @@ def test_hovering_reads_measured_points_a_hundred_a_series_at_most():
         source = source[source.between(lo, hi)]
         assert len(g) == min(TIP_POINTS, len(source)) and (source.loc[g["distance"]].to_numpy() == g["log10"]).all()
         assert g["distance"].iloc[0] == source.index.min() and g["distance"].iloc[-1] == source.index.max()
-    short = _spec_for(0.9, 30).data  # a short curve: every point
-    assert len(short["_tips"]) == len(short["lines"])
+    short = _spec_for(0.9, 30).data  # a short curve: every point of every series
+    assert len(short["_tips"]) == len(gradient_chart_data(*_probe_and_theory(0.9, 30), LABELS))
+
+
+def _probe_and_theory(rho, seq_len):
+    probe = gradient_through_time(seq_len=seq_len, hidden_size=8, weight_scale=rho, nonlinearity="tanh")
+    return probe, theory_frame(probe["distance"], rho, rho)
 
 
 @pytest.mark.parametrize("seed", range(20))

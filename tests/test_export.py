@@ -121,7 +121,7 @@ def test_every_chart_validates_against_the_vega_lite_schema(page, monkeypatch):
         # no per-item ARIA descriptions on the canvas (a redraw cost); the exported file keeps them
         assert sent["config"]["aria"] is False and "aria" not in export.export_spec(chart)["config"]
         if isinstance(chart, Figure):  # every table a layer names is sent, and nothing else
-            named = set(re.findall(r'"data": \{"name": "([^"]+)"\}', chart.spec))
+            named = set(re.findall(r'"data": \{"name": "([^"]+)"', chart.spec))
             assert named == set(sent["datasets"]) == set(chart.data)
 
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..figure import Figure, template
-from .geometry import clip_to_box, y_domain
+from ..figure import Figure, finite, template
+from .geometry import clip_to_box, simplify, y_domain
 from .style import COLORS, DASHED, DOTTED, FREE, SCREEN, SOLID, Style, pow10_labels, vega_config
 
 MAX_POINTS = 800  # points per line sent to the browser; both ends always kept
@@ -129,18 +129,17 @@ def _curves_template(
         alt.Tooltip("log10:Q", title=title, format=".2f"),  # the number itself; no text column to send
     ]
     y = alt.Y("log10:Q", title=title, scale=FREE)
-    # Each redraw evaluates every point's encodings in Streamlit's expression interpreter, so the lines carry
-    # only what draws them: one validity filter and no tooltip (a line's tooltip names one of its points, not
-    # the one under the pointer); hovering reads the "_tips" points, at most TIP_POINTS a series.
+    # Each redraw evaluates every point's expressions in Streamlit's expression interpreter, so the lines carry
+    # only what draws them: no tooltip (a line's tooltip names one of its points, not the one under the
+    # pointer; hovering reads the "_tips" points, at most TIP_POINTS a series), and, their numbers all finite
+    # (curves_chart), neither a parse nor a validity filter (`finite`).
     lines = (
-        alt.Chart(alt.NamedData("lines"))
+        alt.Chart(finite("lines"))
         .mark_line(strokeWidth=style.line_width, invalid="filter")
         .encode(x=x, y=y, color=color, strokeDash=dash, detail=alt.Detail("part:N"))
     )
     tips = (  # invisible, for hover tooltips
-        alt.Chart(alt.NamedData("_tips"))
-        .mark_point(size=30, opacity=0, invalid="filter")
-        .encode(x=x, y=y, tooltip=tooltip)
+        alt.Chart(finite("_tips")).mark_point(size=30, opacity=0, invalid="filter").encode(x=x, y=y, tooltip=tooltip)
     )
     band = (
         alt.Chart(alt.NamedData("no_path"))
@@ -157,7 +156,7 @@ def _curves_template(
             ],
         )
     )
-    extent = alt.Chart(alt.NamedData("_extent")).mark_point(opacity=0).encode(y=alt.Y("log10:Q", title=title))
+    extent = alt.Chart(finite("_extent")).mark_point(opacity=0).encode(y=alt.Y("log10:Q", title=title))
     return alt.layer(styles, band, lines, tips, extent, height=height, config=vega_config(style))
 
 
@@ -171,6 +170,13 @@ def _keys(names: np.ndarray, order: list) -> np.ndarray:
     """Each series name's key: rank in `order`, then the name, so that sorting keys sorts by rank."""
     rank = {name: f"{i:0{_KEY_DIGITS}d} {name}" for i, name in enumerate(order)}
     return np.array([rank[name] for name in names], dtype=object)
+
+
+def _drawn(x: np.ndarray, y: np.ndarray, run: np.ndarray, tolerance: float) -> np.ndarray:
+    """The indices of the points that draw each run of a line (x as the axis spaces it) to within `tolerance`."""
+    kept = [np.flatnonzero(run == r) for r in np.unique(run)]
+    kept = [index[simplify(x[index], y[index], tolerance)] for index in kept]
+    return np.concatenate(kept) if kept else np.array([], dtype=int)
 
 
 def curves_chart(
@@ -187,7 +193,11 @@ def curves_chart(
     styles maps series name -> (colour, dash), in legend order, and must name every series in
     `data`; anchors are the measured series the y range must show in full (other lines are cut
     where they leave it).  Exactly-zero gradients appear as ticks in a strip below the curves, one
-    row per series that has them, so they never cover a curve."""
+    row per series that has them, so they never cover a curve.
+
+    Each line is drawn through as few of its points as keep every other point within half a pixel of it
+    (geometry.simplify): the same picture, and fewer points for the browser to handle on every redraw (a
+    straight ρ^d line is two points).  Hovering reads measured points, the CSV every point."""
     if len(styles) >= 10**_KEY_DIGITS:
         raise ValueError(f"at most {10**_KEY_DIGITS - 1} series on one curves chart")
     missing = set(data["series"]) - set(styles)
@@ -204,6 +214,7 @@ def curves_chart(
     rows = len(set(row.tolist()))
     strip = (0.03 + 0.035 * rows) * (hi - lo) if rows else 0.0
     height = height or style.chart_height
+    half_pixel = 0.5 * (hi - lo + strip) / height  # the y axis spans lo - strip to hi
     pieces, tips = [], []  # (series, x, y, run): a line per (series, part); parts are numbered per series
     for name in dict.fromkeys(series[kind == "line"]):
         pick = (kind == "line") & (series == name)
@@ -212,7 +223,9 @@ def curves_chart(
         inside = np.flatnonzero((y >= lo) & (y <= hi))  # hover reads measured points, not where a line is cut
         tip = inside[np.unique(np.linspace(0, len(inside) - 1, min(len(inside), TIP_POINTS)).round().astype(int))]
         tips.append((name, x[tip], y[tip]))
-        pieces.append((name, *clip_to_box(x, y, (-math.inf, math.inf, lo, hi))))
+        px, py, run = clip_to_box(x, y, (-math.inf, math.inf, lo, hi))
+        keep = _drawn(np.log2(px) if log_x else px, py, run, half_pixel)
+        pieces.append((name, px[keep], py[keep], run[keep]))
     names = np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in pieces]) if pieces else np.array([])
     shown = pa.table(
         {

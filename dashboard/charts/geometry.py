@@ -157,3 +157,30 @@ def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, 
         {k: labels[k] for k in ("circle_unit", "circle_rho", "circle_norm", "axis_re", "axis_im")}, style
     )
     return Figure(spec, {"eigenvalues": dots, "rings": rings, "_extent": corners})
+
+
+def simplify(x, y, tolerance: float) -> np.ndarray:
+    """The indices of the points of the polyline (x, y), x increasing, that draw it to within `tolerance`
+    vertically (Ramer-Douglas-Peucker with vertical distance): every point left out lies within `tolerance`
+    of the line through the kept ones, at its own x; both ends are kept."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    n = len(x)
+    if n <= 2:
+        return np.arange(n)
+    keep = np.zeros(n, dtype=bool)
+    keep[[0, -1]] = True
+    stack = [(0, n - 1)]
+    while stack:
+        a, b = stack.pop()
+        if b - a < 2:
+            continue
+        xs, ys = x[a + 1 : b], y[a + 1 : b]
+        span = x[b] - x[a]
+        chord = y[a] + (y[b] - y[a]) * ((xs - x[a]) / span if span > 0 else 0.5)
+        gap = np.abs(ys - chord)
+        i = int(np.argmax(gap))
+        if gap[i] > tolerance:
+            m = a + 1 + i
+            keep[m] = True
+            stack += [(a, m), (m, b)]
+    return np.flatnonzero(keep)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..figure import Figure
+from ..figure import Figure, finite, template
 from .style import COLORS, DASHED, SOLID, Style, vega_config
 
 FAILED_COLORS = ("#f0fdf4", "#fde68a", "#f97316", "#b91c1c")  # none of the seeds failed → all of them
@@ -48,32 +48,61 @@ def grid_chart(cells: pd.DataFrame, models: list[str], rates: list[str], labels:
     return Figure.from_altair(chart)
 
 
-def curves_chart(curves: pd.DataFrame, runs: list[str], colors: list[str], dashes: list, unigram: float,
-                 labels: dict, style: Style) -> Figure:  # fmt: skip
-    """Training loss (bits/char, each CURVE_EVERY steps) against the step, a line a `run` (seeds, and the
-    visitor's run), coloured as given; a dashed rule at the unigram entropy, named."""
-    color = alt.Color("run:N", title=labels["run"], scale=alt.Scale(domain=runs, range=colors))
-    dash = alt.StrokeDash("run:N", scale=alt.Scale(domain=runs, range=dashes), legend=None)
+_UNKEY = "substring(datum.label, 3)"  # a run's key is its rank (two digits), a space and its name
+
+
+@template
+def _curves_template(groups: tuple, colors: tuple, dashes: tuple, labels: dict, style: Style) -> alt.LayerChart:
+    """The loss curves' spec: colour by outcome (`groups`, fixed), dash by the run's rank (key "00 name", the
+    legend shows the name), so that a move, which renames the runs and changes their outcomes, changes only the
+    tables and the browser swaps them into the drawn chart instead of compiling it anew."""
+    color = alt.Color("group:N", title=labels["outcome"], scale=alt.Scale(domain=list(groups), range=list(colors)))
+    dash = alt.StrokeDash(
+        "key:N",
+        title=labels["run"],
+        scale=alt.Scale(range=[list(d) for d in dashes]),
+        legend=alt.Legend(labelExpr=_UNKEY, symbolStrokeWidth=2, symbolSize=400),
+    )
     lines = (
-        alt.Chart(curves)
-        .mark_line(strokeWidth=style.line_width)
+        alt.Chart(finite("curves"))
+        .mark_line(strokeWidth=style.line_width, invalid=None)
         .encode(
             x=alt.X("step:Q", title=labels["axis_step"]),
             y=alt.Y("bits:Q", title=labels["axis_bits"], scale=alt.Scale(zero=False)),
             color=color,
             strokeDash=dash,
-            tooltip=["run:N", "outcome:N", "step:Q", alt.Tooltip("bits:Q", format=".3f")],
+            tooltip=[
+                alt.Tooltip("run:N", title=labels["run"]),
+                alt.Tooltip("outcome:N", title=labels["outcome"]),
+                "step:Q",
+                alt.Tooltip("bits:Q", format=".3f"),
+            ],
         )
     )
-    mark = pd.DataFrame({"bits": [unigram], "text": [labels["unigram"]]})
-    rule = alt.Chart(mark).mark_rule(color=COLORS["bound"], strokeDash=[6, 4]).encode(y="bits:Q")
+    rule = alt.Chart(finite("unigram")).mark_rule(color=COLORS["bound"], strokeDash=[6, 4]).encode(y="bits:Q")
     text = (
-        alt.Chart(mark)
+        alt.Chart(finite("unigram"))
         .mark_text(align="left", dx=4, dy=-8, color=COLORS["bound"], fontSize=style.note_font_size)
         .encode(y="bits:Q", x=alt.value(0), text="text:N")
     )
     chart = alt.layer(lines, rule, text).properties(height=style.chart_height, config=vega_config(style))
-    return Figure.from_altair(chart)
+    return chart.resolve_legend(color="independent", strokeDash="independent")
+
+
+def curves_chart(curves: pd.DataFrame, runs: list[str], groups: dict[str, str], dashes: list, unigram: float,
+                 labels: dict, style: Style) -> Figure:  # fmt: skip
+    """Training loss (bits/char, each CURVE_EVERY steps) against the step, a line a `run` (seeds, and the
+    visitor's run; every point finite): coloured by its `group` (groups: name -> colour, the legend's order),
+    the i-th run dashed as dashes[i]; a dashed rule at the unigram entropy, named."""
+    if len(runs) > 99:
+        raise ValueError("at most 99 runs on one chart")
+    rank = {run: i for i, run in enumerate(runs)}
+    table = curves.assign(key=[f"{rank[run]:02d} {run}" for run in curves["run"]])
+    spec = _curves_template(
+        tuple(groups), tuple(groups.values()), tuple(tuple(float(v) for v in d) for d in dashes), labels, style
+    )
+    mark = pd.DataFrame({"bits": [unigram], "text": [labels["unigram"]]})
+    return Figure(spec, {"curves": table.reset_index(drop=True), "unigram": mark})
 
 
 def throughput_chart(data: pd.DataFrame, names: list[str], colors: list[str], labels: dict, style: Style) -> Figure:
