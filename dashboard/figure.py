@@ -41,8 +41,8 @@ _TRANSFORMER = "gradient_lab_named"
 
 def finite(name: str) -> alt.NamedData:
     """A template's table whose numbers are all finite and typed by the builder: the browser reads it as it is.
-    Vega-Lite would otherwise parse each row's numbers and, unless the mark says `invalid=None`, test each for
-    validity, an expression per row in Streamlit's interpreter on every redraw."""
+    Vega-Lite would otherwise parse each row's numbers, an expression per row in Streamlit's interpreter on every
+    redraw."""
     return alt.NamedData(name, format=alt.DataFormat(parse=None))
 
 

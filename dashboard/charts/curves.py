@@ -131,8 +131,8 @@ def _curves_template(
     y = alt.Y("log10:Q", title=title, scale=FREE)
     # Each redraw evaluates every point's expressions in Streamlit's expression interpreter, so the lines carry
     # only what draws them: no tooltip (a line's tooltip names one of its points, not the one under the
-    # pointer; hovering reads the "_tips" points, at most TIP_POINTS a series), and, their numbers all finite
-    # (curves_chart), neither a parse nor a validity filter (`finite`).
+    # pointer; hovering reads the "_tips" points, at most TIP_POINTS a series), one validity filter, and no
+    # per-row parse (`finite`).
     lines = (
         alt.Chart(finite("lines"))
         .mark_line(strokeWidth=style.line_width, invalid="filter")

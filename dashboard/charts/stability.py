@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from ..figure import Figure, finite, template
+from .curves import _KEY_DIGITS, _UNKEY, _keys
 from .style import COLORS, DASHED, SOLID, Style, vega_config
 
 FAILED_COLORS = ("#f0fdf4", "#fde68a", "#f97316", "#b91c1c")  # none of the seeds failed → all of them
@@ -48,9 +49,6 @@ def grid_chart(cells: pd.DataFrame, models: list[str], rates: list[str], labels:
     return Figure.from_altair(chart)
 
 
-_UNKEY = "substring(datum.label, 3)"  # a run's key is its rank (two digits), a space and its name
-
-
 @template
 def _curves_template(groups: tuple, colors: tuple, dashes: tuple, labels: dict, style: Style) -> alt.LayerChart:
     """The loss curves' spec: colour by outcome (`groups`, fixed), dash by the run's rank (key "00 name", the
@@ -65,7 +63,7 @@ def _curves_template(groups: tuple, colors: tuple, dashes: tuple, labels: dict, 
     )
     lines = (
         alt.Chart(finite("curves"))
-        .mark_line(strokeWidth=style.line_width, invalid=None)
+        .mark_line(strokeWidth=style.line_width)
         .encode(
             x=alt.X("step:Q", title=labels["axis_step"]),
             y=alt.Y("bits:Q", title=labels["axis_bits"], scale=alt.Scale(zero=False)),
@@ -94,10 +92,9 @@ def curves_chart(curves: pd.DataFrame, runs: list[str], groups: dict[str, str], 
     """Training loss (bits/char, each CURVE_EVERY steps) against the step, a line a `run` (seeds, and the
     visitor's run; every point finite): coloured by its `group` (groups: name -> colour, the legend's order),
     the i-th run dashed as dashes[i]; a dashed rule at the unigram entropy, named."""
-    if len(runs) > 99:
-        raise ValueError("at most 99 runs on one chart")
-    rank = {run: i for i, run in enumerate(runs)}
-    table = curves.assign(key=[f"{rank[run]:02d} {run}" for run in curves["run"]])
+    if len(runs) >= 10**_KEY_DIGITS:
+        raise ValueError(f"at most {10**_KEY_DIGITS - 1} runs on one chart")
+    table = curves.assign(key=_keys(curves["run"].to_numpy(), runs))
     spec = _curves_template(
         tuple(groups), tuple(groups.values()), tuple(tuple(float(v) for v in d) for d in dashes), labels, style
     )
