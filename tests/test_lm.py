@@ -173,6 +173,21 @@ def test_the_transformers_surprise_on_a_long_text_scores_each_character_once_wit
             assert frame["bits"].iloc[t - 1] == pytest.approx(expected, rel=1e-4)
 
 
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_the_cached_recurrent_reader_gives_the_full_forwards_logits(kind):
+    from core.context import CachedRecurrent
+
+    net = train_lm(LMConfig(model=kind, layers=2, **{**TINY, "steps": 20})).model
+    ids = load_book().encode(load_book().text[:60])
+    reader = CachedRecurrent(net)
+    with torch.no_grad():
+        logits = reader.reset(ids[:7])
+        torch.testing.assert_close(logits, net(torch.from_numpy(ids[None, :7]))[0, -1], rtol=1e-4, atol=1e-5)
+        for t in range(7, 60):  # each step's cells against nn.LSTM / nn.GRU reading everything so far
+            logits = reader.push(int(ids[t]))
+            torch.testing.assert_close(logits, net(torch.from_numpy(ids[None, : t + 1]))[0, -1], rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize(
     ("position", "smear"), [("alibi", False), ("rope", False), ("learned", False), ("alibi", True)]
 )

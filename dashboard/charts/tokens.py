@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..figure import Figure
+from ..figure import Figure, template
 from .images import pixel_cells, png_url, ramp_rgb, ramp_scale
 from .style import ATTENTION_COLORS, COLORS, Style, vega_config
 
@@ -194,16 +194,28 @@ def token_layout(tokens, width: int = 96, joined: bool = False) -> pd.DataFrame:
 
 def token_chart(scores: pd.DataFrame, style: Style, width: int = 96, joined: bool = False) -> Figure:
     """The text's word pieces (or characters, `joined`: see token_layout), one panel a score (columns of
-    `scores`: token, then one per panel, each 0..1 of its own maximum), each on a box coloured by its score."""
+    `scores`: token, then one per panel, each 0..1 of its own maximum), each on a box coloured by its score.
+    A template: a new score on the same text (Retrieval's gap, a new layer) swaps the panels' tables only."""
     layout = token_layout(scores["token"], width, joined)
-    char = style.font_size * 0.6  # pixels a character (the chart's monospace font)
     lines = int(layout["line"].max()) + 1 if len(layout) else 1
+    titles = tuple(c for c in scores.columns if c != "token")
+    spec = _token_template(titles, width, lines, joined, style)
+    tables = {
+        f"tokens-{k}": layout.assign(score=scores[name].to_numpy(), token=scores["token"].to_numpy())
+        for k, name in enumerate(titles)
+    }
+    return Figure(spec, tables)
+
+
+@template
+def _token_template(titles: tuple, width: int, lines: int, joined: bool, style: Style) -> alt.VConcatChart:
+    """token_chart's spec: panel k draws table "tokens-k" under titles[k]."""
+    char = style.font_size * 0.6  # pixels a character (the chart's monospace font)
+    x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[0, width], nice=False))
+    y = alt.Y("line:O", axis=None)
     panels = []
-    for name in [c for c in scores.columns if c != "token"]:
-        data = layout.assign(score=scores[name].to_numpy(), token=scores["token"].to_numpy())
-        x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[0, width], nice=False))
-        y = alt.Y("line:O", axis=None)
-        scale = ramp_scale(0.0, 1.0, ATTENTION_COLORS)
+    for k, name in enumerate(titles):
+        data = alt.NamedData(f"tokens-{k}")
         boxes = (
             alt.Chart(data)
             .mark_bar(height=style.font_size + 6, cornerRadius=0 if joined else 2)
@@ -211,7 +223,7 @@ def token_chart(scores: pd.DataFrame, style: Style, width: int = 96, joined: boo
                 x=x,
                 x2="x2:Q",
                 y=y,
-                color=alt.Color("score:Q", title=name, scale=scale, legend=None),  # the title says the scale
+                color=alt.Color("score:Q", title=name, scale=ramp_scale(0.0, 1.0, ATTENTION_COLORS), legend=None),
                 tooltip=["token:N", alt.Tooltip("score:Q", format=".3f")],
             )
         )
@@ -225,9 +237,6 @@ def token_chart(scores: pd.DataFrame, style: Style, width: int = 96, joined: boo
                 color=alt.condition("datum.score > 0.6", alt.value("white"), alt.value("#111827")),
             )
         )
-        panels.append(
-            alt.layer(boxes, text, width=round(width * char), height=lines * (style.font_size + 10)).properties(
-                title=name
-            )
-        )
-    return Figure.from_altair(alt.vconcat(*panels).resolve_scale(color="independent").configure(**_config(style)))
+        size = {"width": round(width * char), "height": lines * (style.font_size + 10)}
+        panels.append(alt.layer(boxes, text, **size).properties(title=name))
+    return alt.vconcat(*panels).resolve_scale(color="independent").configure(**_config(style))
