@@ -5,7 +5,7 @@
 `controls_ui()` draws a widget group and returns its value (a frozen dataclass); each Chart's `build(value,
 style)` returns a Section: the figure, the caption computed from its numbers, the table behind its CSV, and
 optionally a coloured box over it and a row of numbers beside it.  lab_ui draws the frame once (each chart's
-heading, text and empty places), then runs the controls as a fragment that fills the places: a slider move
+heading, text and an empty place), then runs the controls as a fragment that fills the places: a slider move
 reruns and re-sends the controls and what they change, not the page around them.  In presenter mode the
 controls sit beside the charts and the numbers go under each chart, so a chart and its controls share the
 first screen.  Every chart gets its PNG/SVG/CSV row, headed and named by the page's settings; a setting that
@@ -13,8 +13,9 @@ drives a probe's state past float64 gets a notice in the chart's place instead.
 
 `charts_ui(value, charts)` draws charts whose inputs the page has already read (no controls of their own).
 
-Each element a move re-sends costs the browser time, so a chart's frame holds only the places it uses (`alert`,
-`numbers`), and text that depends only on the lab's choices is a `note`, drawn once with the frame.
+Each element a move re-sends costs the browser time (about a millisecond each here), so a chart's frame is one
+place, it holds only the slots the chart uses (`alert`, `numbers`), and text that depends only on the lab's choices
+is a `note`, drawn once with the frame.
 """
 
 from __future__ import annotations
@@ -69,8 +70,11 @@ class Chart:
 
 
 class _ChartFrame:
-    """A chart's frame, drawn once: heading, text, and an empty place for each thing a move changes.
-    A fragment must fill every outside place it owns on each of its runs, so `fill` writes all of them."""
+    """A chart's frame, drawn once: heading, text, and one empty place for all that a move changes (two in
+    presenter mode, where the numbers go under the note).  A fragment re-sends each outside place it fills with a
+    block of its own, so one place a chart, not one a thing in it, is what keeps a move's messages few.  What the
+    place holds keeps its order and count on every run (an empty slot where a run has nothing to show), so that
+    the chart stays at the same place and the browser swaps its data instead of drawing it anew."""
 
     def __init__(self, chart: Chart, heading: str, choices=None):
         self.chart, self.heading = chart, heading
@@ -78,13 +82,10 @@ class _ChartFrame:
             st.subheader(t(chart.title))
         if chart.intro and not presenter():
             st.markdown(t(chart.intro))
-        self.alert = st.empty() if chart.alert else None
-        self.numbers = _number_places(chart.numbers) if not presenter() else ()
-        self.figure, self.row, self.caption = st.empty(), st.empty(), st.empty()
+        self.body = st.empty()
         if chart.note is not None:
             st.caption(chart.note(choices))
-        if presenter():  # under the chart, so that the chart is on the first screen
-            self.numbers = _number_places(chart.numbers)
+        self.under = st.empty() if presenter() and chart.numbers else None  # so that the chart is on the first screen
         if chart.intro and presenter():
             st.markdown(t(chart.intro))
 
@@ -93,42 +94,47 @@ class _ChartFrame:
             section = self.chart.build(value, style)
         except StateOverflow:  # no chart at this setting: the notice in its place
             section = None
-        if self.alert is not None:
-            if section is not None and section.alert:
-                kind, text = section.alert
-                getattr(self.alert, kind)(text)
-            else:
-                self.alert.empty()
         metrics = section.metrics if section is not None else ()
-        for place, (label, number) in zip(self.numbers, metrics, strict=False):
-            place.metric(label, number)
-        for place in self.numbers[len(metrics) :]:
-            place.empty()
-        if section is None:
-            self.figure.warning(t("common.overflow"))
-            self.row.empty()
-        elif section.figure is None:
-            self.figure.empty()
-            self.row.empty()
-        else:
-            self.figure.vega_lite_chart(spec=export.vega_spec(section.figure), width=self.chart.width)
-            with self.row.container():
+        with self.body.container():
+            if self.chart.alert:
+                if section is not None and section.alert:
+                    kind, text = section.alert
+                    getattr(st, kind)(text)
+                else:
+                    st.empty()
+            if self.under is None:
+                _numbers(self.chart.numbers, metrics)
+            if section is None:
+                st.warning(t("common.overflow"))
+                st.empty()
+            elif section.figure is None:
+                st.empty()
+                st.empty()
+            else:
+                st.vega_lite_chart(spec=export.vega_spec(section.figure), width=self.chart.width)
                 settings = page_settings() if section.settings is None else section.settings
                 export.export_ui(section.figure, self.chart.name, section.table, self.heading, settings)
-        if section is not None and section.caption:
-            self.caption.caption(section.caption)
-        else:
-            self.caption.empty()
+            if section is not None and section.caption:
+                st.caption(section.caption)
+            else:
+                st.empty()
+        if self.under is not None:
+            with self.under.container():
+                _numbers(self.chart.numbers, metrics)
 
 
-def _number_places(count: int) -> tuple:
-    """`count` places for numbers side by side (at most METRICS_PER_ROW to a row in presenter mode)."""
-    if not count:
-        return ()
-    per_row = METRICS_PER_ROW if presenter() else count
-    return tuple(
-        column.empty() for start in range(0, count, per_row) for column in st.columns(per_row)[: count - start]
-    )
+def _numbers(count: int, metrics) -> None:
+    """`count` numbers side by side (rows of at most METRICS_PER_ROW in presenter mode), an empty slot for each
+    that this run has not: one horizontal box a row."""
+    per_row = METRICS_PER_ROW if presenter() else max(count, 1)
+    slots = [*metrics[:count], *[None] * (count - len(metrics))]
+    for start in range(0, count, per_row):
+        with st.container(horizontal=True, gap="medium"):
+            for slot in slots[start : start + per_row]:
+                if slot is None:
+                    st.empty()
+                else:
+                    st.metric(*slot)
 
 
 def _frame(charts: list[Chart], title: str, choices=None) -> list[_ChartFrame]:

@@ -101,3 +101,18 @@ def open_page(page: str, query: dict | None = None) -> AppTest:
 def all_captions(at: AppTest) -> str:
     """Every caption on the page, one a line."""
     return "\n".join(c.value for c in at.caption)
+
+
+def element_paths(at: AppTest, kind: str) -> list[tuple[int, ...]]:
+    """Where each element of `kind` ("vega_lite_chart", "metric", ...) sits in the main area: its path of child
+    indices, as the browser addresses it.  A chart whose path stays the same over a move is updated in place."""
+    found = []
+
+    def walk(node, path):
+        if getattr(node, "type", None) == kind:
+            found.append(path)
+        for index, child in sorted(getattr(node, "children", {}).items()):
+            walk(child, (*path, index))
+
+    walk(at.main, ())
+    return found

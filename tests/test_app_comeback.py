@@ -13,7 +13,7 @@ from core.scan import scan_rounds
 from core.sweep_training import longest_solved, sweep_summary
 from dashboard import comeback_view as view
 from dashboard.i18n import catalog
-from tests.apptest_helpers import alert_texts, all_captions, assert_charts_sound, charts, open_page
+from tests.apptest_helpers import alert_texts, all_captions, assert_charts_sound, charts, element_paths, open_page
 
 PAGE = "pages/comeback.py"
 EN, KO = catalog("en"), catalog("ko")
@@ -145,3 +145,12 @@ def test_the_readme_states_the_sweeps_longest_solved_lengths():
     readme = (ROOT.parent / "README.md").read_text()
     sentence = f"the LRU up to {solved['lru']} and the minGRU up to {solved['mingru']}, none beyond (tried to 640)"
     assert sentence in " ".join(readme.split())
+
+
+def test_the_gradient_chart_keeps_its_place_whether_or_not_the_ring_notice_shows():
+    """A chart frame's slots keep their order and count (an empty slot where there is no notice), so a move that
+    brings the notice does not move the chart, which the browser would then draw anew."""
+    plain, noticed = _open(), _open({"cb_r_min": "0.99", "cb_r_max": "0.9"})
+    assert not alert_texts(plain)["info"] and alert_texts(noticed)["info"]
+    assert element_paths(plain, "vega_lite_chart") == element_paths(noticed, "vega_lite_chart")
+    assert len(element_paths(plain, "vega_lite_chart")) == len(charts(plain)) > 0
