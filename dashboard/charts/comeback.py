@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..figure import Figure, template
+from ..figure import Figure, finite, template
 from .geometry import circle
 from .style import Style, vega_config
 
@@ -30,7 +30,7 @@ def _planes_template(models: tuple[str, ...], colors: tuple[str, ...], rings: in
     y = alt.Y("im:Q", scale=scale, title=labels["axis_im"])
     legend = alt.Legend(labelExpr=_KEY)
     ring_chart = (
-        alt.Chart(alt.NamedData("rings"))
+        alt.Chart(finite("rings"))
         .mark_line(strokeWidth=style.ring_width)
         .encode(
             x=x,
@@ -45,7 +45,7 @@ def _planes_template(models: tuple[str, ...], colors: tuple[str, ...], rings: in
         )
     )
     dots = (
-        alt.Chart(alt.NamedData("eigenvalues"))
+        alt.Chart(finite("eigenvalues"))
         .mark_circle(size=style.dot_size, opacity=0.75)
         .encode(
             x=x,
@@ -68,7 +68,8 @@ def planes_chart(points: pd.DataFrame, rings: dict[str, float], colors: dict[str
     circles = []
     for i, (name, radius) in enumerate(rings.items()):
         x, y = circle(radius)
-        circles.append(pd.DataFrame({"re": x, "im": y, "key": f"{i} {name}", "order": np.arange(len(x))}))
+        order = np.arange(len(x), dtype=np.int32)  # int32: a JavaScript number as it is (`finite`: no per-row parse)
+        circles.append(pd.DataFrame({"re": x, "im": y, "key": f"{i} {name}", "order": order}))
     keys = {k: labels[k] for k in ("axis_re", "axis_im", "model")}
     spec = _planes_template(tuple(colors), tuple(colors.values()), len(rings), keys, style)
     tables = {

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..figure import Figure, template
+from ..figure import Figure, finite, template
 from .style import COLORS, FREE, SCREEN, Style, vega_config
 
 CIRCLE_POINTS = 73  # a circle drawn as a 72-gon (see circle)
@@ -77,7 +77,7 @@ def _eigenvalue_template(labels: dict, style: Style) -> alt.LayerChart:
     x = alt.X("re:Q", scale=FREE, title=labels["axis_re"])
     y = alt.Y("im:Q", scale=FREE, title=labels["axis_im"])
     ring_chart = (
-        alt.Chart(alt.NamedData("rings"))
+        alt.Chart(finite("rings"))
         .mark_line(strokeWidth=style.ring_width)
         .encode(
             x=x,
@@ -93,7 +93,7 @@ def _eigenvalue_template(labels: dict, style: Style) -> alt.LayerChart:
         )
     )
     dots = (
-        alt.Chart(alt.NamedData("eigenvalues"))
+        alt.Chart(finite("eigenvalues"))
         .mark_circle(size=style.dot_size, color="#111827", opacity=0.7)
         .encode(
             x=x,
@@ -105,7 +105,7 @@ def _eigenvalue_template(labels: dict, style: Style) -> alt.LayerChart:
             ],
         )
     )
-    extent = alt.Chart(alt.NamedData("_extent")).mark_point(opacity=0).encode(x=x, y=y)
+    extent = alt.Chart(finite("_extent")).mark_point(opacity=0).encode(x=x, y=y)
     side = style.square_side
     # autosize "pad": width and height are the plot area itself, so the unit circle stays round
     return alt.layer(
@@ -136,7 +136,7 @@ def eigenvalue_chart(eigs: pd.DataFrame, rho: float, norm: float, labels: dict, 
         {
             "re": pa.array(np.concatenate(res), pa.float64()),
             "im": pa.array(np.concatenate(ims), pa.float64()),
-            "order": pa.array(np.concatenate(orders), pa.int64()),
+            "order": pa.array(np.concatenate(orders), pa.int32()),
             "ring": pa.array(names, pa.string()),
             "part": pa.array(parts, pa.string()),
         }

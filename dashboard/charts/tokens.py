@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ..figure import Figure, template
+from ..figure import Figure, finite, template
 from .images import pixel_cells, png_url, ramp_rgb, ramp_scale
 from .style import ATTENTION_COLORS, COLORS, Style, vega_config
 
@@ -198,6 +198,8 @@ def token_chart(scores: pd.DataFrame, style: Style, width: int = 96, joined: boo
     A template: a new score on the same text (Retrieval's gap, a new layer) swaps the panels' tables only."""
     layout = token_layout(scores["token"], width, joined)
     lines = int(layout["line"].max()) + 1 if len(layout) else 1
+    if len(layout):  # typed as the browser reads them (`finite`: no per-row parse)
+        layout = layout.astype({"x": np.float64, "x2": np.float64, "line": np.int32})
     titles = tuple(c for c in scores.columns if c != "token")
     spec = _token_template(titles, width, lines, joined, style)
     tables = {
@@ -215,7 +217,7 @@ def _token_template(titles: tuple, width: int, lines: int, joined: bool, style: 
     y = alt.Y("line:O", axis=None)
     panels = []
     for k, name in enumerate(titles):
-        data = alt.NamedData(f"tokens-{k}")
+        data = finite(f"tokens-{k}")
         boxes = (
             alt.Chart(data)
             .mark_bar(height=style.font_size + 6, cornerRadius=0 if joined else 2)
