@@ -47,6 +47,7 @@ from dashboard.charts.style import (
     DOTTED,
     HEATMAP_COLORS,
     PROJECTOR,
+    SCREEN,
     SOLID,
     pow10_label,
     pow10_labels,
@@ -466,3 +467,45 @@ def test_no_path_ticks_sit_in_their_own_strip_below_every_curve():
     assert len(ticks) and (ticks["distance"] >= 20).all() and set(ticks["series"]) == {"window"}
     assert ticks["y"].max() < lines["log10"].min() and ticks["y"].min() > lo
     assert lines["log10"].between(lo, hi).all()
+
+
+def _named_tables(spec) -> dict:
+    """Every table a spec names, with the format it reads the table in."""
+    found = {}
+    if isinstance(spec, dict):
+        data = spec.get("data")
+        if isinstance(data, dict) and "name" in data:
+            found[data["name"]] = data.get("format", {})
+        for value in spec.values():
+            found.update(_named_tables(value))
+    elif isinstance(spec, list):
+        for value in spec:
+            found.update(_named_tables(value))
+    return found
+
+
+def test_the_move_paths_larger_tables_are_read_as_typed_without_a_per_row_parse():
+    """Vega-Lite parses each row's numbers (an expression per field and row in Streamlit's interpreter, on every
+    redraw) unless a table's format says parse: null; the tables a slider move swaps in are typed Arrow columns
+    (float64, int32: numbers in the browser as they are), so they are read as they are."""
+    from dashboard.charts.comeback import planes_chart
+    from dashboard.charts.tokens import token_chart
+
+    probe = gradient_through_time(seq_len=20, hidden_size=8)
+    curves = gradient_chart(gradient_chart_data(probe, theory_frame(probe["distance"], 0.9, 0.9), LABELS), LABELS)
+    eig = eigenvalue_chart(pd.DataFrame({"re": [0.9], "im": [0.0], "abs": [0.9]}), 0.9, 0.9, LABELS)
+    points = pd.DataFrame({"re": [0.5], "im": [0.5], "modulus": [0.71], "model": ["LRU"]})
+    planes = planes_chart(points, {"unit": 1.0, "ring": 0.9}, {"LRU": "#000000"}, {**LABELS, "model": "model"}, SCREEN)
+    tokens = token_chart(pd.DataFrame({"token": list("ab\nc"), "score": [0.1, 0.9, 0.5, 0.2]}), SCREEN, joined=True)
+    expected = [
+        (curves, {"lines", "_tips", "_extent"}),
+        (eig, {"eigenvalues", "rings", "_extent"}),
+        (planes, {"eigenvalues", "rings"}),
+        (tokens, {"tokens-0"}),
+    ]
+    for figure, names in expected:
+        formats = _named_tables(json.loads(figure.spec))
+        assert names <= set(formats) and all(formats[name].get("parse", "auto") is None for name in names)
+        for name in names:  # no int64 column, which the browser would read as a BigInt
+            table = pa.Table.from_pandas(figure.data[name], preserve_index=False)
+            assert not any(pa.types.is_int64(field.type) for field in table.schema), name
