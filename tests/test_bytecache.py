@@ -132,13 +132,17 @@ def busy(monkeypatch):
     return calls
 
 
-def _hold(lock_or_fn, seconds: float) -> threading.Thread:
+def _hold(lock_or_fn, seconds: float, until: threading.Event | None = None) -> threading.Thread:
+    """Hold the lock in another thread for `seconds`, or, given `until`, until it is set (at most `seconds`)."""
     held = threading.Event()
 
     def run():
         with lock_or_fn:
             held.set()
-            time.sleep(seconds)
+            if until is None:
+                time.sleep(seconds)
+            else:
+                until.wait(seconds)
 
     thread = threading.Thread(target=run)
     thread.start()
@@ -176,14 +180,21 @@ def test_a_short_wait_is_not_announced(busy):
 
 def test_the_page_shows_the_busy_notice_when_its_heavy_chart_waits(monkeypatch):
     """The app's hook (dashboard.frame.busy_notice): a toast in the visitor's language, never an error."""
-    from dashboard import cached
+    from dashboard import cached, frame
     from dashboard.i18n import catalog
     from tests.apptest_helpers import run_app
 
+    told, notice = threading.Event(), frame.busy_notice
+
+    def telling():  # the app's hook (streamlit_app.py imports it at each run), and the holder lets go once it is told
+        notice()
+        told.set()
+
+    monkeypatch.setattr(frame, "busy_notice", telling)
     monkeypatch.setattr(bytecache, "BUSY_AFTER_S", 0.2)
     cached.minilm_analysis.clear()  # the page's default analysis must be computed, and wait for the lock
     cached.load_minilm()
-    thread = _hold(bytecache.HEAVY_WORK, 1.5)
+    thread = _hold(bytecache.HEAVY_WORK, 60, until=told)  # however slowly the page's run reaches it
     at = run_app({"lang": "ko"}, page="pages/real_transformer.py")
     thread.join()
     assert not at.exception
