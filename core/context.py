@@ -177,6 +177,7 @@ class CachedRecurrent:
     def __init__(self, model: CharLM):
         self.model, body = model, model.body
         self.lstm = model.config.model == "lstm"
+        self.cell = torch.lstm_cell if self.lstm else torch.gru_cell
         self.weights = [
             tuple(getattr(body, f"{name}_l{k}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
             for k in range(body.num_layers)
@@ -196,7 +197,7 @@ class CachedRecurrent:
         """Read one more character; the logits (vocab) for the one after it."""
         x = self.model.embed.weight[token].view(1, -1)
         for k, weights in enumerate(self.weights):
-            self.state[k] = (torch.lstm_cell if self.lstm else torch.gru_cell)(x, self.state[k], *weights)
+            self.state[k] = self.cell(x, self.state[k], *weights)
             x = self.state[k][0] if self.lstm else self.state[k]
         return self.model.head(x[0])
 
