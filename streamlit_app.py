@@ -6,6 +6,7 @@ from core.threads import bounded_malloc, one_thread_each
 from dashboard import bytecache
 from dashboard.frame import busy_notice, frame_ui, sidebar_state
 from dashboard.i18n import t
+from dashboard.sockets import send_at_once
 from dashboard.talk import talk_ui
 from dashboard.url import finish_run, url_notice_ui, url_snapshot
 
@@ -13,6 +14,7 @@ from dashboard.url import finish_run, url_notice_ui, url_snapshot
 # oversubscribing a shared server's cores (core/threads.py has the measurements).
 one_thread_each()
 bounded_malloc()  # glibc's malloc arenas capped and large blocks unmapped when freed (core/threads.py)
+send_at_once()  # TCP_NODELAY: a reply's last messages not held 40 ms behind its chart (dashboard/sockets.py)
 bytecache.on_busy = busy_notice  # a chart queued seconds behind other visitors' work says so (#37)
 st.set_page_config(
     page_title="Gradient Lab", page_icon="assets/icon.png", layout="wide", initial_sidebar_state=sidebar_state()

@@ -1,7 +1,7 @@
 """Every benchmark in one run, each against its baseline measured in the same run:
 
-    python -m benchmarks            # probe speed, app speed (cold start, responsiveness, memory), real model, soak,
-                                    # memory by component, and a class of thirty following the talk
+    python -m benchmarks            # probe speed, app speed (cold start, responsiveness, memory), a move's reply,
+                                    # real model, soak, memory by component, and a class of thirty following the talk
     python -m benchmarks --quick    # fewer repeats and nudges, a 30 s soak
     python -m benchmarks --smoke    # CI's guard only: a 5-session, 20 s soak (errors, bounded memory)
 
@@ -18,7 +18,7 @@ import time
 
 import torch
 
-from . import app_speed, classroom, memory, probe_speed, real_model, soak
+from . import app_speed, classroom, memory, probe_speed, real_model, reply, soak
 
 
 def main(argv=None) -> int:
@@ -48,6 +48,11 @@ def main(argv=None) -> int:
     text, missed = app_speed.table(report)
     print(text)
 
+    print("\n## The server's reply to a cached move (one Python client, no browser)\n")
+    replies = asyncio.run(reply.measure(20 if args.quick else reply.MOVES))
+    print(reply.table(replies))
+    reply_errors = [e for r in replies for e in r.errors]
+
     print("\n## The real Transformer (all-MiniLM-L6-v2): load, views and gradient, against a bare import\n")
     real_text, real_missed = real_model.table(real_model.measure(2 if args.quick else 3))
     print(real_text)
@@ -73,9 +78,9 @@ def main(argv=None) -> int:
     print(f"\ntorch {torch.__version__}; all benchmarks took {time.perf_counter() - started:.0f} s")
     for line in missed:
         print(f"MISSED: {line}")
-    for line in report.errors + soaked.errors[:50] + taught.errors[:50]:
+    for line in report.errors + reply_errors + soaked.errors[:50] + taught.errors[:50]:
         print(f"ERROR: {line}")
-    ok = not report.errors and soak_ok and not taught.errors
+    ok = not report.errors and not reply_errors and soak_ok and not taught.errors
     print("benchmarks: no errors" if ok else "benchmarks: FAILED (errors above)")
     return 0 if ok else 1
 

@@ -90,3 +90,19 @@ def test_the_lecturers_schedule_waits_for_the_first_minute_then_keeps_its_pace()
     times = schedule(5, (20.0, 30.0), random.Random(0))
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert times[0] == 0 and 80 <= gaps[0] <= 90 and all(20 <= g <= 30 for g in gaps[1:])
+
+
+@pytest.mark.slow  # the module's server
+def test_the_reply_benchmark_times_cached_moves_of_a_page(server):
+    from benchmarks.reply import _page
+
+    replies = _run(_page(server.base, "vanishing_exploding", "Vanishing", 4))
+    assert replies.errors == [] and len(replies.ms) == 4 and all(ms > 0 for ms in replies.ms)
+
+
+def test_a_reply_held_is_one_at_least_30_ms_over_the_pages_median():
+    from benchmarks.reply import Replies
+
+    replies = Replies("page", [10.0] * 18 + [39.0, 41.0], [])
+    assert replies.median == 10.0 and replies.held == 1  # 39 ms is 29 over the median; 41 ms is 31
+    assert replies.p95 == 39.0  # the 19th of 20, sorted
