@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.threads import bounded_malloc, one_thread_each
+from core.threads import bounded_malloc, frozen_imports, one_thread_each
 from dashboard import bytecache
 from dashboard.frame import busy_notice, frame_ui, sidebar_state
 from dashboard.i18n import t
@@ -14,6 +14,7 @@ from dashboard.url import finish_run, url_notice_ui, url_snapshot
 # oversubscribing a shared server's cores (core/threads.py has the measurements).
 one_thread_each()
 bounded_malloc()  # glibc's malloc arenas capped and large blocks unmapped when freed (core/threads.py)
+frozen_imports()  # the imports' objects out of the garbage collector's full passes, once (core/threads.py)
 send_at_once()  # TCP_NODELAY: a reply's last messages not held 40 ms behind its chart (dashboard/sockets.py)
 bytecache.on_busy = busy_notice  # a chart queued seconds behind other visitors' work says so (#37)
 st.set_page_config(

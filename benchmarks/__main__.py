@@ -1,7 +1,7 @@
 """Every benchmark in one run, each against its baseline measured in the same run:
 
     python -m benchmarks            # probe speed, app speed (cold start, responsiveness, memory), a move's reply,
-                                    # real model, soak, memory by component, and a class of thirty following the talk
+                                    # real model, soak, memory by component, the collector, a class of thirty
     python -m benchmarks --quick    # fewer repeats and nudges, a 30 s soak
     python -m benchmarks --smoke    # CI's guard only: a 5-session, 20 s soak (errors, bounded memory)
 
@@ -18,7 +18,7 @@ import time
 
 import torch
 
-from . import app_speed, classroom, memory, probe_speed, real_model, reply, soak
+from . import app_speed, classroom, collector, memory, probe_speed, real_model, reply, soak
 
 
 def main(argv=None) -> int:
@@ -66,6 +66,9 @@ def main(argv=None) -> int:
 
     print("\n## Where the bytes go: each component in a fresh interpreter\n")
     print(memory.table(memory.measure()))
+
+    print("\n## The garbage collector's full pass, before and after the imports are frozen\n")
+    print(collector.table(collector.measure()))
 
     students = 10 if args.quick else classroom.STUDENTS
     print(f"\n## A class: {students} students follow the talk from a cold server, one Chromium student beside them\n")

@@ -149,3 +149,30 @@ def test_a_blas_loaded_later_runs_on_one_thread_too():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["1"]  # without the call: as many as the machine's cores, up to 4
+
+
+def _run(code: str) -> str:
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.split()[-1]
+
+
+def test_frozen_imports_takes_every_object_alive_out_of_full_passes_once():
+    code = (
+        "import gc\nfrom core.threads import frozen_imports\nkept = [[] for _ in range(1000)]\n"
+        "assert gc.get_freeze_count() == 0\nn = frozen_imports()\nassert n == gc.get_freeze_count() >= 1000\n"
+        "seen = {id(o) for o in gc.get_objects()}\n"  # what a full pass still walks
+        "assert all(gc.is_tracked(o) and id(o) not in seen for o in kept)\n"
+        "assert frozen_imports() == n  # once per process\nprint('ok')"
+    )
+    assert _run(code) == "ok"
+
+
+def test_the_router_freezes_its_imports():
+    """A run of streamlit_app.py in a fresh interpreter leaves its imports frozen."""
+    code = (
+        "import gc\nfrom streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('streamlit_app.py', default_timeout=120).run()\n"
+        "assert not at.exception\nprint(gc.get_freeze_count())"
+    )
+    assert int(_run(code)) > 0
