@@ -20,7 +20,7 @@ import statistics
 from dataclasses import dataclass
 
 from .app_speed import APP, FLOOR_APP, PAGES
-from .browser import Server
+from .browser import Server, percentile
 from .classroom import Student
 
 MOVES = 40  # moves a page: one step and back, 20 times
@@ -40,7 +40,7 @@ class Replies:
 
     @property
     def p95(self) -> float:
-        return sorted(self.ms)[max(0, round(0.95 * len(self.ms)) - 1)]
+        return percentile(self.ms, 95)
 
     @property
     def held(self) -> int:

@@ -72,12 +72,12 @@ def frozen_imports() -> int:
     returns how many objects that was.
 
     Python's full collection walks every container object the process holds: after the app's imports
-    (torch, pandas, Altair, Streamlit) about 257,000, 117 ms on this machine, during which no visitor's
+    (torch, pandas, Altair, Streamlit) about 262,000, 127-150 ms on this machine, during which no visitor's
     script runs.  A server's heap grows as its caches and sessions fill, so the collector runs a full pass
     each time it has grown by a quarter: measured in a server answering every page's moves, seven passes of
-    24 to 183 ms (docs/performance.md).  Called after the imports, so that those passes walk only what came
-    after; what is frozen is never freed by the collector, so it is collected once first."""
-    gc.collect()
+    24 to 183 ms; after the freeze, 6 to 17 ms (docs/performance.md).  Called after the imports, so that those
+    passes walk only what came after.  No collection first: it would cost the first visitor a full pass for the
+    few hundred objects (about 400 of 262,000, benchmarks/collector.py) that were garbage, which frozen stay."""
     gc.freeze()
     return gc.get_freeze_count()
 

@@ -10,7 +10,9 @@ by up to 40 ms.  Measured on this machine (RNNs came back, a cached move, a Pyth
 fell from 11.6 to 6.5 ms.
 
 `send_at_once()` sets TCP_NODELAY on every TCP socket the process holds: the listener (on Linux an
-accepted connection inherits it) and the connections already open.  It only reads the process's
+accepted connection inherits it) and the connections already open.  The router calls it on every full run
+(0.4 ms with 60 sockets), so a new visitor's connection is covered where a platform does not pass the
+listener's option on.  It only reads the process's
 own file descriptors and changes one option on its own sockets; a platform without a listing of
 them (Windows) is left as it is.
 """

@@ -10,6 +10,7 @@ import pytest
 from benchmarks.app_speed import APP
 from benchmarks.browser import Server
 from benchmarks.classroom import Student, scene_address, schedule
+from benchmarks.reply import Replies, _page
 from dashboard import talk
 from dashboard.i18n import catalog
 
@@ -94,15 +95,11 @@ def test_the_lecturers_schedule_waits_for_the_first_minute_then_keeps_its_pace()
 
 @pytest.mark.slow  # the module's server
 def test_the_reply_benchmark_times_cached_moves_of_a_page(server):
-    from benchmarks.reply import _page
-
     replies = _run(_page(server.base, "vanishing_exploding", "Vanishing", 4))
     assert replies.errors == [] and len(replies.ms) == 4 and all(ms > 0 for ms in replies.ms)
 
 
 def test_a_reply_held_is_one_at_least_30_ms_over_the_pages_median():
-    from benchmarks.reply import Replies
-
     replies = Replies("page", [10.0] * 18 + [39.0, 41.0], [])
     assert replies.median == 10.0 and replies.held == 1  # 39 ms is 29 over the median; 41 ms is 31
     assert replies.p95 == 39.0  # the 19th of 20, sorted
