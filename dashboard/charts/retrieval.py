@@ -15,6 +15,8 @@ from .tokens import map_cells, map_image, unique_labels
 
 LABELLED = 64  # the map names its characters on the axes up to this many a copy; beyond, positions
 
+LEGEND_LABEL_PX = 480  # a model's name in full, the longest in presenter mode's larger type too (two columns)
+
 
 def gain_chart(data: pd.DataFrame, names: list[str], colors: list[str], dashes: list, window: int, labels: dict,
                style: Style) -> Figure:  # fmt: skip
@@ -25,7 +27,7 @@ def gain_chart(data: pd.DataFrame, names: list[str], colors: list[str], dashes: 
         "name:N",
         title=labels["model"],
         scale=alt.Scale(domain=names, range=colors),
-        legend=alt.Legend(columns=2, labelLimit=420),
+        legend=alt.Legend(columns=2, labelLimit=LEGEND_LABEL_PX),
     )
     dash = alt.StrokeDash("name:N", scale=alt.Scale(domain=names, range=dashes), legend=None)
     x = alt.X("distance:Q", title=labels["axis_distance"], scale=alt.Scale(type="log", nice=False))
@@ -70,7 +72,7 @@ def progress_chart(data: pd.DataFrame, names: list[str], colors: list[str], dash
         "name:N",
         title=labels["run"],
         scale=alt.Scale(domain=names, range=colors),
-        legend=alt.Legend(columns=2, labelLimit=420),
+        legend=alt.Legend(columns=2, labelLimit=LEGEND_LABEL_PX),
     )
     dash = alt.StrokeDash("name:N", scale=alt.Scale(domain=names, range=dashes), legend=None)
     lines = (
